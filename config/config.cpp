@@ -1,0 +1,192 @@
+// config::parse(): Boost.Program_options reads three sources into one variables_map, then the
+// table of keys (keys.cpp) turns the strings into Config fields and validates them.
+//
+// Precedence comes from program_options itself: store() keeps the first non-defaulted value it
+// sees for a key, so we store flags, then the environment, then the file. No key has a
+// program_options default; the defaults live in Config's member initialisers only, so there is
+// one source of truth and "was this key given?" is just vm.count(key).
+#include "config/config.hpp"
+
+#include "config/keys.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+#ifndef TXRT_CLIENT_DIST_DIR
+#define TXRT_CLIENT_DIST_DIR ""
+#endif
+#ifndef TXRT_VERSION
+#define TXRT_VERSION "0.1.0"
+#endif
+
+namespace txrt::config {
+
+std::string default_client_dist_dir() {
+  return TXRT_CLIENT_DIST_DIR;
+}
+
+namespace {
+
+namespace po = boost::program_options;
+using detail::env_name;
+using detail::Key;
+
+struct Descriptions {
+  po::options_description keys{"Keys"};                 // what the file and the environment may set
+  po::options_description general{"General", 100, 50};  // command line only (plus TXRT_CONFIG)
+  po::options_description all{"txrt options"};
+  std::vector<po::options_description> groups;
+  std::vector<std::string> group_names;  // options_description does not expose its caption
+
+  Descriptions() {
+    auto add = general.add_options();
+    add("config", po::value<std::string>()->value_name("FILE"),
+        "read keys from FILE, one `key = value` per line, # starts a comment (also TXRT_CONFIG)");
+    add("help,h", "print this help and exit");
+    add("version", "print the version and exit");
+    for (const Key& k : detail::keys()) {
+      if (group_names.empty() || group_names.back() != k.group) {
+        group_names.emplace_back(k.group);
+        groups.emplace_back(k.group, 100, 50);
+      }
+      std::string shown_default = k.default_text;
+      if (std::string_view(k.name) == "client-dist-dir") {
+        shown_default = "empty = " + default_client_dist_dir();
+      }
+      std::string text = std::string(k.meaning) + " [default: " + shown_default + "; env " +
+                         env_name(k.name) + "]";
+      auto* value = po::value<std::string>()->value_name(k.value_name);
+      groups.back().add_options()(k.name, value, text.c_str());
+      keys.add_options()(k.name, po::value<std::string>(), k.meaning);
+    }
+    all.add(general);
+    for (auto& g : groups) all.add(g);
+  }
+};
+
+std::string help_text(const Descriptions& d, const std::string& program) {
+  std::ostringstream out;
+  out << "Usage: " << program << " [--config FILE] [--KEY VALUE]...\n"
+      << "A Socket.IO (Engine.IO v4 / v3) server for the Telecom X realtime API.\n\n"
+      << "Every KEY below can also be set in the environment as TXRT_<KEY> (upper case,\n"
+      << "'-' -> '_') and in the --config file as `KEY = VALUE`. Flags win over the\n"
+      << "environment, which wins over the file. BOOL accepts true/false, 1/0, yes/no.\n";
+  // One description holding every group, so that all groups share one description column.
+  po::options_description shown("", 100, 50);
+  shown.add(d.general);
+  for (const auto& g : d.groups) shown.add(g);
+  out << shown << '\n';
+  return out.str();
+}
+
+// program_options' parse_environment() reads ::environ; the API takes the environment as a
+// parameter (tests pass their own), so this is the same loop over `environment`. TXRT_ names
+// that are not keys (TXRT_BIN, TXRT_BUILD_DIR, ... used by scripts and tests) are ignored.
+po::parsed_options parse_env(const po::options_description& desc, const char* const* environment) {
+  po::parsed_options result(&desc);
+  if (environment == nullptr) return result;
+  for (const char* const* e = environment; *e != nullptr; ++e) {
+    std::string entry = *e;
+    auto eq = entry.find('=');
+    if (eq == std::string::npos || entry.compare(0, 5, "TXRT_") != 0) continue;
+    std::string name = entry.substr(0, eq);
+    std::string key;
+    if (name == "TXRT_CONFIG") {
+      key = "config";
+    } else {
+      for (const Key& k : detail::keys()) {
+        if (env_name(k.name) == name) key = k.name;
+      }
+    }
+    if (key.empty()) continue;
+    po::option opt;
+    opt.string_key = key;
+    opt.value.push_back(entry.substr(eq + 1));
+    opt.original_tokens.push_back(name);
+    result.options.push_back(std::move(opt));
+  }
+  return result;
+}
+
+bool contains(const po::parsed_options& parsed, const std::string& key) {
+  return std::any_of(parsed.options.begin(), parsed.options.end(),
+                     [&](const po::option& o) { return o.string_key == key; });
+}
+
+ParseOutcome failure(const std::string& program, const std::string& what) {
+  return {std::nullopt, program + ": " + what + "\nTry '" + program + " --help'.\n", 2};
+}
+
+}  // namespace
+
+ParseOutcome parse(int argc, const char* const* argv, const char* const* environment,
+                   const std::string& program) {
+  try {
+    Descriptions d;
+    po::variables_map vm;
+
+    // Prefix guessing (--list for --listen) is off: a typo must fail, not pick a key.
+    const int style =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    static const char* const no_args[] = {"txrt", nullptr};
+    if (argc < 1 || argv == nullptr) {
+      argc = 1;
+      argv = no_args;
+    }
+    // An empty positional description makes a stray argument an error instead of ignored.
+    po::positional_options_description no_positional;
+    po::parsed_options flags = po::command_line_parser(argc, argv)
+                                   .options(d.all)
+                                   .positional(no_positional)
+                                   .style(style)
+                                   .run();
+    po::store(flags, vm);
+    if (vm.count("help")) return {std::nullopt, help_text(d, program), 0};
+    if (vm.count("version")) return {std::nullopt, program + " " + TXRT_VERSION + "\n", 0};
+
+    po::options_description env_desc;
+    env_desc.add(d.general).add(d.keys);
+    po::parsed_options env = parse_env(env_desc, environment);
+    po::store(env, vm);
+
+    std::string file;
+    if (vm.count("config")) {
+      file = vm["config"].as<std::string>();
+      std::ifstream in(file);
+      if (!in) return failure(program, "config: cannot read file '" + file + "'");
+      try {
+        po::store(po::parse_config_file(in, d.keys, false), vm);
+      } catch (const po::error& e) {
+        return failure(program, std::string(e.what()) + " (in config file '" + file + "')");
+      }
+    }
+
+    Config config;
+    for (const Key& k : detail::keys()) {
+      if (!vm.count(k.name)) continue;
+      const std::string& value = vm[k.name].as<std::string>();
+      std::string why = k.apply(config, value);
+      if (why.empty()) continue;
+      std::string source = contains(flags, k.name) ? "--" + std::string(k.name)
+                           : contains(env, k.name) ? env_name(k.name)
+                                                   : "config file '" + file + "'";
+      return failure(program, std::string(k.name) + ": invalid value '" + value + "' (from " +
+                                  source + "): " + why);
+    }
+    if (config.auth == "http" && config.auth_url.empty()) {
+      return failure(program, "auth-url: required when auth = http");
+    }
+    return {std::move(config), {}, 0};
+  } catch (const po::error& e) {
+    return failure(program, e.what());
+  } catch (const std::exception& e) {
+    return failure(program, std::string("configuration: ") + e.what());
+  }
+}
+
+}  // namespace txrt::config

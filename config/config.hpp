@@ -1,0 +1,61 @@
+#pragma once
+// One Config for the whole process: read from a file (--config FILE, "key = value" lines), the
+// environment (TXRT_<KEY>, upper-cased, '-' -> '_') and command-line flags (--<key> VALUE);
+// flags win over the environment, which wins over the file. Validated at start-up: a bad value
+// fails fast with a message that names the key.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace txrt::config {
+
+struct Config {
+  // listener and threads
+  std::string listen = "0.0.0.0:3000";  // address:port; "[::1]:3000" for IPv6
+  unsigned threads = 0;                 // 0 = number of cores
+  std::string server_name;              // empty = host name
+
+  // bus and auth (used by the Telecom X application layer)
+  std::string redis;                    // empty = built-in bus
+  std::string prefix = "rt:";
+  std::string auth = "file";            // file | redis | http
+  std::string auth_file;                // empty = the demo tokens file
+  std::string auth_url;
+  std::string directory;                // empty = same as auth (file / redis)
+  std::uint32_t auth_timeout_ms = 10000;
+
+  // Engine.IO
+  std::uint32_t ping_interval_ms = 25000;
+  std::uint32_t ping_timeout_ms = 20000;
+  std::uint64_t max_payload = 1000000;
+  bool allow_eio3 = true;               // accept socket.io v2 clients (Engine.IO v3)
+  std::uint32_t connect_timeout_ms = 45000;  // an Engine.IO session that joins no namespace
+
+  // HTTP
+  std::vector<std::string> cors_origins{"*"};
+  bool cors_credentials = false;
+  std::string client_dist_dir;          // empty = the build-time socket.io-client dist directory
+  std::uint32_t header_timeout_ms = 10000;  // a request's headers must arrive within this
+
+  std::string publish_secret;
+  std::uint64_t send_queue_bytes = 1048576;
+  std::string log_level = "info";
+};
+
+// Parsed command line: either a Config to run with, or a message to print and an exit code
+// (--help, --version, a bad key or value).
+struct ParseOutcome {
+  std::optional<Config> config;
+  std::string message;  // help text, or an error naming the offending key
+  int exit_code = 0;
+};
+
+// `program` names the binary in --help. `environment` is normally ::environ.
+ParseOutcome parse(int argc, const char* const* argv, const char* const* environment,
+                   const std::string& program = "txrt");
+
+// The build-time default of client_dist_dir.
+std::string default_client_dist_dir();
+
+}  // namespace txrt::config

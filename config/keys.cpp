@@ -1,0 +1,238 @@
+// The table of configuration keys and the conversion of each value from text. The table is the
+// one place a key is declared: --help, the environment, the file and the flags all come from it.
+//
+// Every value arrives as a string and is converted here rather than by program_options'
+// lexical_cast validators, because those accept "-1" for unsigned fields and cannot say which
+// source (flag, environment variable, file) a bad value came from.
+#include "config/keys.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <sstream>
+
+namespace txrt::config::detail {
+namespace {
+
+template <typename T>
+std::string to_unsigned(const std::string& s, T& out, std::uint64_t min, std::uint64_t max) {
+  std::uint64_t v = 0;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, v);
+  if (s.empty() || ec == std::errc::invalid_argument || ptr != end) {
+    return "must be a non-negative integer";
+  }
+  if (ec == std::errc::result_out_of_range || v < min || v > max) {
+    return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+  }
+  out = static_cast<T>(v);
+  return {};
+}
+
+std::string to_bool(const std::string& s, bool& out) {
+  std::string v = s;
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (v == "true" || v == "1" || v == "yes") {
+    out = true;
+  } else if (v == "false" || v == "0" || v == "no") {
+    out = false;
+  } else {
+    return "must be true/false, 1/0 or yes/no";
+  }
+  return {};
+}
+
+std::string one_of(const std::string& s, std::initializer_list<const char*> allowed,
+                   std::string& out) {
+  for (const char* a : allowed) {
+    if (s == a) {
+      out = s;
+      return {};
+    }
+  }
+  std::string list;
+  for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + '"' + a + '"';
+  return "must be one of " + list;
+}
+
+// "host:port", "[v6]:port"; port 0..65535 (0 = any free port). The host is only checked for
+// shape here; resolving it is the listener's job.
+std::string check_listen(const std::string& s) {
+  const std::string why = "must be HOST:PORT (IPv6 in brackets, e.g. [::1]:3000)";
+  std::string host, port;
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') return why;
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+    if (host.empty() || host.find(':') == std::string::npos) return why;
+    for (unsigned char c : host) {
+      if (!std::isalnum(c) && c != ':' && c != '.' && c != '%') return why;
+    }
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) return why;
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+    if (host.find(':') != std::string::npos)
+      return "an IPv6 address must be in brackets, e.g. [::1]:3000";
+    if (host.empty()) return why;
+    for (unsigned char c : host) {
+      if (!std::isalnum(c) && c != '.' && c != '-' && c != '_') return why;
+    }
+  }
+  unsigned p = 0;
+  if (port.empty() || !to_unsigned(port, p, 0, 65535).empty()) {
+    return "port must be an integer between 0 and 65535";
+  }
+  return {};
+}
+
+std::vector<std::string> split_origins(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    if (b == std::string::npos) continue;
+    auto e = item.find_last_not_of(" \t");
+    out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+constexpr std::uint64_t kU32 = std::numeric_limits<std::uint32_t>::max();
+constexpr std::uint64_t kU64 = std::numeric_limits<std::uint64_t>::max();
+
+// Appliers for the table below, one instantiation per field.
+template <std::string Config::*Field>
+std::string set_text(Config& c, const std::string& v) {
+  c.*Field = v;
+  return {};
+}
+
+template <auto Field, std::uint64_t Min, std::uint64_t Max>
+std::string set_number(Config& c, const std::string& v) {
+  return to_unsigned(v, c.*Field, Min, Max);
+}
+
+template <bool Config::*Field>
+std::string set_bool(Config& c, const std::string& v) {
+  return to_bool(v, c.*Field);
+}
+
+std::string set_listen(Config& c, const std::string& v) {
+  auto why = check_listen(v);
+  if (why.empty()) c.listen = v;
+  return why;
+}
+
+std::string set_auth(Config& c, const std::string& v) {
+  return one_of(v, {"file", "redis", "http"}, c.auth);
+}
+
+std::string set_directory(Config& c, const std::string& v) {
+  return one_of(v, {"", "file", "redis"}, c.directory);
+}
+
+std::string set_cors_origins(Config& c, const std::string& v) {
+  c.cors_origins = split_origins(v);
+  return {};
+}
+
+std::string set_log_level(Config& c, const std::string& v) {
+  return one_of(v, {"trace", "debug", "info", "warn", "error", "critical", "off"}, c.log_level);
+}
+
+// The one table: --help, the environment mapper, the file parser and the conversion all use it.
+// clang-format off
+const Key kKeys[] = {
+  {"listen", "Listener", "HOST:PORT", "0.0.0.0:3000",
+   "address:port of the HTTP/WebSocket listener; IPv6 in brackets; port 0 = any free port",
+   set_listen},
+  {"threads", "Listener", "N", "0 = number of cores",
+   "event-loop threads (at most 256)",
+   set_number<&Config::threads, 0, 256>},
+  {"server-name", "Listener", "NAME", "host name",
+   "this node's name in REALTIME events and logs",
+   set_text<&Config::server_name>},
+
+  {"redis", "Bus and authentication", "URL", "empty = built-in bus",
+   "Redis used as the shared bus, e.g. redis://127.0.0.1:6379",
+   set_text<&Config::redis>},
+  {"prefix", "Bus and authentication", "TEXT", "rt:",
+   "prefix of every Redis key and channel",
+   set_text<&Config::prefix>},
+  {"auth", "Bus and authentication", "KIND", "file",
+   "token validator: file, redis or http",
+   set_auth},
+  {"auth-file", "Bus and authentication", "FILE", "the demo tokens file",
+   "tokens (and customer parents) for auth=file",
+   set_text<&Config::auth_file>},
+  {"auth-url", "Bus and authentication", "URL", "none",
+   "validation URL for auth=http (required then)",
+   set_text<&Config::auth_url>},
+  {"directory", "Bus and authentication", "KIND", "empty = same as auth",
+   "where customer parent chains come from: file or redis",
+   set_directory},
+  {"auth-timeout-ms", "Bus and authentication", "MS", "10000",
+   "unauthenticated sockets are closed after this",
+   set_number<&Config::auth_timeout_ms, 1, kU32>},
+
+  {"ping-interval-ms", "Engine.IO", "MS", "25000",
+   "Engine.IO heartbeat interval",
+   set_number<&Config::ping_interval_ms, 1, kU32>},
+  {"ping-timeout-ms", "Engine.IO", "MS", "20000",
+   "Engine.IO heartbeat timeout",
+   set_number<&Config::ping_timeout_ms, 1, kU32>},
+  {"max-payload", "Engine.IO", "BYTES", "1000000",
+   "largest accepted message or polling payload (at least 1024)",
+   set_number<&Config::max_payload, 1024, kU64>},
+  {"allow-eio3", "Engine.IO", "BOOL", "true",
+   "accept socket.io v2 clients (Engine.IO v3 / Socket.IO v4)",
+   set_bool<&Config::allow_eio3>},
+  {"connect-timeout-ms", "Engine.IO", "MS", "45000",
+   "an Engine.IO session that joins no namespace is closed after this",
+   set_number<&Config::connect_timeout_ms, 1, kU32>},
+
+  {"cors-origins", "HTTP", "LIST", "*",
+   "comma-separated allowed origins; * = any; empty = no cross-origin access",
+   set_cors_origins},
+  {"cors-credentials", "HTTP", "BOOL", "false",
+   "send Access-Control-Allow-Credentials: true",
+   set_bool<&Config::cors_credentials>},
+  {"client-dist-dir", "HTTP", "DIR", "empty = the build-time socket.io-client/dist",
+   "directory holding socket.io.js served at /socket.io/socket.io.js",
+   set_text<&Config::client_dist_dir>},
+  {"header-timeout-ms", "HTTP", "MS", "10000",
+   "a request's headers must arrive within this",
+   set_number<&Config::header_timeout_ms, 1, kU32>},
+  {"publish-secret", "HTTP", "SECRET", "empty = POST /events disabled",
+   "bearer secret for POST /events",
+   set_text<&Config::publish_secret>},
+
+  {"send-queue-bytes", "Limits and logging", "BYTES", "1048576",
+   "per-socket outbound bound before the slow-consumer policy (at least 1024)",
+   set_number<&Config::send_queue_bytes, 1024, kU64>},
+  {"log-level", "Limits and logging", "LEVEL", "info",
+   "spdlog level: trace, debug, info, warn, error, critical or off",
+   set_log_level},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const Key> keys() {
+  return kKeys;
+}
+
+std::string env_name(std::string_view key) {
+  std::string out = "TXRT_";
+  for (char ch : key) {
+    out += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
+
+}  // namespace txrt::config::detail

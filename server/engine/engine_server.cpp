@@ -1,0 +1,179 @@
+#include "server/engine/engine_server.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "server/engine/session.hpp"
+#include "server/engine/session_registry.hpp"
+#include "server/engine/websocket_transport.hpp"
+#include "server/http/respond_and_close.hpp"
+#include "server/util/random_id.hpp"
+
+namespace txrt::engine {
+
+namespace {
+
+http::response to_http(const http::request& req, const polling_response& r) {
+  return http::make_response(req, r.status, r.body, r.content_type);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+engine_server::engine_server(server::loop_pool& loops, engine_options options,
+                             handler_factory factory)
+    : loops_(loops), options_(options), factory_(std::move(factory)) {
+  for (std::size_t i = 0; i < loops_.size(); ++i)
+    registries_.push_back(std::make_unique<session_registry>());
+}
+
+engine_server::~engine_server() = default;
+
+std::size_t engine_server::loop_of(const std::string& sid) const {
+  if (sid.size() < 3) return loops_.size();
+  int hi = hex_value(sid[0]), lo = hex_value(sid[1]);
+  if (hi < 0 || lo < 0) return loops_.size();
+  auto index = static_cast<std::size_t>(hi * 16 + lo);
+  return index < loops_.size() ? index : loops_.size();
+}
+
+std::string engine_server::new_sid(std::size_t loop_index) const {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string sid;
+  sid.push_back(hex[(loop_index >> 4) & 15]);
+  sid.push_back(hex[loop_index & 15]);
+  sid += util::random_id(15);
+  return sid;
+}
+
+std::optional<polling_response> engine_server::validate(const eio::engine_query& q,
+                                                        bool has_sid) const {
+  if (!q.has_eio || (q.eio != 4 && !(q.eio == 3 && options_.allow_eio3)))
+    return unsupported_version();
+  if (!q.has_transport || !q.transport_valid) return unknown_transport();
+  if (q.jsonp) return bad_request();  // JSONP polling is not supported
+  (void)has_sid;
+  return std::nullopt;
+}
+
+void engine_server::handle_polling(const http::request& req, const eio::engine_query& q,
+                                   std::uint64_t get_id, bool too_large,
+                                   polling_responder respond) {
+  using verb = http::beast_http::verb;
+  const bool is_get = req.method() == verb::get;
+  const bool is_post = req.method() == verb::post;
+  if (q.sid.empty()) {
+    if (!is_get) return respond(bad_handshake_method());
+    // A handshake: the session lives on this loop.
+    std::size_t index = loops_.current_index();
+    if (index >= loops_.size()) index = 0;
+    auto version = q.eio == 3 ? eio::version::v3 : eio::version::v4;
+    auto s = std::make_shared<session>(loops_.loop(index), *registries_[index], options_,
+                                       new_sid(index), version, q.b64);
+    registries_[index]->add(s->sid(), s);
+    s->start(factory_(*s), nullptr);
+    s->on_polling_get(get_id, std::move(respond));
+    return;
+  }
+  if (!is_get && !is_post) return respond(bad_request());
+  const std::size_t index = loop_of(q.sid);
+  if (index >= loops_.size()) return respond(unknown_sid());
+  const bool binary_body =
+      req[http::beast_http::field::content_type].starts_with("application/octet-stream");
+  std::string body = is_post && !too_large ? req.body() : std::string();
+  net::post(loops_.loop(index), [this, index, sid = q.sid, is_get, too_large, binary_body, get_id,
+                                 body = std::move(body), respond = std::move(respond)]() mutable {
+    auto s = registries_[index]->find(sid);
+    if (!s) return respond(unknown_sid());
+    if (is_get) return s->on_polling_get(get_id, std::move(respond));
+    if (too_large) {
+      respond(payload_too_large());
+      return s->close(close_reason::payload_too_large);
+    }
+    s->on_polling_post(std::move(body), binary_body, std::move(respond));
+  });
+}
+
+void engine_server::polling_get_aborted(const std::string& sid, std::uint64_t get_id) {
+  const std::size_t index = loop_of(sid);
+  if (index >= loops_.size()) return;
+  net::post(loops_.loop(index), [this, index, sid, get_id] {
+    if (auto s = registries_[index]->find(sid)) s->on_polling_get_aborted(get_id);
+  });
+}
+
+void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request req,
+                                   const eio::engine_query& q) {
+  if (auto error = validate(q, !q.sid.empty())) {
+    return http::respond_and_close(std::move(socket), to_http(req, *error));
+  }
+  if (q.sid.empty()) {
+    std::size_t index = loops_.current_index();
+    if (index >= loops_.size()) index = 0;
+    auto version = q.eio == 3 ? eio::version::v3 : eio::version::v4;
+    return open_websocket_session(std::move(socket), std::move(req), version, index);
+  }
+  const std::size_t index = loop_of(q.sid);
+  if (index >= loops_.size())
+    return http::respond_and_close(std::move(socket), to_http(req, unknown_sid()));
+  if (index == loops_.current_index())
+    return upgrade_on_owner_loop(std::move(socket), std::move(req), q.sid, index);
+  // Move the connection to the session's loop: the descriptor changes owner, and from then on
+  // only that loop touches it.
+  boost::system::error_code ec;
+  auto protocol = socket.local_endpoint(ec).protocol();
+  auto fd = socket.release(ec);
+  if (ec) return;
+  net::post(loops_.loop(index), [this, index, fd, protocol, req = std::move(req),
+                                 sid = q.sid]() mutable {
+    net::ip::tcp::socket moved(loops_.loop(index), protocol, fd);
+    upgrade_on_owner_loop(std::move(moved), std::move(req), sid, index);
+  });
+}
+
+void engine_server::open_websocket_session(net::ip::tcp::socket socket, http::request req,
+                                           eio::version version, std::size_t index) {
+  auto ws = std::make_shared<websocket_transport>(std::move(socket), options_, version);
+  ws->accept(std::move(req), [this, ws, version, index](bool ok) {
+    if (!ok) return;
+    auto s = std::make_shared<session>(loops_.loop(index), *registries_[index], options_,
+                                       new_sid(index), version, false);
+    registries_[index]->add(s->sid(), s);
+    s->start(factory_(*s), ws);
+  });
+}
+
+void engine_server::upgrade_on_owner_loop(net::ip::tcp::socket socket, http::request req,
+                                          const std::string& sid, std::size_t index) {
+  auto s = registries_[index]->find(sid);
+  if (!s) return http::respond_and_close(std::move(socket), to_http(req, unknown_sid()));
+  auto ws = std::make_shared<websocket_transport>(std::move(socket), options_, s->version());
+  // A WebSocket for a session that is not (or no longer) upgradable is accepted and closed at
+  // once: clients such as `ws` treat a refused upgrade as an uncaught error, a close as routine.
+  ws->accept(std::move(req), [ws, s](bool ok) {
+    if (!ok) return;
+    if (!s->attach_probe(ws)) ws->close();
+  });
+}
+
+void engine_server::close_all(close_reason reason) {
+  for (std::size_t i = 0; i < loops_.size(); ++i) {
+    net::post(loops_.loop(i), [this, i, reason] {
+      std::vector<std::shared_ptr<session>> all;
+      registries_[i]->for_each([&](const std::shared_ptr<session>& s) { all.push_back(s); });
+      for (auto& s : all) s->close(reason);
+    });
+  }
+}
+
+std::size_t engine_server::session_count() const {
+  std::size_t n = 0;
+  for (const auto& r : registries_) n += r->size();
+  return n;
+}
+
+}  // namespace txrt::engine

@@ -1,0 +1,340 @@
+#include "server/engine/session.hpp"
+
+#include "protocol/engineio/handshake.hpp"
+#include "server/engine/session_registry.hpp"
+#include "server/engine/websocket_transport.hpp"
+
+namespace txrt::engine {
+
+using clock = std::chrono::steady_clock;
+
+session::session(net::io_context& loop, session_registry& registry,
+                 const engine_options& options, std::string sid, eio::version version, bool b64)
+    : loop_(loop),
+      registry_(registry),
+      options_(options),
+      sid_(std::move(sid)),
+      version_(version),
+      b64_(b64),
+      ping_timer_(loop),
+      timeout_timer_(loop) {}
+
+session::~session() = default;
+
+std::string_view session::transport_name() const noexcept {
+  return state_ == state::websocket ? "websocket" : "polling";
+}
+
+void session::start(std::unique_ptr<session_handler> handler,
+                    std::shared_ptr<websocket_transport> ws) {
+  handler_ = std::move(handler);
+  eio::open_params params;
+  params.sid = sid_;
+  params.upgrade_to_websocket = (ws == nullptr);
+  params.ping_interval_ms = static_cast<std::uint32_t>(options_.ping_interval.count());
+  params.ping_timeout_ms = static_cast<std::uint32_t>(options_.ping_timeout.count());
+  params.max_payload = options_.max_payload;
+  if (ws) {
+    state_ = state::websocket;
+    ws_ = std::move(ws);
+    ws_->attach(shared_from_this());
+  }
+  enqueue({make_shared_bytes(eio::encode_open(version_, params)), false});
+  if (version_ == eio::version::v4)
+    schedule_ping();
+  else
+    arm_pong_deadline(clock::now() + options_.ping_interval + options_.ping_timeout);
+  if (handler_) handler_->on_open();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heartbeat
+
+void session::schedule_ping() {
+  ping_timer_.expires_after(options_.ping_interval);
+  ping_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_ping_due();
+  });
+}
+
+void session::on_ping_due() {
+  if (!is_open()) return;
+  // The pong deadline counts from when the ping was due, not from when the timer fired: a
+  // busy loop must not extend a client's grace.
+  const auto due = ping_timer_.expiry();
+  static const shared_bytes ping = make_shared_bytes("2");
+  enqueue({ping, false});
+  arm_pong_deadline(due + options_.ping_timeout);
+}
+
+void session::arm_pong_deadline(clock::time_point deadline) {
+  deadline_ = deadline;
+  timeout_timer_.expires_at(deadline);
+  timeout_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->expired_now();
+  });
+}
+
+bool session::expired_now() {
+  if (!is_open()) return true;
+  if (clock::now() < deadline_) return false;
+  finish(close_reason::ping_timeout, true);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long-polling
+
+void session::on_polling_get(std::uint64_t get_id, polling_responder respond) {
+  if (expired_now()) return respond(unknown_sid());
+  if (state_ != state::polling && state_ != state::upgrading) return respond(bad_request());
+  if (pending_get_) {
+    // Two GETs at once: the client is confused or hostile; engine.io closes the session.
+    respond(bad_request());
+    finish(close_reason::polling_overlap, true);
+    return;
+  }
+  pending_get_ = std::move(respond);
+  pending_get_id_ = get_id;
+  if (!polling_queue_.empty())
+    flush_polling();
+  else if (state_ == state::upgrading)
+    answer_pending_get("6");  // let the client finish the upgrade
+}
+
+void session::on_polling_get_aborted(std::uint64_t get_id) {
+  if (!pending_get_ || pending_get_id_ != get_id) return;
+  pending_get_.reset();
+  finish(close_reason::transport_close, false);
+}
+
+void session::on_polling_post(std::string body, bool binary_body, polling_responder respond) {
+  if (expired_now()) return respond(unknown_sid());
+  if (state_ != state::polling && state_ != state::upgrading) return respond(bad_request());
+  if (body.size() > options_.max_payload) {
+    respond(payload_too_large());
+    finish(close_reason::payload_too_large, true);
+    return;
+  }
+  auto packets = version_ == eio::version::v4 ? eio::decode_payload_v4(body)
+                                              : eio::decode_payload_v3(body, binary_body);
+  if (!packets) {
+    respond(bad_request());
+    finish(close_reason::parse_error, true);
+    return;
+  }
+  // Keep ourselves alive: a close packet removes the session from the registry.
+  auto self = shared_from_this();
+  for (const auto& p : *packets) {
+    if (!is_open()) break;
+    handle_packet({p.type, p.binary, p.data}, false);
+  }
+  polling_response ok;
+  ok.body = "ok";
+  respond(std::move(ok));
+}
+
+void session::answer_pending_get(std::string body) {
+  if (!pending_get_) return;
+  auto respond = std::move(*pending_get_);
+  pending_get_.reset();
+  polling_response r;
+  r.body = std::move(body);
+  respond(std::move(r));
+}
+
+void session::flush_polling() {
+  if (!pending_get_ || polling_queue_.empty()) return;
+  std::vector<eio::outgoing_packet> packets;
+  packets.reserve(polling_queue_.size());
+  bool any_binary = false;
+  for (const auto& p : polling_queue_) {
+    packets.push_back({p.binary, *p.bytes});
+    any_binary = any_binary || p.binary;
+  }
+  polling_response r;
+  if (version_ == eio::version::v4) {
+    eio::encode_payload_v4(packets, r.body);
+  } else {
+    const bool binary_form = any_binary && !b64_;
+    eio::encode_payload_v3(packets, binary_form, r.body);
+    if (binary_form) r.content_type = "application/octet-stream";
+  }
+  polling_queue_.clear();
+  queued_bytes_ = 0;
+  auto respond = std::move(*pending_get_);
+  pending_get_.reset();
+  respond(std::move(r));
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket
+
+bool session::attach_probe(std::shared_ptr<websocket_transport> ws) {
+  if (!is_open() || state_ != state::polling || probe_) return false;
+  probe_ = std::move(ws);
+  probe_->attach(shared_from_this());
+  return true;
+}
+
+void session::on_ws_text(websocket_transport& from, std::string_view text) {
+  auto self = shared_from_this();
+  auto p = eio::decode_text(text);
+  if (probe_ && &from == probe_.get()) {
+    if (!p) {
+      probe_->close();
+      probe_.reset();
+      if (state_ == state::upgrading) state_ = state::polling;
+      return;
+    }
+    if (p->type == eio::packet_type::ping && p->data == "probe") {
+      static const shared_bytes pong = make_shared_bytes("3probe");
+      probe_->send({pong, false});
+      state_ = state::upgrading;
+      answer_pending_get("6");
+    } else if (p->type == eio::packet_type::upgrade && state_ == state::upgrading) {
+      state_ = state::websocket;
+      ws_ = std::move(probe_);
+      probe_.reset();
+      answer_pending_get("6");
+      for (auto& packet : polling_queue_) ws_->send(packet);
+      polling_queue_.clear();
+      queued_bytes_ = 0;
+    }
+    return;
+  }
+  if (!ws_ || &from != ws_.get() || state_ != state::websocket) return;
+  if (expired_now()) return;
+  if (!p) return finish(close_reason::parse_error, true);
+  handle_packet(*p, true);
+}
+
+void session::on_ws_binary(websocket_transport& from, std::string_view bytes) {
+  if (!ws_ || &from != ws_.get() || state_ != state::websocket) return;
+  auto self = shared_from_this();
+  if (expired_now()) return;
+  auto p = eio::decode_ws_binary(version_, bytes);
+  if (!p) return finish(close_reason::parse_error, true);
+  handle_packet(*p, true);
+}
+
+void session::on_ws_closed(websocket_transport& from, close_reason reason) {
+  auto self = shared_from_this();
+  if (probe_ && &from == probe_.get()) {
+    probe_.reset();
+    if (state_ == state::upgrading) state_ = state::polling;
+    return;
+  }
+  if (ws_ && &from == ws_.get()) finish(reason, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packets
+
+void session::handle_packet(const eio::packet& p, bool from_websocket) {
+  switch (p.type) {
+    case eio::packet_type::message:
+      if (!handler_) return;
+      if (p.binary)
+        handler_->on_binary(p.data);
+      else
+        handler_->on_message(p.data);
+      return;
+    case eio::packet_type::pong:
+      if (version_ == eio::version::v4 && deadline_ != clock::time_point::max()) {
+        deadline_ = clock::time_point::max();
+        timeout_timer_.cancel();
+        schedule_ping();
+      }
+      return;
+    case eio::packet_type::ping:
+      // Engine.IO v3: the client pings and the server answers; every ping renews the deadline.
+      // In v4 only the upgrade probe pings (handled above); other pings are ignored.
+      if (version_ == eio::version::v3) {
+        std::string pong = "3";
+        pong.append(p.data);
+        enqueue({make_shared_bytes(std::move(pong)), false});
+        arm_pong_deadline(clock::now() + options_.ping_interval + options_.ping_timeout);
+      }
+      return;
+    case eio::packet_type::close:
+      finish(close_reason::client_close, true);
+      return;
+    case eio::packet_type::noop:
+    case eio::packet_type::upgrade:
+      return;
+    case eio::packet_type::open:
+      finish(close_reason::parse_error, true);
+      return;
+  }
+}
+
+void session::send(const outgoing& packet) { enqueue(packet); }
+
+void session::send_text_message(std::string_view payload) {
+  std::string text;
+  text.reserve(payload.size() + 1);
+  text.push_back('4');
+  text.append(payload);
+  enqueue({make_shared_bytes(std::move(text)), false});
+}
+
+void session::send_binary_message(std::string_view bytes) {
+  enqueue({make_shared_bytes(std::string(bytes)), true});
+}
+
+void session::enqueue(outgoing packet) {
+  if (!is_open()) return;
+  if (state_ == state::websocket) {
+    ws_->send(packet);
+    if (ws_->queued_bytes() > options_.send_queue_bytes) close(close_reason::slow_consumer);
+    return;
+  }
+  queued_bytes_ += packet.bytes->size();
+  polling_queue_.push_back(std::move(packet));
+  if (queued_bytes_ > options_.send_queue_bytes) return close(close_reason::slow_consumer);
+  flush_polling();
+}
+
+void session::close(close_reason reason) { finish(reason, true); }
+
+void session::finish(close_reason reason, bool tell_client) {
+  if (!is_open()) return;
+  auto self = shared_from_this();
+  state_ = state::closed;
+  deadline_ = clock::time_point::max();
+  ping_timer_.cancel();
+  timeout_timer_.cancel();
+  registry_.remove(sid_);
+
+  // A pending GET learns of the end: a noop when the client itself asked to close (it is not
+  // waiting for anything), a close packet otherwise.
+  if (pending_get_) answer_pending_get(reason == close_reason::client_close ? "6" : "1");
+  polling_queue_.clear();
+  queued_bytes_ = 0;
+
+  if (probe_) {
+    probe_->detach();
+    probe_->abort();
+    probe_.reset();
+  }
+  if (ws_) {
+    ws_->detach();
+    const bool transport_gone =
+        reason == close_reason::transport_close || reason == close_reason::transport_error;
+    if (transport_gone || reason == close_reason::payload_too_large) {
+      ws_->abort();
+    } else {
+      if (tell_client && reason != close_reason::client_close &&
+          reason != close_reason::parse_error) {
+        static const shared_bytes close_packet = make_shared_bytes("1");
+        ws_->send({close_packet, false});
+      }
+      ws_->close();
+    }
+    ws_.reset();
+  }
+  if (auto handler = std::move(handler_)) handler->on_close(reason);
+}
+
+}  // namespace txrt::engine

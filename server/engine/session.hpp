@@ -1,0 +1,112 @@
+#pragma once
+// One Engine.IO session: its state machine, heartbeat, outbound queue and transports.
+//
+// A session lives on one loop and every member is touched only from that loop ("must not be
+// called from another thread"). It starts on HTTP long-polling or on a WebSocket; a polling
+// session may upgrade: a probe WebSocket is attached, answers "3probe" to "2probe", and takes
+// over when the client sends "5". While the upgrade is under way a polling GET is answered with
+// a noop so that the client can finish it.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "protocol/engineio/payload.hpp"
+#include "server/engine/polling.hpp"
+#include "server/engine/types.hpp"
+
+namespace txrt::engine {
+
+namespace net = boost::asio;
+
+class websocket_transport;
+class session_registry;
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  enum class state : std::uint8_t { polling, upgrading, websocket, closed };
+
+  session(net::io_context& loop, session_registry& registry, const engine_options& options,
+          std::string sid, eio::version version, bool b64);
+  ~session();
+
+  const std::string& sid() const noexcept { return sid_; }
+  eio::version version() const noexcept { return version_; }
+  state current_state() const noexcept { return state_; }
+  bool is_open() const noexcept { return state_ != state::closed; }
+  net::io_context& loop() noexcept { return loop_; }
+  // The transport the session currently writes to ("polling" / "websocket").
+  std::string_view transport_name() const noexcept;
+
+  // Starts the session: queues the open packet, creates the handler, starts the heartbeat.
+  // `ws` is the WebSocket the session was opened on, or null for long-polling.
+  void start(std::unique_ptr<session_handler> handler, std::shared_ptr<websocket_transport> ws);
+
+  // --- long-polling (from the HTTP layer, posted to this loop) ---
+  void on_polling_get(std::uint64_t get_id, polling_responder respond);
+  void on_polling_post(std::string body, bool binary_body, polling_responder respond);
+  void on_polling_get_aborted(std::uint64_t get_id);
+
+  // --- WebSocket ---
+  // A WebSocket that asks to upgrade this polling session; false when it may not.
+  bool attach_probe(std::shared_ptr<websocket_transport> ws);
+  void on_ws_text(websocket_transport& from, std::string_view text);
+  void on_ws_binary(websocket_transport& from, std::string_view bytes);
+  void on_ws_closed(websocket_transport& from, close_reason reason);
+
+  // --- the layer above ---
+  // Queues a message. `packet` holds the full text form ("4..."), or raw bytes when binary.
+  void send(const outgoing& packet);
+  void send_text_message(std::string_view payload);  // convenience: builds "4" + payload
+  void send_binary_message(std::string_view bytes);
+  // Ends the session: the client is told (close packet) where the transport allows.
+  void close(close_reason reason);
+
+  // Bytes queued and not yet written (for the slow-consumer bound and metrics).
+  std::uint64_t queued_bytes() const noexcept { return queued_bytes_; }
+
+ private:
+  void handle_packet(const eio::packet& p, bool from_websocket);
+  void handle_message(std::string_view data, bool binary);
+  void enqueue(outgoing packet);
+  void flush_polling();
+  void answer_pending_get(std::string body);
+  void finish(close_reason reason, bool tell_client);
+  bool expired_now();
+
+  void schedule_ping();
+  void on_ping_due();
+  void arm_pong_deadline(std::chrono::steady_clock::time_point deadline);
+
+  net::io_context& loop_;
+  session_registry& registry_;
+  const engine_options& options_;
+  std::string sid_;
+  eio::version version_;
+  bool b64_;
+  state state_ = state::polling;
+
+  std::unique_ptr<session_handler> handler_;
+  std::shared_ptr<websocket_transport> ws_;     // active WebSocket (state websocket)
+  std::shared_ptr<websocket_transport> probe_;  // WebSocket being upgraded to
+
+  // Long-polling: packets waiting for a GET, and the GET waiting for packets.
+  std::vector<outgoing> polling_queue_;
+  std::optional<polling_responder> pending_get_;
+  std::uint64_t pending_get_id_ = 0;
+  std::uint64_t queued_bytes_ = 0;
+
+  // Heartbeat. v4: the server pings every ping_interval and expects a pong within ping_timeout.
+  // v3: the client pings; a ping must arrive within ping_interval + ping_timeout of the last.
+  net::steady_timer ping_timer_;
+  net::steady_timer timeout_timer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+};
+
+}  // namespace txrt::engine

@@ -1,0 +1,69 @@
+#pragma once
+// Vocabulary shared by the Engine.IO session, its transports and the layer above.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "protocol/engineio/packet.hpp"
+
+namespace txrt::engine {
+
+// Why a session ended. A closed set, so that logs and metrics can count each one.
+enum class close_reason : std::uint8_t {
+  client_close,        // the client sent a close packet
+  transport_close,     // the peer closed the connection (or a pending GET went away)
+  transport_error,     // a read or write failed
+  ping_timeout,        // no pong (v4) / no ping (v3) in time
+  parse_error,         // a packet that does not decode
+  payload_too_large,   // a message or polling body over maxPayload
+  polling_overlap,     // two GETs at once for one session
+  slow_consumer,       // the outbound queue passed its bound
+  server_close,        // the application closed it
+  shutdown,            // the process is stopping
+};
+
+std::string_view to_string(close_reason r) noexcept;
+
+// An encoded packet on its way out. Text packets hold their full Engine.IO text form ("4...",
+// "2", "6"); binary messages hold the raw bytes. The bytes are immutable and shared, so one
+// packet built for a broadcast is queued on many sessions without being copied.
+using shared_bytes = std::shared_ptr<const std::string>;
+
+struct outgoing {
+  shared_bytes bytes;
+  bool binary = false;
+};
+
+inline shared_bytes make_shared_bytes(std::string s) {
+  return std::make_shared<const std::string>(std::move(s));
+}
+
+struct engine_options {
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::uint64_t max_payload = 1000000;
+  bool allow_eio3 = true;
+  std::uint64_t send_queue_bytes = 1048576;  // per-session bound before slow_consumer
+};
+
+class session;
+
+// What the layer above an Engine.IO session implements (Socket.IO, or the echo of the
+// conformance server). Called on the session's loop only.
+class session_handler {
+ public:
+  virtual ~session_handler() = default;
+  // The open packet is queued; the handler may send its first packets now.
+  virtual void on_open() = 0;
+  virtual void on_message(std::string_view text) = 0;
+  virtual void on_binary(std::string_view bytes) = 0;
+  // Called once; the session sends nothing more afterwards.
+  virtual void on_close(close_reason reason) = 0;
+};
+
+using handler_factory = std::function<std::unique_ptr<session_handler>(session&)>;
+
+}  // namespace txrt::engine

@@ -1,0 +1,58 @@
+#pragma once
+// One TCP connection speaking HTTP/1.1: reads requests (headers within a deadline, bodies
+// bounded), routes them, and writes answers in order (keep-alive). A long-polling GET may be
+// held open until its session has something to send; meanwhile the connection watches for the
+// client going away, which ends that session. A WebSocket upgrade hands the TCP connection over
+// to the Engine.IO endpoint. Lives on one loop.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "server/engine/polling.hpp"
+#include "server/http/message.hpp"
+#include "server/http/router.hpp"
+
+namespace txrt::http {
+
+class http_connection : public std::enable_shared_from_this<http_connection> {
+ public:
+  http_connection(boost::asio::ip::tcp::socket socket, const router& routes);
+  void start();
+
+ private:
+  void do_read();
+  void on_header(boost::beast::error_code ec);
+  void on_body(boost::beast::error_code ec);
+  void handle();
+  bool handle_engine(const router::engine_endpoint& endpoint, std::string_view target);
+  void write(response res);
+  void on_write(boost::beast::error_code ec, bool keep_alive);
+  void on_engine_answer(engine::polling_response answer);
+  void watch_for_close();
+  void on_watch(boost::beast::error_code ec, std::size_t bytes);
+  void close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  const router& routes_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  request req_;
+  bool body_too_large_ = false;
+
+  // A request handed to an Engine.IO endpoint, waiting for its answer.
+  bool awaiting_engine_ = false;
+  std::string awaiting_sid_;
+  std::uint64_t awaiting_get_id_ = 0;
+  engine::engine_server* awaiting_engine_server_ = nullptr;
+  bool watching_ = false;
+  bool resume_after_watch_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace txrt::http

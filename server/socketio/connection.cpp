@@ -1,0 +1,210 @@
+#include "server/socketio/connection.hpp"
+
+#include "server/engine/session.hpp"
+#include "server/util/random_id.hpp"
+
+namespace txrt::sio {
+
+std::string_view to_string(disconnect_reason r) noexcept {
+  switch (r) {
+    case disconnect_reason::client_namespace_disconnect: return "client namespace disconnect";
+    case disconnect_reason::server_namespace_disconnect: return "server namespace disconnect";
+    case disconnect_reason::transport_close: return "transport close";
+    case disconnect_reason::transport_error: return "transport error";
+    case disconnect_reason::ping_timeout: return "ping timeout";
+    case disconnect_reason::parse_error: return "parse error";
+    case disconnect_reason::server_shutting_down: return "server shutting down";
+    case disconnect_reason::forced_close: return "forced close";
+  }
+  return "unknown";
+}
+
+namespace {
+
+disconnect_reason from_engine(engine::close_reason r) {
+  using engine::close_reason;
+  switch (r) {
+    case close_reason::client_close:
+    case close_reason::transport_close: return disconnect_reason::transport_close;
+    case close_reason::transport_error: return disconnect_reason::transport_error;
+    case close_reason::ping_timeout: return disconnect_reason::ping_timeout;
+    case close_reason::parse_error:
+    case close_reason::payload_too_large: return disconnect_reason::parse_error;
+    case close_reason::shutdown: return disconnect_reason::server_shutting_down;
+    default: return disconnect_reason::forced_close;
+  }
+}
+
+}  // namespace
+
+connection::connection(engine::session& session, const namespaces& spaces)
+    : session_(session),
+      spaces_(spaces),
+      protocol_(session.version() == eio::version::v3 ? version::v4 : version::v5),
+      connect_timer_(session.loop()) {}
+
+connection::~connection() { connect_timer_.cancel(); }
+
+void connection::on_open() {
+  if (protocol_ == version::v4) {
+    // socket.io v2 clients expect to be in "/" at once, without asking.
+    packet p;
+    p.type = packet_type::connect;
+    p.nsp = "/";
+    connect(p);
+    return;
+  }
+  connect_timer_.expires_after(spaces_.connect_timeout);
+  std::weak_ptr<engine::session> weak = session_.shared_from_this();
+  connect_timer_.async_wait([this, weak](boost::system::error_code ec) {
+    if (ec) return;
+    auto s = weak.lock();
+    if (s && s->is_open() && sockets_.empty()) s->close(engine::close_reason::server_close);
+  });
+}
+
+void connection::protocol_error() {
+  // Keep the session alive while it closes: it owns this connection.
+  auto keep = session_.shared_from_this();
+  session_.close(engine::close_reason::parse_error);
+}
+
+void connection::on_message(std::string_view text) {
+  if (closed_) return;
+  if (pending_expected_ > 0) return protocol_error();  // text while attachments are due
+  auto p = decode(protocol_, text, spaces_.limits);
+  if (!p) return protocol_error();
+  if (p->attachments > 0) {
+    pending_text_.assign(text);
+    pending_expected_ = p->attachments;
+    pending_attachments_.clear();
+    pending_attachments_.reserve(p->attachments);
+    return;
+  }
+  static const std::vector<std::string> none;
+  dispatch(*p, none);
+}
+
+void connection::on_binary(std::string_view bytes) {
+  if (closed_) return;
+  if (pending_expected_ == 0) return protocol_error();  // a stray binary message
+  pending_attachments_.emplace_back(bytes);
+  if (pending_attachments_.size() < pending_expected_) return;
+  pending_expected_ = 0;
+  auto text = std::move(pending_text_);
+  auto attachments = std::move(pending_attachments_);
+  pending_text_.clear();
+  pending_attachments_.clear();
+  auto p = decode(protocol_, text, spaces_.limits);
+  if (!p) return protocol_error();
+  dispatch(*p, attachments);
+}
+
+void connection::dispatch(const packet& p, const std::vector<std::string>& attachments) {
+  switch (p.type) {
+    case packet_type::connect: return connect(p);
+    case packet_type::connect_error: return protocol_error();  // only servers send these
+    default: break;
+  }
+  auto it = sockets_.find(p.nsp);
+  if (it == sockets_.end()) return protocol_error();  // a packet for a namespace not joined
+  auto s = it->second;
+  switch (p.type) {
+    case packet_type::disconnect:
+      return leave(std::string(p.nsp), disconnect_reason::client_namespace_disconnect);
+    case packet_type::event:
+    case packet_type::binary_event: {
+      auto split = split_event(p.data);
+      if (!split) return protocol_error();
+      auto* handler = spaces_.find(s->nsp());
+      if (!handler) return;
+      event e{split->name, split->args, &attachments, p.ack_id};
+      handler->on_event(s, e);
+      return;
+    }
+    case packet_type::ack:
+    case packet_type::binary_ack: {
+      if (!p.ack_id) return protocol_error();
+      auto body = array_body(p.data);
+      if (!body) return protocol_error();
+      s->deliver_ack(*p.ack_id, *body, attachments);
+      return;
+    }
+    default: return protocol_error();
+  }
+}
+
+void connection::connect_error(std::string_view nsp, std::string_view message) {
+  std::string payload;
+  if (protocol_ == version::v5) {
+    payload = "{\"message\":";
+    append_json_string(message, payload);
+    payload.push_back('}');
+  } else {
+    append_json_string(message, payload);  // v4 (socket.io v2): the error is a plain string
+  }
+  std::string text = "4";
+  encode_header(packet_type::connect_error, nsp, std::nullopt, 0, text);
+  text += payload;
+  session_.send({engine::make_shared_bytes(std::move(text)), false});
+}
+
+void connection::connect(const packet& p) {
+  auto* handler = spaces_.find(p.nsp);
+  if (!handler) return connect_error(p.nsp, "Invalid namespace");
+  if (sockets_.find(p.nsp) != sockets_.end()) return;  // already joined: nothing to do
+  const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
+  if (auto refusal = handler->authorize(auth)) return connect_error(p.nsp, *refusal);
+
+  auto s = std::make_shared<socket>(session_.shared_from_this(), std::string(p.nsp),
+                                    util::random_id(15), protocol_);
+  s->set_disconnect_hook([this](socket& gone) {
+    auto it = sockets_.find(gone.nsp());
+    if (it == sockets_.end() || it->second.get() != &gone) return;
+    auto keep = it->second;
+    sockets_.erase(it);
+    if (auto* h = spaces_.find(gone.nsp()))
+      h->on_disconnect(keep, disconnect_reason::server_namespace_disconnect);
+  });
+  sockets_.emplace(s->nsp(), s);
+  connect_timer_.cancel();
+
+  std::string text = "4";
+  encode_header(packet_type::connect, p.nsp, std::nullopt, 0, text);
+  if (protocol_ == version::v5) {
+    text += "{\"sid\":";
+    append_json_string(s->id(), text);
+    text.push_back('}');
+  }
+  session_.send({engine::make_shared_bytes(std::move(text)), false});
+  handler->on_connect(s, auth);
+}
+
+void connection::leave(const std::string& nsp, disconnect_reason reason) {
+  auto it = sockets_.find(nsp);
+  if (it == sockets_.end()) return;
+  auto s = it->second;
+  sockets_.erase(it);
+  s->detach();
+  if (auto* h = spaces_.find(nsp)) h->on_disconnect(s, reason);
+}
+
+void connection::on_close(engine::close_reason reason) {
+  closed_ = true;
+  connect_timer_.cancel();
+  const auto why = from_engine(reason);
+  auto all = std::move(sockets_);
+  sockets_.clear();
+  for (auto& [nsp, s] : all) {
+    s->detach();
+    if (auto* h = spaces_.find(nsp)) h->on_disconnect(s, why);
+  }
+}
+
+engine::handler_factory make_connection_factory(const namespaces& spaces) {
+  return [&spaces](engine::session& s) -> std::unique_ptr<engine::session_handler> {
+    return std::make_unique<connection>(s, spaces);
+  };
+}
+
+}  // namespace txrt::sio

@@ -1,0 +1,57 @@
+#pragma once
+// The Socket.IO layer over one Engine.IO session: decodes packets, reassembles binary
+// attachments, joins namespaces and dispatches events to their handlers.
+//
+// Pipeline: Engine.IO message (text) -> sio::decode -> CONNECT / DISCONNECT / EVENT / ACK,
+// or BINARY_EVENT / BINARY_ACK, which wait here for their attachments (the next Engine.IO
+// binary messages) before dispatch. Anything malformed closes the whole Engine.IO session,
+// as the reference server does.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/engine/types.hpp"
+#include "server/socketio/namespace_handler.hpp"
+#include "server/socketio/socket.hpp"
+
+namespace txrt::sio {
+
+class connection : public engine::session_handler {
+ public:
+  connection(engine::session& session, const namespaces& spaces);
+  ~connection() override;
+
+  void on_open() override;
+  void on_message(std::string_view text) override;
+  void on_binary(std::string_view bytes) override;
+  void on_close(engine::close_reason reason) override;
+
+ private:
+  void dispatch(const packet& p, const std::vector<std::string>& attachments);
+  void connect(const packet& p);
+  void connect_error(std::string_view nsp, std::string_view message);
+  void leave(const std::string& nsp, disconnect_reason reason);
+  void protocol_error();
+
+  engine::session& session_;
+  const namespaces& spaces_;
+  version protocol_;
+  std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;  // by namespace
+
+  // A binary packet waiting for its attachments.
+  std::string pending_text_;
+  std::uint32_t pending_expected_ = 0;
+  std::vector<std::string> pending_attachments_;
+
+  boost::asio::steady_timer connect_timer_;
+  bool closed_ = false;
+};
+
+// A factory for engine_server: every session gets a Socket.IO connection over `spaces`.
+engine::handler_factory make_connection_factory(const namespaces& spaces);
+
+}  // namespace txrt::sio

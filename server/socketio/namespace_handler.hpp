@@ -1,0 +1,66 @@
+#pragma once
+// What an application implements for one Socket.IO namespace, and the registry of namespaces
+// a Socket.IO endpoint serves. Handlers are called on the socket's loop.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/socketio/packet.hpp"
+
+namespace txrt::sio {
+
+class socket;
+
+// A received EVENT. Views are valid only during the call.
+struct event {
+  std::string_view name;
+  std::string_view args;                            // raw JSON elements after the name
+  const std::vector<std::string>* attachments;      // binary attachments, in order
+  std::optional<std::uint64_t> ack_id;              // set when the client wants an answer
+};
+
+// Why a namespace socket ended (socket.io's reason strings, which clients display).
+enum class disconnect_reason : std::uint8_t {
+  client_namespace_disconnect,
+  server_namespace_disconnect,
+  transport_close,
+  transport_error,
+  ping_timeout,
+  parse_error,
+  server_shutting_down,
+  forced_close,
+};
+std::string_view to_string(disconnect_reason r) noexcept;
+
+class namespace_handler {
+ public:
+  virtual ~namespace_handler() = default;
+  // Called before the socket exists. Returning a message refuses the connection with a
+  // CONNECT_ERROR carrying it. `auth` is the CONNECT payload ("{}" when none).
+  virtual std::optional<std::string> authorize(std::string_view auth) { return std::nullopt; }
+  // The CONNECT answer has been queued; the socket may emit now.
+  virtual void on_connect(const std::shared_ptr<socket>& s, std::string_view auth) = 0;
+  virtual void on_event(const std::shared_ptr<socket>& s, const event& e) = 0;
+  virtual void on_disconnect(const std::shared_ptr<socket>& s, disconnect_reason reason) {}
+};
+
+// The namespaces of one endpoint. Built at start-up, read-only afterwards.
+struct namespaces {
+  std::unordered_map<std::string, std::shared_ptr<namespace_handler>> by_name;
+  decode_limits limits;
+  // An Engine.IO session that has joined no namespace by then is closed (v5 clients; v2
+  // clients are joined to "/" at once).
+  std::chrono::milliseconds connect_timeout{45000};
+
+  namespace_handler* find(std::string_view name) const {
+    auto it = by_name.find(std::string(name));
+    return it == by_name.end() ? nullptr : it->second.get();
+  }
+};
+
+}  // namespace txrt::sio

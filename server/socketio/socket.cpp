@@ -1,0 +1,84 @@
+#include "server/socketio/socket.hpp"
+
+#include "server/engine/session.hpp"
+
+namespace txrt::sio {
+
+socket::socket(std::shared_ptr<engine::session> session, std::string nsp, std::string id,
+               version protocol)
+    : session_(std::move(session)), nsp_(std::move(nsp)), id_(std::move(id)), protocol_(protocol) {}
+
+std::string_view socket::transport() const noexcept {
+  return session_ ? session_->transport_name() : std::string_view();
+}
+
+void socket::send_packet(packet_type type, std::optional<std::uint64_t> ack_id,
+                         std::string_view payload, const std::vector<std::string>& attachments) {
+  if (!session_) return;
+  if (!attachments.empty()) {
+    type = type == packet_type::ack ? packet_type::binary_ack : packet_type::binary_event;
+  }
+  std::string text;
+  text.reserve(payload.size() + nsp_.size() + 24);
+  text.push_back('4');  // Engine.IO message
+  encode_header(type, nsp_, ack_id, static_cast<std::uint32_t>(attachments.size()), text);
+  text.append(payload);
+  session_->send({engine::make_shared_bytes(std::move(text)), false});
+  for (const auto& a : attachments) session_->send_binary_message(a);
+}
+
+void socket::emit(std::string_view name, std::string_view raw_args,
+                  const std::vector<std::string>& attachments) {
+  std::string payload;
+  encode_event_array(name, raw_args, payload);
+  send_packet(packet_type::event, std::nullopt, payload, attachments);
+}
+
+void socket::emit_with_ack(std::string_view name, std::string_view raw_args,
+                           const std::vector<std::string>& attachments, ack_callback on_ack) {
+  if (!session_) return;
+  const std::uint64_t id = next_ack_id_++;
+  pending_acks_.emplace(id, std::move(on_ack));
+  std::string payload;
+  encode_event_array(name, raw_args, payload);
+  send_packet(packet_type::event, id, payload, attachments);
+}
+
+void socket::ack(std::uint64_t id, std::string_view raw_args,
+                 const std::vector<std::string>& attachments) {
+  std::string payload;
+  payload.reserve(raw_args.size() + 2);
+  payload.push_back('[');
+  payload.append(raw_args);
+  payload.push_back(']');
+  send_packet(packet_type::ack, id, payload, attachments);
+}
+
+void socket::send_encoded(const engine::outgoing& packet) {
+  if (session_) session_->send(packet);
+}
+
+void socket::deliver_ack(std::uint64_t id, std::string_view raw_args,
+                         const std::vector<std::string>& attachments) {
+  auto it = pending_acks_.find(id);
+  if (it == pending_acks_.end()) return;  // unknown or already answered: ignored, as socket.io does
+  auto callback = std::move(it->second);
+  pending_acks_.erase(it);
+  callback(raw_args, attachments);
+}
+
+void socket::disconnect() {
+  if (!session_) return;
+  send_packet(packet_type::disconnect, std::nullopt, {}, {});
+  auto self = shared_from_this();
+  if (on_server_disconnect_) on_server_disconnect_(*this);
+  detach();
+}
+
+void socket::detach() {
+  session_.reset();
+  pending_acks_.clear();
+  on_server_disconnect_ = nullptr;
+}
+
+}  // namespace txrt::sio

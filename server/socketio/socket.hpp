@@ -1,0 +1,73 @@
+#pragma once
+// One client's connection to one namespace. Emits events and acknowledgements; holds the
+// callbacks of the acknowledgements it asked for. Lives on its session's loop.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/socketio/packet.hpp"
+#include "server/engine/types.hpp"
+
+namespace txrt::engine {
+class session;
+}
+
+namespace txrt::sio {
+
+using ack_callback =
+    std::function<void(std::string_view raw_args, const std::vector<std::string>& attachments)>;
+
+class socket : public std::enable_shared_from_this<socket> {
+ public:
+  socket(std::shared_ptr<engine::session> session, std::string nsp, std::string id,
+         version protocol);
+
+  const std::string& id() const noexcept { return id_; }
+  const std::string& nsp() const noexcept { return nsp_; }
+  version protocol() const noexcept { return protocol_; }
+  bool connected() const noexcept { return session_ != nullptr; }
+  // "websocket" or "polling" (the session's current transport); empty once disconnected.
+  std::string_view transport() const noexcept;
+
+  // Emits `name` with `raw_args` (JSON elements, comma-separated, may be empty). When
+  // `attachments` is not empty the args must hold their placeholders.
+  void emit(std::string_view name, std::string_view raw_args = {},
+            const std::vector<std::string>& attachments = {});
+  void emit_with_ack(std::string_view name, std::string_view raw_args,
+                     const std::vector<std::string>& attachments, ack_callback on_ack);
+  // Answers the client's acknowledgement request `id`.
+  void ack(std::uint64_t id, std::string_view raw_args,
+           const std::vector<std::string>& attachments = {});
+  // Queues a packet already encoded for this namespace ("42[...]"): the same bytes may be
+  // queued on many sockets (fan-out) without a copy.
+  void send_encoded(const engine::outgoing& packet);
+  // Leaves the namespace from the server side (the client is told).
+  void disconnect();
+
+  // Application state attached to the socket.
+  std::shared_ptr<void> app_state;
+
+  // --- for the connection ---
+  void deliver_ack(std::uint64_t id, std::string_view raw_args,
+                   const std::vector<std::string>& attachments);
+  void detach();  // the connection is gone: drop the session and the pending callbacks
+  void set_disconnect_hook(std::function<void(socket&)> hook) { on_server_disconnect_ = std::move(hook); }
+
+ private:
+  void send_packet(packet_type type, std::optional<std::uint64_t> ack_id,
+                   std::string_view payload, const std::vector<std::string>& attachments);
+
+  std::shared_ptr<engine::session> session_;
+  std::string nsp_;
+  std::string id_;
+  version protocol_;
+  std::uint64_t next_ack_id_ = 0;
+  std::unordered_map<std::uint64_t, ack_callback> pending_acks_;
+  std::function<void(socket&)> on_server_disconnect_;
+};
+
+}  // namespace txrt::sio
