@@ -30,6 +30,14 @@ std::string default_client_dist_dir() {
   return TXRT_CLIENT_DIST_DIR;
 }
 
+std::string default_auth_file() {
+  return TXRT_DATA_DIR "/demo-tokens.json";
+}
+
+std::string default_web_dir() {
+  return TXRT_WEB_DIR;
+}
+
 namespace {
 
 namespace po = boost::program_options;

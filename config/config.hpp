@@ -24,6 +24,8 @@ struct Config {
   std::string auth_url;
   std::string directory;                // empty = same as auth (file / redis)
   std::uint32_t auth_timeout_ms = 10000;
+  std::uint32_t validator_timeout_ms = 2000;  // a redis/http validator or directory call
+  bool demo_events = false;             // publish a trickle of demo events (embedded default)
 
   // Engine.IO
   std::uint32_t ping_interval_ms = 25000;
@@ -37,6 +39,7 @@ struct Config {
   bool cors_credentials = false;
   std::string client_dist_dir;          // empty = the build-time socket.io-client dist directory
   std::uint32_t header_timeout_ms = 10000;  // a request's headers must arrive within this
+  std::string web_dir;                  // empty = the build-time web/ directory (demo page)
 
   std::string publish_secret;
   std::uint64_t send_queue_bytes = 1048576;
@@ -57,5 +60,8 @@ ParseOutcome parse(int argc, const char* const* argv, const char* const* environ
 
 // The build-time default of client_dist_dir.
 std::string default_client_dist_dir();
+// The build-time defaults of auth_file (the demo tokens) and web_dir (the demo page).
+std::string default_auth_file();
+std::string default_web_dir();
 
 }  // namespace txrt::config

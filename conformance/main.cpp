@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   auto outcome = txrt::config::parse(static_cast<int>(args.size()), args.data(), environ,
                                      "txrt-conformance");
   if (!outcome.config) {
-    (outcome.exit_code == 0 ? std::cout : std::cerr) << outcome.message << '\n';
+    (outcome.exit_code == 0 ? std::cout : std::cerr) << outcome.message;
     return outcome.exit_code;
   }
   const auto& cfg = *outcome.config;

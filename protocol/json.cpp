@@ -83,4 +83,21 @@ std::size_t skip_string(std::string_view text, std::size_t open) noexcept {
   return text.size();
 }
 
+std::string_view first_element(std::string_view elements) noexcept {
+  int depth = 0;
+  std::size_t i = 0;
+  while (i < elements.size()) {
+    const char c = elements[i];
+    if (c == '"') {
+      i = skip_string(elements, i);
+      continue;
+    }
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) break;
+    ++i;
+  }
+  return trim(elements.substr(0, i));
+}
+
 }  // namespace txrt::protocol::json

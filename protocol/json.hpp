@@ -24,4 +24,8 @@ std::string_view trim(std::string_view s) noexcept;
 // past its closing quote.
 std::size_t skip_string(std::string_view text, std::size_t open) noexcept;
 
+// In valid JSON text holding comma-separated values (an array's body, e.g. the arguments of an
+// event), the first value, trimmed: `{"a":1},2` -> `{"a":1}`. Empty when `elements` is empty.
+std::string_view first_element(std::string_view elements) noexcept;
+
 }  // namespace txrt::protocol::json

@@ -62,6 +62,7 @@ std::optional<polling_response> engine_server::validate(const eio::engine_query&
 
 void engine_server::handle_polling(const http::request& req, const eio::engine_query& q,
                                    std::uint64_t get_id, bool too_large,
+                                   std::string_view remote_address,
                                    polling_responder respond) {
   using verb = http::beast_http::verb;
   const bool is_get = req.method() == verb::get;
@@ -75,6 +76,7 @@ void engine_server::handle_polling(const http::request& req, const eio::engine_q
     auto s = std::make_shared<session>(loops_.loop(index), *registries_[index], options_,
                                        new_sid(index), version, q.b64);
     registries_[index]->add(s->sid(), s);
+    s->set_remote_address(std::string(remote_address));
     s->start(factory_(*s), nullptr);
     s->on_polling_get(get_id, std::move(respond));
     return;
@@ -115,7 +117,11 @@ void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request re
     std::size_t index = loops_.current_index();
     if (index >= loops_.size()) index = 0;
     auto version = q.eio == 3 ? eio::version::v3 : eio::version::v4;
-    return open_websocket_session(std::move(socket), std::move(req), version, index);
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    std::string remote = ec ? std::string() : peer.address().to_string();
+    return open_websocket_session(std::move(socket), std::move(req), version, index,
+                                  std::move(remote));
   }
   const std::size_t index = loop_of(q.sid);
   if (index >= loops_.size())
@@ -136,13 +142,16 @@ void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request re
 }
 
 void engine_server::open_websocket_session(net::ip::tcp::socket socket, http::request req,
-                                           eio::version version, std::size_t index) {
+                                           eio::version version, std::size_t index,
+                                           std::string remote_address) {
   auto ws = std::make_shared<websocket_transport>(std::move(socket), options_, version);
-  ws->accept(std::move(req), [this, ws, version, index](bool ok) {
+  ws->accept(std::move(req), [this, ws, version, index,
+                              remote = std::move(remote_address)](bool ok) mutable {
     if (!ok) return;
     auto s = std::make_shared<session>(loops_.loop(index), *registries_[index], options_,
                                        new_sid(index), version, false);
     registries_[index]->add(s->sid(), s);
+    s->set_remote_address(std::move(remote));
     s->start(factory_(*s), ws);
   });
 }

@@ -34,7 +34,8 @@ class engine_server {
   // another loop (the connection's responder posts back). `get_id` identifies a GET so that
   // its connection can report it aborted. `too_large`: the body exceeded maxPayload.
   void handle_polling(const http::request& req, const eio::engine_query& query,
-                      std::uint64_t get_id, bool too_large, polling_responder respond);
+                      std::uint64_t get_id, bool too_large, std::string_view remote_address,
+                      polling_responder respond);
   void polling_get_aborted(const std::string& sid, std::uint64_t get_id);
 
   // A WebSocket upgrade request; the engine takes over the TCP connection.
@@ -54,7 +55,8 @@ class engine_server {
   std::size_t loop_of(const std::string& sid) const;
   std::string new_sid(std::size_t loop_index) const;
   void open_websocket_session(net::ip::tcp::socket socket, http::request req,
-                              eio::version version, std::size_t loop_index);
+                              eio::version version, std::size_t loop_index,
+                              std::string remote_address);
   void upgrade_on_owner_loop(net::ip::tcp::socket socket, http::request req,
                              const std::string& sid, std::size_t loop_index);
 

@@ -134,12 +134,17 @@ void session::on_polling_post(std::string body, bool binary_body, polling_respon
   respond(std::move(ok));
 }
 
-void session::answer_pending_get(std::string body) {
+void session::answer_pending_get(std::string packet) {
   if (!pending_get_) return;
   auto respond = std::move(*pending_get_);
   pending_get_.reset();
   polling_response r;
-  r.body = std::move(body);
+  // One packet ("6", "1") in the payload framing of the session's protocol version.
+  std::vector<eio::outgoing_packet> packets{{false, packet}};
+  if (version_ == eio::version::v4)
+    eio::encode_payload_v4(packets, r.body);
+  else
+    eio::encode_payload_v3(packets, false, r.body);
   respond(std::move(r));
 }
 

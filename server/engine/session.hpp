@@ -43,6 +43,10 @@ class session : public std::enable_shared_from_this<session> {
   net::io_context& loop() noexcept { return loop_; }
   // The transport the session currently writes to ("polling" / "websocket").
   std::string_view transport_name() const noexcept;
+  // The client's address as the server sees it (peer address, or a trusted proxy's
+  // X-Forwarded-For), fixed at the handshake.
+  const std::string& remote_address() const noexcept { return remote_address_; }
+  void set_remote_address(std::string address) { remote_address_ = std::move(address); }
 
   // Starts the session: queues the open packet, creates the handler, starts the heartbeat.
   // `ws` is the WebSocket the session was opened on, or null for long-polling.
@@ -76,7 +80,7 @@ class session : public std::enable_shared_from_this<session> {
   void handle_message(std::string_view data, bool binary);
   void enqueue(outgoing packet);
   void flush_polling();
-  void answer_pending_get(std::string body);
+  void answer_pending_get(std::string packet);
   void finish(close_reason reason, bool tell_client);
   bool expired_now();
 
@@ -88,6 +92,7 @@ class session : public std::enable_shared_from_this<session> {
   session_registry& registry_;
   const engine_options& options_;
   std::string sid_;
+  std::string remote_address_;
   eio::version version_;
   bool b64_;
   state state_ = state::polling;

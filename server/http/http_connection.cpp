@@ -34,8 +34,9 @@ void http_connection::do_read() {
   if (closed_) return;
   parser_.emplace();
   parser_->header_limit(routes_.max_header_bytes);
-  // Until the headers are read the body limit is unknown; it is set in on_header.
-  parser_->body_limit(routes_.max_body);
+  // No body limit while reading the headers (the parser would fail the headers of an oversized
+  // request, and we want to answer it 413); on_header sets the limit before the body is read.
+  parser_->body_limit(boost::none);
   body_too_large_ = false;
   // Slow or silent clients (slowloris) lose the connection when the headers are late.
   stream_.expires_after(routes_.header_timeout);
@@ -56,6 +57,7 @@ void http_connection::on_header(beast::error_code ec) {
     req_.keep_alive(false);
     return handle();
   }
+  parser_->body_limit(routes_.max_body);
   beast_http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
@@ -136,7 +138,14 @@ bool http_connection::handle_engine(const router::engine_endpoint& endpoint,
     });
   };
   const bool is_get = req_.method() == verb::get;
-  engine->handle_polling(req_, *query, awaiting_get_id_, body_too_large_, std::move(respond));
+  std::string remote;
+  if (query->sid.empty()) {
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote = peer.address().to_string();
+  }
+  engine->handle_polling(req_, *query, awaiting_get_id_, body_too_large_, remote,
+                         std::move(respond));
   if (is_get && awaiting_engine_ && !closed_) watch_for_close();
   return true;
 }
@@ -207,7 +216,20 @@ void http_connection::close() {
   closed_ = true;
   beast::error_code ignored;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  // Closing with unread request bytes would reset the connection and could destroy the answer
+  // just written (e.g. a 413 for a body we did not read): read and discard until the client
+  // closes, for a bounded time.
+  stream_.expires_after(std::chrono::seconds(2));
+  drain();
+}
+
+void http_connection::drain() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](
+                                                         beast::error_code ec, std::size_t) {
+    if (ec) return self->stream_.close();
+    self->drain();
+  });
 }
 
 }  // namespace txrt::http

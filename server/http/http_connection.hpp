@@ -37,6 +37,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   void watch_for_close();
   void on_watch(boost::beast::error_code ec, std::size_t bytes);
   void close();
+  void drain();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -6,10 +6,22 @@ namespace txrt::sio {
 
 socket::socket(std::shared_ptr<engine::session> session, std::string nsp, std::string id,
                version protocol)
-    : session_(std::move(session)), nsp_(std::move(nsp)), id_(std::move(id)), protocol_(protocol) {}
+    : session_(std::move(session)),
+      executor_(session_->loop().get_executor()),
+      nsp_(std::move(nsp)),
+      id_(std::move(id)),
+      protocol_(protocol) {}
 
 std::string_view socket::transport() const noexcept {
   return session_ ? session_->transport_name() : std::string_view();
+}
+
+std::string socket::remote_address() const {
+  return session_ ? session_->remote_address() : std::string();
+}
+
+boost::asio::any_io_executor socket::executor() const {
+  return executor_;
 }
 
 void socket::send_packet(packet_type type, std::optional<std::uint64_t> ack_id,

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "protocol/socketio/packet.hpp"
 #include "server/engine/types.hpp"
 
@@ -32,6 +34,10 @@ class socket : public std::enable_shared_from_this<socket> {
   bool connected() const noexcept { return session_ != nullptr; }
   // "websocket" or "polling" (the session's current transport); empty once disconnected.
   std::string_view transport() const noexcept;
+  // The client's address as the server sees it; empty once disconnected.
+  std::string remote_address() const;
+  // The executor of the socket's loop (for completions posted back to it).
+  boost::asio::any_io_executor executor() const;
 
   // Emits `name` with `raw_args` (JSON elements, comma-separated, may be empty). When
   // `attachments` is not empty the args must hold their placeholders.
@@ -62,6 +68,7 @@ class socket : public std::enable_shared_from_this<socket> {
                    std::string_view payload, const std::vector<std::string>& attachments);
 
   std::shared_ptr<engine::session> session_;
+  boost::asio::any_io_executor executor_;
   std::string nsp_;
   std::string id_;
   version protocol_;

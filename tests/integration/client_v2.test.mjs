@@ -43,7 +43,7 @@ function closeAll() {
 async function waitUpgraded(socket, cfg) {
   if (!cfg.upgrade) return;
   const engine = socket.io.engine;
-  if (engine.transport.name !== 'websocket') await once(engine, 'upgrade', T);
+  if (engine.transport.name !== 'websocket') await once(engine, 'upgrade', T, { rejectOn: ['upgradeError', 'close'] });
   assert.equal(engine.transport.name, 'websocket');
 }
 

@@ -41,7 +41,7 @@ function client(url, cfg, opts = {}) {
 async function waitUpgraded(socket, cfg) {
   if (!cfg.upgrade) return;
   const engine = socket.io.engine;
-  if (engine.transport.name !== 'websocket') await once(engine, 'upgrade', T);
+  if (engine.transport.name !== 'websocket') await once(engine, 'upgrade', T, { rejectOn: ['upgradeError', 'close'] });
   assert.equal(engine.transport.name, 'websocket');
 }
 
@@ -409,7 +409,7 @@ describe('max payload (--max-payload 2000)', () => {
       method: 'POST',
       body: `42["message","${'x'.repeat(10_000)}"]`,
       headers: { 'content-type': 'text/plain;charset=UTF-8' },
-    });
+    }).catch((e) => ({ status: `no HTTP response (${e.message})` }));
     assert.equal(big.status, 413);
 
     // A session that is still open would hold this GET for the 25 s ping interval.

@@ -7,7 +7,9 @@ const READY = /listening on (\S+):(\d+)/;
 
 export async function startServer(bin, args = [], { env = {}, timeoutMs = 10000 } = {}) {
   if (!bin) throw new Error('server binary not given (TXRT_BIN / TXRT_CONFORMANCE_BIN)');
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', ...args], {
+  // The binary refuses a repeated --listen, so the default applies only when args have none.
+  const listen = args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
+  const child = spawn(bin, [...listen, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,31 @@
+#pragma once
+// Redis channel and key names, in one place (SPEC §6, §7). Pure.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rooms/subscription.hpp"
+
+namespace txrt::bridge {
+
+struct event_channel {
+  rooms::event_type type;
+  std::string_view customer;  // empty when the channel has none
+};
+
+// "<prefix>event:PBX:c1" -> {pbx, "c1"}; "<prefix>event:TRUNK" -> {trunk, ""}. nullopt when the
+// channel is not an event channel of a known type (or the customer part is empty).
+std::optional<event_channel> parse_event_channel(std::string_view prefix,
+                                                 std::string_view channel) noexcept;
+
+std::string event_channel_name(std::string_view prefix, rooms::event_type type,
+                               std::string_view customer);
+// The pattern a node PSUBSCRIBEs to: "<prefix>event:*".
+std::string event_pattern(std::string_view prefix);
+std::string control_channel(std::string_view prefix);                       // <prefix>control
+std::string employee_channel(std::string_view prefix, std::string_view id);  // <prefix>employee:<id>
+std::string session_key(std::string_view prefix, std::string_view token);    // <prefix>session:<token>
+std::string customer_parent_key(std::string_view prefix);                   // <prefix>customer:parent
+std::string employee_customer_key(std::string_view prefix);                 // <prefix>employee:customer
+
+}  // namespace txrt::bridge

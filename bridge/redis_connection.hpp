@@ -1,0 +1,155 @@
+#pragma once
+// One asynchronous Redis connection on one io_context: hiredis' async API with Asio as its
+// event library (the fd is watched by a non-owning posix::stream_descriptor). The only hiredis
+// user in the project; callers see redis_reply, never hiredis types.
+//
+// Life of a connection: start() resolves the host (asynchronously: hiredis would block in
+// getaddrinfo), connects with a timeout, and after any loss reconnects with exponential backoff
+// (backoff_initial doubling to backoff_max, with jitter) until close(). After a reconnect it
+// AUTHs / SELECTs again and re-subscribes every channel and pattern.
+//
+// Two roles, fixed by the first call: a command connection (command()), or a pub/sub connection
+// (subscribe()/psubscribe(); command() then answers an error, since Redis refuses regular
+// commands on a subscribed connection).
+//
+// Threading: create() anywhere; every other member must be called on the loop's thread (or
+// before the loop runs). Callbacks run on the loop. After close() (or destruction) no callback
+// runs, and pending commands are dropped without an answer.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bridge/redis_url.hpp"
+
+struct redisAsyncContext;  // hiredis, opaque here
+
+namespace txrt::bridge {
+
+namespace net = boost::asio;
+
+struct redis_reply {
+  enum class kind : std::uint8_t {
+    unavailable,  // no answer: not connected, connection lost, or the deadline passed
+    error,        // Redis answered an error ("ERR ...", "WRONGTYPE ...")
+    nil,
+    string,
+    status,  // "+OK"
+    integer,
+    array,
+  };
+  kind type = kind::unavailable;
+  std::string str;  // string, status, error text; for unavailable: why (for logs)
+  long long integer = 0;
+  std::vector<redis_reply> elements;
+
+  bool ok() const noexcept { return type != kind::unavailable && type != kind::error; }
+};
+
+struct redis_options {
+  redis_endpoint endpoint;
+  std::string name = "redis";  // in log lines: "redis bus-sub: connected to ..."
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds command_deadline{2000};  // default per-command deadline
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{2000};
+};
+
+class redis_connection : public std::enable_shared_from_this<redis_connection> {
+ public:
+  using reply_callback = std::function<void(redis_reply)>;
+  using state_callback = std::function<void(bool connected)>;
+  // A pub/sub message; for a pattern subscription `channel` is the matching channel.
+  using message_callback = std::function<void(std::string_view channel, std::string_view payload)>;
+  // Redis confirmed a (p)subscribe (active) or a (p)unsubscribe (!active).
+  using subscription_callback =
+      std::function<void(std::string_view name, bool pattern, bool active)>;
+
+  static std::shared_ptr<redis_connection> create(net::io_context& loop, redis_options options);
+  ~redis_connection();
+  redis_connection(const redis_connection&) = delete;
+  redis_connection& operator=(const redis_connection&) = delete;
+
+  // Set before start(). State changes are reported on change only (a Redis that is down from
+  // the start reports nothing until it is first reached).
+  void on_state(state_callback cb) { on_state_ = std::move(cb); }
+  // Runs inside the read handler, once per message, in arrival order; may call any member.
+  void on_message(message_callback cb) { on_message_ = std::move(cb); }
+  void on_subscription(subscription_callback cb) { on_subscription_ = std::move(cb); }
+
+  // Begins connecting (posted to the loop, so it may be called before the loop runs).
+  void start();
+  // Disconnects for good: no reconnect, no callback afterwards. Safe inside any callback.
+  void close();
+
+  bool connected() const noexcept { return connected_; }
+  net::io_context::executor_type get_executor() noexcept { return loop_.get_executor(); }
+
+  // Sends one command ("GET", key). `done` runs later on the loop, exactly once (unless close()
+  // comes first): with Redis' reply, or `unavailable` when there is no connection (at once),
+  // when it is lost, or when `deadline` (0: options' command_deadline) passes. Commands issued
+  // while connecting are queued in hiredis and sent once connected.
+  void command(std::vector<std::string> args, reply_callback done,
+               std::chrono::milliseconds deadline = std::chrono::milliseconds::zero());
+
+  // Pub/sub: the sets are remembered and replayed after every reconnect.
+  void subscribe(const std::string& channel);
+  void unsubscribe(const std::string& channel);
+  void psubscribe(const std::string& pattern);
+  void punsubscribe(const std::string& pattern);
+
+ private:
+  struct hooks;  // the hiredis callbacks (redis_connection.cpp)
+  struct pending_command;
+
+  redis_connection(net::io_context& loop, redis_options options);
+
+  void do_resolve();
+  void do_connect(const std::string& ip);
+  void on_connected();
+  void on_context_gone();
+  void schedule_reconnect();
+  void free_context();
+  void arm(bool read);
+  void on_io(std::uint64_t generation, bool read, const boost::system::error_code& ec);
+  void issue(std::vector<std::string> args, reply_callback done,
+             std::chrono::milliseconds deadline);
+  void send_subscription(const char* verb, const std::string& name);
+  void deliver(reply_callback done, redis_reply reply);
+
+  net::io_context& loop_;
+  redis_options options_;
+  net::ip::tcp::resolver resolver_;
+  net::posix::stream_descriptor socket_;  // non-owning view of hiredis' fd
+  net::steady_timer connect_timer_;
+  net::steady_timer reconnect_timer_;
+
+  redisAsyncContext* ac_ = nullptr;
+  // Bumped whenever a context appears or goes away: waits of an older context are ignored.
+  std::uint64_t generation_ = 0;
+  bool want_read_ = false, want_write_ = false;
+  bool read_pending_ = false, write_pending_ = false;
+  int depth_ = 0;             // > 0 while inside redisAsyncHandleRead/Write
+  bool free_pending_ = false;  // close() asked for a free while inside hiredis
+  bool connected_ = false;
+  bool closed_ = false;
+  bool pubsub_ = false;
+  bool outage_logged_ = false;
+  unsigned attempt_ = 0;  // consecutive failed connects, for the backoff
+
+  std::set<std::string> channels_, patterns_;
+  state_callback on_state_;
+  message_callback on_message_;
+  subscription_callback on_subscription_;
+};
+
+}  // namespace txrt::bridge

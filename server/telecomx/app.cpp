@@ -1,0 +1,133 @@
+#include "server/telecomx/app.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/cached_validator.hpp"
+#include "auth/file_directory.hpp"
+#include "auth/file_store.hpp"
+#include "auth/file_validator.hpp"
+#include "bridge/local_bus.hpp"
+#include "bridge/redis_bus.hpp"
+#include "bridge/redis_directory.hpp"
+#include "bridge/redis_validator.hpp"
+#include "rooms/room_index.hpp"
+#include "server/auth/http_validator.hpp"
+#include "server/http/static_files.hpp"
+#include "server/socketio/connection.hpp"
+#include "server/telecomx/demo_events.hpp"
+#include "server/telecomx/fanout.hpp"
+#include "server/telecomx/publish_endpoint.hpp"
+#include "server/telecomx/telecomx_namespace.hpp"
+
+namespace txrt::telecomx {
+
+namespace {
+
+// Validated identities are cached briefly: a reconnecting client does not cost a round trip.
+constexpr auto identity_cache_ttl = std::chrono::seconds(30);
+constexpr std::size_t identity_cache_entries = 100000;
+
+std::shared_ptr<const auth::file_store> load_store(const config::Config& cfg) {
+  const std::string path = cfg.auth_file.empty() ? config::default_auth_file() : cfg.auth_file;
+  auto loaded = auth::file_store::load(path);
+  if (!loaded) throw std::runtime_error("auth-file: " + loaded.error);
+  spdlog::info("tokens file {}: {} tokens, {} customers", path, loaded.store->token_count(),
+               loaded.store->customer_count());
+  return loaded.store;
+}
+
+}  // namespace
+
+app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
+  auto& loops = rt.loops();
+  std::vector<rooms::room_index*> raw_indexes;
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    indexes_.push_back(std::make_unique<rooms::room_index>());
+    raw_indexes.push_back(indexes_.back().get());
+  }
+
+  const auto timeout = std::chrono::milliseconds(cfg.validator_timeout_ms);
+  const std::string directory_kind =
+      !cfg.directory.empty() ? cfg.directory : (cfg.auth == "redis" ? "redis" : "file");
+  if ((cfg.auth == "redis" || directory_kind == "redis") && cfg.redis.empty())
+    throw std::runtime_error("redis: required by auth=redis or directory=redis");
+  std::shared_ptr<const auth::file_store> store;
+  if (cfg.auth == "file" || directory_kind == "file") store = load_store(cfg);
+
+  auto& bus_loop = loops.loop(0);
+  if (cfg.auth == "file") {
+    validator_ = std::make_shared<auth::file_validator>(store);
+  } else if (cfg.auth == "redis") {
+    auto inner = std::make_shared<bridge::redis_validator>(bus_loop, cfg.redis, cfg.prefix, timeout);
+    validator_ = std::make_shared<auth::cached_validator>(inner, identity_cache_ttl,
+                                                          identity_cache_entries);
+  } else {
+    if (cfg.auth_url.empty()) throw std::runtime_error("auth-url: required by auth=http");
+    auto inner = std::make_shared<auth::http_validator>(cfg.auth_url, timeout);
+    validator_ = std::make_shared<auth::cached_validator>(inner, identity_cache_ttl,
+                                                          identity_cache_entries);
+  }
+  if (directory_kind == "redis")
+    directory_ = std::make_shared<bridge::redis_directory>(bus_loop, cfg.redis, cfg.prefix, timeout);
+  else
+    directory_ = std::make_shared<auth::file_directory>(store);
+
+  if (cfg.redis.empty())
+    bus_ = std::make_unique<bridge::local_bus>(bus_loop, cfg.prefix);
+  else
+    bus_ = std::make_unique<bridge::redis_bus>(bus_loop, cfg.redis, cfg.prefix);
+
+  auto directory = directory_;
+  fanout_ = std::make_unique<fanout>(loops, cfg.prefix, raw_indexes,
+                                     [directory](const std::string& customer) {
+                                       directory->invalidate(customer);
+                                     });
+
+  namespace_deps deps;
+  deps.loops = &loops;
+  deps.validator = validator_;
+  deps.directory = directory_;
+  deps.indexes = raw_indexes;
+  deps.auth_timeout = std::chrono::milliseconds(cfg.auth_timeout_ms);
+  namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
+
+  spaces_ = std::make_unique<sio::namespaces>();
+  spaces_->by_name["/"] = namespace_;
+  spaces_->connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  rt.add_engine("/socket.io/", sio::make_connection_factory(*spaces_), rt.engine_options());
+
+  auto& routes = rt.routes();
+  bridge::bus* bus = bus_.get();
+  routes.handlers["/ready"] = [bus](const http::request& req) {
+    const bool ready = bus->ready();
+    return http::make_response(req, ready ? 200 : 503,
+                               ready ? "{\"ready\":true}" : "{\"ready\":false}",
+                               "application/json");
+  };
+  routes.handlers["/events"] = make_publish_handler(cfg.publish_secret, cfg.prefix, *bus_);
+  const std::string web = cfg.web_dir.empty() ? config::default_web_dir() : cfg.web_dir;
+  if (http::add_static_files(routes, web,
+                             {{"/", "index.html", "text/html; charset=UTF-8"},
+                              {"/demo.js", "demo.js", "application/javascript"}}) == 0)
+    spdlog::warn("demo page not found in {}", web);
+
+  if (cfg.demo_events) demo_ = std::make_unique<demo_events>(bus_loop, *bus_, cfg.prefix);
+}
+
+app::~app() = default;
+
+void app::start() {
+  boost::asio::post(rt_.loops().loop(0), [this] {
+    bus_->start(
+        [this](std::string_view channel, std::string_view payload) {
+          fanout_->on_bus_message(channel, payload);
+        },
+        [](bool ready) { spdlog::info("bus {}", ready ? "ready" : "not ready"); });
+    if (demo_) demo_->start();
+  });
+}
+
+}  // namespace txrt::telecomx

@@ -1,0 +1,56 @@
+#pragma once
+// The Telecom X application assembled from its parts, as the configuration asks: the token
+// validator (file, redis or http, cached), the customer directory, the bus (Redis or built-in),
+// the per-loop room indexes, fan-out, the main namespace and the HTTP routes (/ready,
+// POST /events, the demo page at /).
+#include <memory>
+#include <vector>
+
+#include "config/config.hpp"
+#include "server/runtime.hpp"
+
+namespace txrt::auth {
+class token_validator;
+class customer_directory;
+}  // namespace txrt::auth
+namespace txrt::bridge {
+class bus;
+}
+namespace txrt::rooms {
+class room_index;
+}
+namespace txrt::sio {
+struct namespaces;
+}
+
+namespace txrt::telecomx {
+
+class fanout;
+class demo_events;
+class telecomx_namespace;
+
+class app {
+ public:
+  // Builds everything and registers /socket.io/ and the routes on `rt`. Throws
+  // std::runtime_error with a message naming the key on a configuration that cannot work
+  // (e.g. an unreadable tokens file).
+  app(const config::Config& cfg, server::runtime& rt);
+  ~app();
+
+  // Starts the bus (and the demo publisher); call before rt.run().
+  void start();
+
+ private:
+  const config::Config& cfg_;
+  server::runtime& rt_;
+  std::shared_ptr<auth::token_validator> validator_;
+  std::shared_ptr<auth::customer_directory> directory_;
+  std::unique_ptr<bridge::bus> bus_;
+  std::vector<std::unique_ptr<rooms::room_index>> indexes_;
+  std::unique_ptr<fanout> fanout_;
+  std::shared_ptr<telecomx_namespace> namespace_;
+  std::unique_ptr<sio::namespaces> spaces_;
+  std::unique_ptr<demo_events> demo_;
+};
+
+}  // namespace txrt::telecomx

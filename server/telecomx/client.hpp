@@ -1,0 +1,41 @@
+#pragma once
+// The Telecom X state of one socket: who it is, what it subscribed to (as a room-index member)
+// and what it told us about itself. Lives on the socket's loop; touched only there.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "auth/identity.hpp"
+#include "rooms/room_index.hpp"
+#include "server/socketio/socket.hpp"
+
+namespace txrt::telecomx {
+
+struct client final : rooms::member {
+  client(sio::socket& s, std::size_t loop_index)
+      : socket(&s), loop(loop_index), auth_timer(s.executor()) {}
+
+  // Valid while the client is connected: the socket owns this state (socket::app_state), and
+  // the client leaves every room before the socket goes away.
+  sio::socket* socket;
+  std::size_t loop;
+  std::optional<auth::identity> who;
+  // Bumped by every authenticate and by the disconnect, so that a late validator or directory
+  // answer for an earlier request is recognised and dropped.
+  std::uint64_t generation = 0;
+  bool connected = true;
+
+  // What the client reported in authenticate (informational, for debugging).
+  std::string client_name;
+  std::string instance_id;
+  std::string reported_ip;
+  std::chrono::system_clock::time_point connected_at = std::chrono::system_clock::now();
+
+  boost::asio::steady_timer auth_timer;
+};
+
+}  // namespace txrt::telecomx

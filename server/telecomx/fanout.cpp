@@ -1,0 +1,82 @@
+#include "server/telecomx/fanout.hpp"
+
+#include <memory>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bridge/channels.hpp"
+#include "protocol/json.hpp"
+#include "server/engine/types.hpp"
+#include "server/telecomx/client.hpp"
+
+namespace txrt::telecomx {
+
+namespace {
+
+// One published event, shared (read-only) by every loop that delivers it.
+struct shared_event {
+  rooms::event_type type;
+  std::string customer;
+  std::string sub_event;
+  engine::outgoing frame;
+
+  rooms::event_meta meta() const { return {type, customer, sub_event}; }
+};
+
+}  // namespace
+
+fanout::fanout(server::loop_pool& loops, std::string prefix,
+               std::vector<rooms::room_index*> indexes,
+               std::function<void(const std::string&)> on_config_customer)
+    : loops_(loops),
+      prefix_(std::move(prefix)),
+      indexes_(std::move(indexes)),
+      on_config_customer_(std::move(on_config_customer)) {}
+
+void fanout::on_bus_message(std::string_view channel, std::string_view payload) {
+  auto parsed_channel = bridge::parse_event_channel(prefix_, channel);
+  if (!parsed_channel) {
+    counters_.dropped_bad_channel.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // A publisher's message that is not a JSON object is dropped, never delivered.
+  auto doc = protocol::json::parse(payload);
+  simdjson::dom::object object;
+  if (doc.error() || doc.value().get_object().get(object)) {
+    counters_.dropped_not_json.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("dropped a non-JSON-object message on {}", channel);
+    return;
+  }
+  counters_.events_in.fetch_add(1, std::memory_order_relaxed);
+
+  auto ev = std::make_shared<shared_event>();
+  ev->type = parsed_channel->type;
+  ev->customer = std::string(parsed_channel->customer);
+  std::string_view sub_event;
+  if (!object["event"].get_string().get(sub_event)) ev->sub_event = std::string(sub_event);
+
+  const auto type_name = rooms::to_string(ev->type);
+  std::string frame;
+  frame.reserve(payload.size() + type_name.size() + 8);
+  frame.append("42[\"").append(type_name).append("\",").append(payload).push_back(']');
+  ev->frame = {engine::make_shared_bytes(std::move(frame)), false};
+
+  if (ev->type == rooms::event_type::config && !ev->customer.empty() && on_config_customer_ &&
+      (ev->sub_event == "CUSTOMER_UPDATED" || ev->sub_event == "CUSTOMER_DELETED"))
+    on_config_customer_(ev->customer);
+
+  // Cross to each loop once; events of one channel keep their order because each loop's queue
+  // is FIFO and this function runs on one loop.
+  for (std::size_t i = 0; i < indexes_.size(); ++i) {
+    boost::asio::post(loops_.loop(i), [this, i, ev] {
+      const auto delivered = indexes_[i]->for_each_match(ev->meta(), [&ev](rooms::member& m) {
+        auto& c = static_cast<client&>(m);
+        if (c.socket) c.socket->send_encoded(ev->frame);
+      });
+      counters_.deliveries.fetch_add(delivered, std::memory_order_relaxed);
+    });
+  }
+}
+
+}  // namespace txrt::telecomx

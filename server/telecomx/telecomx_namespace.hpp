@@ -1,0 +1,57 @@
+#pragma once
+// The Telecom X application on the main namespace: `authenticate`, `subscribe` and
+// `unsubscribe` (SPEC §3 and §5), the authentication deadline, and membership of the room
+// index of the socket's loop. Events reach subscribers through fanout, not through here.
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "auth/directory.hpp"
+#include "auth/validator.hpp"
+#include "rooms/room_index.hpp"
+#include "server/loop_pool.hpp"
+#include "server/socketio/namespace_handler.hpp"
+
+namespace txrt::telecomx {
+
+struct client;
+
+// Lifecycle notifications for the rest of the application (REALTIME events, logs, metrics).
+class client_observer {
+ public:
+  virtual ~client_observer() = default;
+  virtual void on_connected(const client&) {}
+  virtual void on_authenticated(const client&) {}
+  virtual void on_disconnected(const client&, std::string_view reason) {}
+};
+
+struct namespace_deps {
+  server::loop_pool* loops = nullptr;
+  std::shared_ptr<auth::token_validator> validator;
+  std::shared_ptr<auth::customer_directory> directory;
+  std::vector<rooms::room_index*> indexes;  // one per loop, by loop index
+  std::chrono::milliseconds auth_timeout{10000};
+  client_observer* observer = nullptr;      // may be null
+};
+
+class telecomx_namespace : public sio::namespace_handler {
+ public:
+  explicit telecomx_namespace(namespace_deps deps);
+
+  void on_connect(const std::shared_ptr<sio::socket>& s, std::string_view auth) override;
+  void on_event(const std::shared_ptr<sio::socket>& s, const sio::event& e) override;
+  void on_disconnect(const std::shared_ptr<sio::socket>& s, sio::disconnect_reason r) override;
+
+ private:
+  void authenticate(const std::shared_ptr<sio::socket>& s, client& c, const sio::event& e);
+  void finish_authentication(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r);
+  void refuse(client& c, std::optional<std::uint64_t> ack_id, auth::auth_error code,
+              std::string_view message);
+  void subscribe(client& c, const sio::event& e);
+  void unsubscribe(client& c, const sio::event& e);
+  rooms::room_index& index_of(const client& c) { return *deps_.indexes[c.loop]; }
+
+  namespace_deps deps_;
+};
+
+}  // namespace txrt::telecomx

@@ -1,0 +1,157 @@
+// bridge::redis_bus and bridge::local_bus: delivery, order, filtering, readiness across outages.
+#include "bridge/local_bus.hpp"
+#include "bridge/redis_bus.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/redis/redis_process.hpp"
+
+using namespace std::chrono_literals;
+using txrt::bridge::parse_redis_url;
+using txrt::bridge::redis_bus;
+using txrt::test::redis_process;
+using txrt::test::run_until;
+
+namespace {
+
+struct recorder {
+  std::vector<std::string> channels;
+  std::vector<std::string> payloads;
+  std::vector<bool> readiness;
+
+  txrt::bridge::event_sink events() {
+    return [this](std::string_view ch, std::string_view p) {
+      channels.emplace_back(ch);
+      payloads.emplace_back(p);
+    };
+  }
+  txrt::bridge::ready_sink ready() {
+    return [this](bool r) { readiness.push_back(r); };
+  }
+};
+
+std::string numbered(int i) { return "{\"event\":\"E\",\"n\":" + std::to_string(i) + "}"; }
+
+}  // namespace
+
+TEST_CASE("redis bus delivers event channels in order, and nothing else", "[redis]") {
+  redis_process server;
+  REQUIRE(server.start());
+  boost::asio::io_context io;
+  redis_bus bus(io, *parse_redis_url(server.url()), "rt:");
+  recorder rec;
+  bus.start(rec.events(), rec.ready());
+  REQUIRE(run_until(io, [&] { return bus.ready(); }));
+  CHECK(rec.readiness == std::vector<bool>{true});
+
+  SECTION("2000 messages pipelined by an outside publisher") {
+    std::vector<std::vector<std::string>> commands;
+    for (int i = 0; i < 2000; ++i) commands.push_back({"PUBLISH", "rt:event:PBX:c1", numbered(i)});
+    REQUIRE(server.pipeline(commands) == 2000);
+    REQUIRE(run_until(io, [&] { return rec.payloads.size() >= 2000; }));
+    bool in_order = true;
+    for (int i = 0; i < 2000; ++i) in_order = in_order && rec.payloads[i] == numbered(i);
+    CHECK(in_order);
+    CHECK(rec.channels.front() == "rt:event:PBX:c1");
+  }
+
+  SECTION("2000 messages through publish(), from another thread") {
+    std::thread publisher([&] {
+      for (int i = 0; i < 2000; ++i) bus.publish("rt:event:CALL:c2", numbered(i));
+    });
+    REQUIRE(run_until(io, [&] { return rec.payloads.size() >= 2000; }, 10s));
+    publisher.join();
+    bool in_order = true;
+    for (int i = 0; i < 2000; ++i) in_order = in_order && rec.payloads[i] == numbered(i);
+    CHECK(in_order);
+    CHECK(rec.payloads.size() == 2000);
+    CHECK(bus.publish_failures() == 0);
+  }
+
+  SECTION("non-event channels and other prefixes are not delivered") {
+    bus.publish("rt:control", "{\"revoke\":{\"employee\":\"e1\"}}");
+    bus.publish("rt:employee:e1", "{}");
+    bus.publish("other:event:PBX:c1", "{}");
+    bus.publish("rt:eventX", "{}");
+    bus.publish("rt:event:TRUNK", "{\"event\":\"last\"}");  // published last, so seen last
+    REQUIRE(run_until(io, [&] { return !rec.payloads.empty(); }));
+    txrt::test::run_for(io, 50ms);
+    CHECK(rec.channels == std::vector<std::string>{"rt:event:TRUNK"});
+  }
+  bus.stop();
+  CHECK_FALSE(bus.ready());
+}
+
+TEST_CASE("redis bus survives a redis restart", "[redis]") {
+  redis_process server;
+  REQUIRE(server.start());
+  boost::asio::io_context io;
+  redis_bus bus(io, *parse_redis_url(server.url()), "rt:");
+  recorder rec;
+  bus.start(rec.events(), rec.ready());
+  REQUIRE(run_until(io, [&] { return bus.ready(); }));
+
+  server.stop();
+  REQUIRE(run_until(io, [&] { return !bus.ready(); }));
+  // While down, publishes fail (and are counted), nothing is delivered, nothing crashes.
+  bus.publish("rt:event:PBX:c1", numbered(0));
+  REQUIRE(run_until(io, [&] { return bus.publish_failures() == 1; }));
+
+  REQUIRE(server.start());  // the same port
+  REQUIRE(run_until(io, [&] { return bus.ready(); }, 10s));
+  CHECK(rec.readiness == std::vector<bool>{true, false, true});
+  // The command connection may come back a moment after the subscriber: wait for a publish
+  // that gets through.
+  REQUIRE(run_until(
+      io,
+      [&] {
+        if (!rec.payloads.empty()) return true;
+        if (bus.commands()->connected()) bus.publish("rt:event:PBX:c1", numbered(1));
+        return false;
+      },
+      10s));
+  CHECK(rec.payloads.front() == numbered(1));
+  server.call({"PUBLISH", "rt:event:CONFIG:c9", numbered(2)});
+  REQUIRE(run_until(io, [&] { return rec.payloads.back() == numbered(2); }));
+  bus.stop();
+}
+
+TEST_CASE("redis bus with redis down at start becomes ready once it starts", "[redis]") {
+  redis_process server;  // port reserved, not started
+  boost::asio::io_context io;
+  redis_bus bus(io, *parse_redis_url(server.url()), "rt:");
+  recorder rec;
+  bus.start(rec.events(), rec.ready());
+  txrt::test::run_for(io, 300ms);
+  CHECK_FALSE(bus.ready());
+  CHECK(rec.readiness.empty());
+  REQUIRE(server.start());
+  REQUIRE(run_until(io, [&] { return bus.ready(); }, 10s));
+  CHECK(rec.readiness == std::vector<bool>{true});
+  server.call({"PUBLISH", "rt:event:REALTIME", "{}"});
+  REQUIRE(run_until(io, [&] { return rec.payloads.size() == 1; }));
+  bus.stop();
+}
+
+TEST_CASE("local bus delivers event channels in order", "[redis]") {
+  boost::asio::io_context io;
+  txrt::bridge::local_bus bus(io, "rt:");
+  recorder rec;
+  CHECK(bus.ready());
+  bus.start(rec.events(), rec.ready());
+  for (int i = 0; i < 100; ++i) bus.publish("rt:event:PBX:c1", numbered(i));
+  bus.publish("rt:control", "{}");
+  bus.publish("rt:event:TRUNK", "last");
+  REQUIRE(run_until(io, [&] { return rec.payloads.size() == 101; }));
+  CHECK(rec.readiness == std::vector<bool>{true});
+  for (int i = 0; i < 100; ++i) REQUIRE(rec.payloads[i] == numbered(i));
+  CHECK(rec.channels.back() == "rt:event:TRUNK");
+  bus.stop();
+  bus.publish("rt:event:PBX:c1", "after stop");
+  txrt::test::run_for(io, 20ms);
+  CHECK(rec.payloads.size() == 101);
+}
