@@ -63,8 +63,8 @@ identity_document parse_identity_json(std::string_view text) {
       if (read_id(r, id)) d.who.organization_resellers.push_back(std::move(id));
     }
   }
-  d.status = d.who.level == auth::access_level::no_login ? identity_status::no_login
-                                                         : identity_status::ok;
+  d.status =
+      d.who.level == auth::access_level::no_login ? identity_status::no_login : identity_status::ok;
   return d;
 }
 

@@ -12,7 +12,9 @@ local_bus::local_bus(boost::asio::io_context& bus_loop, std::string prefix)
   state_->event_prefix = pattern.substr(0, pattern.size() - 1);
 }
 
-local_bus::~local_bus() { state_->stopped = true; }
+local_bus::~local_bus() {
+  state_->stopped = true;
+}
 
 void local_bus::start(event_sink on_event, ready_sink on_ready) {
   // The sinks are installed on the loop, ahead of any publish posted after start().
@@ -26,13 +28,16 @@ void local_bus::start(event_sink on_event, ready_sink on_ready) {
 }
 
 void local_bus::publish(std::string channel, std::string payload) {
-  boost::asio::post(loop_, [st = state_, channel = std::move(channel),
-                            payload = std::move(payload)] {
-    if (st->stopped || !st->on_event) return;
-    if (std::string_view(channel).starts_with(st->event_prefix)) st->on_event(channel, payload);
-  });
+  boost::asio::post(loop_,
+                    [st = state_, channel = std::move(channel), payload = std::move(payload)] {
+                      if (st->stopped || !st->on_event) return;
+                      if (std::string_view(channel).starts_with(st->event_prefix))
+                        st->on_event(channel, payload);
+                    });
 }
 
-void local_bus::stop() { state_->stopped = true; }
+void local_bus::stop() {
+  state_->stopped = true;
+}
 
 }  // namespace txrt::bridge

@@ -1,7 +1,9 @@
 #include "bridge/redis_bus.hpp"
 
-#include <boost/asio/post.hpp>
+#include <stdexcept>
+
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "bridge/channels.hpp"
 
@@ -16,37 +18,49 @@ redis_options options_for(redis_endpoint endpoint, std::string name) {
   return o;
 }
 
+redis_endpoint endpoint_from(const std::string& url) {
+  std::string error;
+  auto endpoint = parse_redis_url(url, &error);
+  if (!endpoint) throw std::invalid_argument("redis: " + error);
+  return std::move(*endpoint);
+}
+
 }  // namespace
 
 redis_bus::redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix)
     : loop_(bus_loop),
-      pattern_(event_pattern(prefix)),
-      event_prefix_(pattern_.substr(0, pattern_.size() - 1)),
+      state_(std::make_shared<state>()),
       subscriber_(redis_connection::create(bus_loop, options_for(endpoint, "bus-subscriber"))),
-      publisher_(redis_connection::create(bus_loop, options_for(endpoint, "commands"))),
-      failures_(std::make_shared<std::atomic<std::uint64_t>>(0)) {}
+      publisher_(redis_connection::create(bus_loop, options_for(endpoint, "commands"))) {
+  state_->pattern = event_pattern(prefix);
+  state_->event_prefix = state_->pattern.substr(0, state_->pattern.size() - 1);
+}
+
+redis_bus::redis_bus(net::io_context& bus_loop, const std::string& url, std::string prefix)
+    : redis_bus(bus_loop, endpoint_from(url), std::move(prefix)) {}
 
 redis_bus::~redis_bus() {
-  // The connections' callbacks capture `this`: silence them before it goes away.
-  subscriber_->close();
-  publisher_->close();
+  state_->stopped = true;
+  close_on_loop(subscriber_);
+  close_on_loop(publisher_);
 }
 
 void redis_bus::start(event_sink on_event, ready_sink on_ready) {
-  on_event_ = std::move(on_event);
-  on_ready_ = std::move(on_ready);
-  subscriber_->on_message([this](std::string_view channel, std::string_view payload) {
+  state_->on_event = std::move(on_event);
+  state_->on_ready = std::move(on_ready);
+  subscriber_->on_message([st = state_](std::string_view channel, std::string_view payload) {
     // The pattern already selects event channels; the check guards against a prefix that
     // contains glob characters.
-    if (channel.starts_with(event_prefix_) && on_event_) on_event_(channel, payload);
+    if (!st->stopped && channel.starts_with(st->event_prefix) && st->on_event)
+      st->on_event(channel, payload);
   });
-  subscriber_->on_subscription([this](std::string_view name, bool pattern, bool active) {
-    if (pattern && name == pattern_) set_ready(active);
+  subscriber_->on_subscription([st = state_](std::string_view name, bool pattern, bool active) {
+    if (pattern && name == st->pattern) st->set_ready(active);
   });
-  subscriber_->on_state([this](bool connected) {
-    if (!connected) set_ready(false);
+  subscriber_->on_state([st = state_](bool connected) {
+    if (!connected) st->set_ready(false);
   });
-  subscriber_->psubscribe(pattern_);
+  subscriber_->psubscribe(state_->pattern);
   subscriber_->start();
   publisher_->start();
 }
@@ -54,28 +68,27 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready) {
 void redis_bus::publish(std::string channel, std::string payload) {
   // Captures the connection, not the bus: a publish posted just before stop() finds a closed
   // connection, which ignores it.
-  net::post(loop_, [publisher = publisher_, failures = failures_, channel = std::move(channel),
+  net::post(loop_, [publisher = publisher_, st = state_, channel = std::move(channel),
                     payload = std::move(payload)]() mutable {
-    publisher->command({"PUBLISH", std::move(channel), std::move(payload)},
-                       [failures](redis_reply r) {
-                         if (r.ok()) return;
-                         if (failures->fetch_add(1) == 0)
-                           spdlog::warn("bus: publish failed ({}); further failures are counted",
-                                        r.str);
-                       });
+    publisher->command({"PUBLISH", std::move(channel), std::move(payload)}, [st](redis_reply r) {
+      if (r.ok()) return;
+      if (st->failures.fetch_add(1) == 0)
+        spdlog::warn("bus: publish failed ({}); further failures are counted", r.str);
+    });
   });
 }
 
 void redis_bus::stop() {
+  state_->stopped = true;
+  state_->ready.store(false, std::memory_order_release);
   subscriber_->close();
   publisher_->close();
-  ready_.store(false, std::memory_order_release);
 }
 
-void redis_bus::set_ready(bool ready) {
-  if (ready_.exchange(ready, std::memory_order_acq_rel) == ready) return;
-  spdlog::info("bus: redis {}", ready ? "ready" : "not ready");
-  if (on_ready_) on_ready_(ready);
+void redis_bus::state::set_ready(bool value) {
+  if (stopped || ready.exchange(value, std::memory_order_acq_rel) == value) return;
+  spdlog::info("bus: redis {}", value ? "ready" : "not ready");
+  if (on_ready) on_ready(value);
 }
 
 }  // namespace txrt::bridge

@@ -17,10 +17,11 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 #include <utility>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 namespace txrt::bridge {
 
@@ -32,15 +33,11 @@ redis_reply convert(const redisReply* r) {
   redis_reply out;
   switch (r->type) {
     case REDIS_REPLY_STRING:
-      out.type = kind::string;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_STATUS:
-      out.type = kind::status;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_ERROR:
-      out.type = kind::error;
+      out.type = r->type == REDIS_REPLY_STRING   ? kind::string
+                 : r->type == REDIS_REPLY_STATUS ? kind::status
+                                                 : kind::error;
       out.str.assign(r->str, r->len);
       break;
     case REDIS_REPLY_INTEGER:
@@ -52,7 +49,6 @@ redis_reply convert(const redisReply* r) {
       break;
     case REDIS_REPLY_ARRAY:
       out.type = kind::array;
-      out.elements.reserve(r->elements);
       for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
       break;
     default:
@@ -198,8 +194,8 @@ void redis_connection::do_connect(const std::string& ip) {
   redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), options_.endpoint.port);
   if (!ac || ac->err) {
     if (!std::exchange(outage_logged_, true))
-      spdlog::warn("redis {}: cannot connect to {}: {}", options_.name,
-                   describe(options_.endpoint), ac ? ac->errstr : "out of memory");
+      spdlog::warn("redis {}: cannot connect to {}: {}", options_.name, describe(options_.endpoint),
+                   ac ? ac->errstr : "out of memory");
     if (ac) redisAsyncFree(ac);  // no hooks attached yet: nothing else runs
     return schedule_reconnect();
   }
@@ -218,14 +214,14 @@ void redis_connection::do_connect(const std::string& ip) {
   // Arms the write event: a non-blocking connect completes when the socket becomes writable.
   redisAsyncSetConnectCallback(ac, hooks::on_connect);
   connect_timer_.expires_after(options_.connect_timeout);
-  connect_timer_.async_wait([self = shared_from_this(), gen = generation_](
-                                const boost::system::error_code& ec) {
-    if (ec || gen != self->generation_ || self->connected_) return;
-    if (!std::exchange(self->outage_logged_, true))
-      spdlog::warn("redis {}: connect to {} timed out", self->options_.name,
-                   describe(self->options_.endpoint));
-    self->free_context();
-  });
+  connect_timer_.async_wait(
+      [self = shared_from_this(), gen = generation_](const boost::system::error_code& ec) {
+        if (ec || gen != self->generation_ || self->connected_) return;
+        if (!std::exchange(self->outage_logged_, true))
+          spdlog::warn("redis {}: connect to {} timed out", self->options_.name,
+                       describe(self->options_.endpoint));
+        self->free_context();
+      });
 }
 
 void redis_connection::on_connected() {
@@ -276,9 +272,8 @@ void redis_connection::on_context_gone() {
 void redis_connection::schedule_reconnect() {
   auto self = weak_from_this().lock();
   if (closed_ || !self) return;
-  const std::chrono::milliseconds base =
-      std::min<std::chrono::milliseconds>(options_.backoff_initial * (1LL << std::min(attempt_, 20u)),
-                                          options_.backoff_max);
+  const std::chrono::milliseconds base = std::min<std::chrono::milliseconds>(
+      options_.backoff_initial * (1LL << std::min(attempt_, 20u)), options_.backoff_max);
   ++attempt_;
   reconnect_timer_.expires_after(jittered(base));
   reconnect_timer_.async_wait([self](const boost::system::error_code& ec) {
@@ -367,11 +362,11 @@ void redis_connection::issue(std::vector<std::string> args, reply_callback done,
 void redis_connection::deliver(reply_callback done, redis_reply reply) {
   if (closed_ || !done) return;
   // Posted, never inline: callers may issue commands or close() from their callback.
-  net::post(loop_, [self = weak_from_this(), done = std::move(done),
-                    reply = std::move(reply)]() mutable {
-    auto s = self.lock();
-    if (s && !s->closed_) done(std::move(reply));
-  });
+  net::post(loop_,
+            [self = weak_from_this(), done = std::move(done), reply = std::move(reply)]() mutable {
+              auto s = self.lock();
+              if (s && !s->closed_) done(std::move(reply));
+            });
 }
 
 void redis_connection::send_subscription(const char* verb, const std::string& name) {
@@ -381,30 +376,31 @@ void redis_connection::send_subscription(const char* verb, const std::string& na
   redisAsyncCommandArgv(ac_, hooks::on_pubsub, nullptr, 2, argv, lengths);
 }
 
-void redis_connection::subscribe(const std::string& channel) {
-  pubsub_ = true;
-  if (!closed_ && channels_.insert(channel).second && connected_) {
-    send_subscription("SUBSCRIBE", channel);
-  }
+// Remembered for reconnects; sent now only when connected (on_connected sends the whole set).
+void redis_connection::change(std::set<std::string>& set, const std::string& name, bool add,
+                              const char* verb) {
+  if (closed_) return;
+  const bool changed = add ? set.insert(name).second : set.erase(name) != 0;
+  if (changed && connected_) send_subscription(verb, name);
 }
 
-void redis_connection::unsubscribe(const std::string& channel) {
-  if (!closed_ && channels_.erase(channel) != 0 && connected_) {
-    send_subscription("UNSUBSCRIBE", channel);
-  }
+std::shared_ptr<redis_connection> open_redis(net::io_context& loop, std::string_view url,
+                                             std::string name,
+                                             std::chrono::milliseconds command_deadline) {
+  std::string error;
+  auto endpoint = parse_redis_url(url, &error);
+  if (!endpoint) throw std::invalid_argument("redis: " + error);
+  redis_options o;
+  o.endpoint = std::move(*endpoint);
+  o.name = std::move(name);
+  o.command_deadline = command_deadline;
+  auto conn = redis_connection::create(loop, std::move(o));
+  conn->start();
+  return conn;
 }
 
-void redis_connection::psubscribe(const std::string& pattern) {
-  pubsub_ = true;
-  if (!closed_ && patterns_.insert(pattern).second && connected_) {
-    send_subscription("PSUBSCRIBE", pattern);
-  }
-}
-
-void redis_connection::punsubscribe(const std::string& pattern) {
-  if (!closed_ && patterns_.erase(pattern) != 0 && connected_) {
-    send_subscription("PUNSUBSCRIBE", pattern);
-  }
+void close_on_loop(const std::shared_ptr<redis_connection>& conn) {
+  if (conn) net::post(conn->get_executor(), [conn] { conn->close(); });
 }
 
 }  // namespace txrt::bridge

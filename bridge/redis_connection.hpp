@@ -102,10 +102,18 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
                std::chrono::milliseconds deadline = std::chrono::milliseconds::zero());
 
   // Pub/sub: the sets are remembered and replayed after every reconnect.
-  void subscribe(const std::string& channel);
-  void unsubscribe(const std::string& channel);
-  void psubscribe(const std::string& pattern);
-  void punsubscribe(const std::string& pattern);
+  void subscribe(const std::string& channel) {
+    pubsub_ = true;
+    change(channels_, channel, true, "SUBSCRIBE");
+  }
+  void unsubscribe(const std::string& channel) { change(channels_, channel, false, "UNSUBSCRIBE"); }
+  void psubscribe(const std::string& pattern) {
+    pubsub_ = true;
+    change(patterns_, pattern, true, "PSUBSCRIBE");
+  }
+  void punsubscribe(const std::string& pattern) {
+    change(patterns_, pattern, false, "PUNSUBSCRIBE");
+  }
 
  private:
   struct hooks;  // the hiredis callbacks (redis_connection.cpp)
@@ -124,6 +132,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   void issue(std::vector<std::string> args, reply_callback done,
              std::chrono::milliseconds deadline);
   void send_subscription(const char* verb, const std::string& name);
+  void change(std::set<std::string>& set, const std::string& name, bool add, const char* verb);
   void deliver(reply_callback done, redis_reply reply);
 
   net::io_context& loop_;
@@ -138,7 +147,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   std::uint64_t generation_ = 0;
   bool want_read_ = false, want_write_ = false;
   bool read_pending_ = false, write_pending_ = false;
-  int depth_ = 0;             // > 0 while inside redisAsyncHandleRead/Write
+  int depth_ = 0;              // > 0 while inside redisAsyncHandleRead/Write
   bool free_pending_ = false;  // close() asked for a free while inside hiredis
   bool connected_ = false;
   bool closed_ = false;
@@ -151,5 +160,14 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   message_callback on_message_;
   subscription_callback on_subscription_;
 };
+
+// Parses `url` (parse_redis_url), creates the connection and start()s it. Throws
+// std::invalid_argument naming the problem for a bad URL: configuration fails at start-up.
+std::shared_ptr<redis_connection> open_redis(
+    net::io_context& loop, std::string_view url, std::string name,
+    std::chrono::milliseconds command_deadline = std::chrono::milliseconds(2000));
+
+// Closes `conn` on its own loop (destructors of its users may run on other threads).
+void close_on_loop(const std::shared_ptr<redis_connection>& conn);
 
 }  // namespace txrt::bridge

@@ -100,10 +100,18 @@ redis_directory::redis_directory(std::shared_ptr<redis_connection> commands, std
   core_->ttl = ttl;
 }
 
-redis_directory::~redis_directory() = default;
+redis_directory::redis_directory(net::io_context& loop, const std::string& url, std::string prefix,
+                                 std::chrono::milliseconds deadline, std::chrono::seconds ttl)
+    : redis_directory(open_redis(loop, url, "directory", deadline), std::move(prefix), deadline,
+                      ttl) {
+  owns_connection_ = true;
+}
 
-void redis_directory::parent_chain(const std::string& customer,
-                                   boost::asio::any_io_executor caller,
+redis_directory::~redis_directory() {
+  if (owns_connection_) close_on_loop(core_->commands);
+}
+
+void redis_directory::parent_chain(const std::string& customer, boost::asio::any_io_executor caller,
                                    auth::chain_callback done) {
   auto w = std::make_shared<walk>();
   w->dir = core_;

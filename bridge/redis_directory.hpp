@@ -19,6 +19,11 @@ class redis_directory final : public auth::customer_directory {
   redis_directory(std::shared_ptr<redis_connection> commands, std::string prefix,
                   std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
                   std::chrono::seconds ttl = std::chrono::seconds(300));
+  // Opens (and owns) its own connection to `url` on `loop`; throws std::invalid_argument for
+  // a bad URL.
+  redis_directory(net::io_context& loop, const std::string& url, std::string prefix,
+                  std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
+                  std::chrono::seconds ttl = std::chrono::seconds(300));
   ~redis_directory() override;
 
   // Any thread; `done` is posted to `caller`. Redis down or slow -> {ok = false}. A chain that
@@ -34,6 +39,7 @@ class redis_directory final : public auth::customer_directory {
   struct core;  // cache and connection, shared with walks still in flight
   struct walk;
   std::shared_ptr<core> core_;
+  bool owns_connection_ = false;
 };
 
 }  // namespace txrt::bridge

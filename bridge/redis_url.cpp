@@ -27,8 +27,13 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string*
   redis_endpoint ep;
   if (!u.host_address().empty()) ep.host = u.host_address();
   if (u.has_port()) {
-    if (u.port_number() == 0) return fail(error, "bad port");
-    ep.port = u.port_number();
+    // port_number() wraps values past 65535, so the digits are read here.
+    const std::string_view digits = u.port();
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535)
+      return fail(error, "bad port");
+    ep.port = static_cast<std::uint16_t>(port);
   }
   if (u.has_userinfo()) {
     ep.user = u.user();

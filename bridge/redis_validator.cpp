@@ -22,6 +22,16 @@ redis_validator::redis_validator(std::shared_ptr<redis_connection> commands, std
                                  std::chrono::milliseconds deadline)
     : commands_(std::move(commands)), prefix_(std::move(prefix)), deadline_(deadline) {}
 
+redis_validator::redis_validator(net::io_context& loop, const std::string& url, std::string prefix,
+                                 std::chrono::milliseconds deadline)
+    : redis_validator(open_redis(loop, url, "validator", deadline), std::move(prefix), deadline) {
+  owns_connection_ = true;
+}
+
+redis_validator::~redis_validator() {
+  if (owns_connection_) close_on_loop(commands_);
+}
+
 void redis_validator::validate(const auth::auth_request& request,
                                boost::asio::any_io_executor caller, auth::auth_callback done) {
   if (request.token.empty()) {  // as the file validator: a missing token is a malformed payload
@@ -38,9 +48,8 @@ void redis_validator::validate(const auth::auth_request& request,
         conn->command(
             {"GET", std::move(key)},
             [caller = std::move(caller), done = std::move(done)](redis_reply reply) mutable {
-              boost::asio::post(caller, [done = std::move(done), result = interpret(reply)]() {
-                done(result);
-              });
+              boost::asio::post(
+                  caller, [done = std::move(done), result = interpret(reply)]() { done(result); });
             },
             deadline);
       });

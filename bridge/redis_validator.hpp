@@ -18,6 +18,11 @@ class redis_validator final : public auth::token_validator {
   // `commands`: a started command connection (redis_bus::commands() will do); thread-safe use.
   redis_validator(std::shared_ptr<redis_connection> commands, std::string prefix,
                   std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+  // Opens (and owns) its own connection to `url` on `loop`; throws std::invalid_argument for
+  // a bad URL.
+  redis_validator(net::io_context& loop, const std::string& url, std::string prefix,
+                  std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+  ~redis_validator() override;
 
   // Any thread; `done` is posted to `caller`. If the connection is closed (shutdown) first,
   // `done` is never called.
@@ -31,6 +36,7 @@ class redis_validator final : public auth::token_validator {
   std::shared_ptr<redis_connection> commands_;
   std::string prefix_;
   std::chrono::milliseconds deadline_;
+  bool owns_connection_ = false;
 };
 
 }  // namespace txrt::bridge

@@ -3,6 +3,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,8 +13,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "bridge/identity_json.hpp"
 
@@ -25,6 +27,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
+using boost::urls::unreserved_chars;
 
 auth_result failure(auth_error error, std::string message) {
   auth_result r;
@@ -54,22 +57,25 @@ class exchange : public std::enable_shared_from_this<exchange> {
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->finish(failure(auth_error::unavailable, "auth service timed out"));
     });
-    resolver_.async_resolve(host, port, [self = shared_from_this()](
-                                            beast::error_code ec, tcp::resolver::results_type r) {
-      if (ec) return self->fail(ec, "resolve");
-      self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
-        if (ec) return self->fail(ec, "connect");
-        http::async_write(self->stream_, self->request_, [self](beast::error_code ec, std::size_t) {
-          if (ec) return self->fail(ec, "write");
-          http::async_read(self->stream_, self->buffer_, self->parser_,
-                           [self](beast::error_code ec, std::size_t) {
-                             if (ec) return self->fail(ec, "read");
-                             const auto& res = self->parser_.get();
-                             self->finish(http_validator::interpret(res.result_int(), res.body()));
-                           });
+    resolver_.async_resolve(
+        host, port,
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+          if (ec) return self->fail(ec, "resolve");
+          self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
+            if (ec) return self->fail(ec, "connect");
+            http::async_write(
+                self->stream_, self->request_, [self](beast::error_code ec, std::size_t) {
+                  if (ec) return self->fail(ec, "write");
+                  http::async_read(
+                      self->stream_, self->buffer_, self->parser_,
+                      [self](beast::error_code ec, std::size_t) {
+                        if (ec) return self->fail(ec, "read");
+                        const auto& res = self->parser_.get();
+                        self->finish(http_validator::interpret(res.result_int(), res.body()));
+                      });
+                });
+          });
         });
-      });
-    });
   }
 
  private:
@@ -125,9 +131,10 @@ void http_validator::validate(const auth_request& request, boost::asio::any_io_e
     return;
   }
   boost::urls::url u = base_;
-  // params() percent-encodes: a token may hold '&', '=', '+' or anything else.
-  u.params().append({"token", request.token});
-  u.params().append({"ip", request.ip});
+  // Everything but RFC 3986 unreserved characters is percent-encoded: params() would leave '+'
+  // as is, which form decoders (Express, PHP) read as a space.
+  u.encoded_params().append({"token", boost::urls::encode(request.token, unreserved_chars)});
+  u.encoded_params().append({"ip", boost::urls::encode(request.ip, unreserved_chars)});
   auto x = std::make_shared<exchange>(std::move(caller), std::move(done));
   x->run(host_, port_, std::string(u.encoded_target()), std::string(u.encoded_host_and_port()),
          deadline_);

@@ -57,28 +57,38 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
   std::shared_ptr<const auth::file_store> store;
   if (cfg.auth == "file" || directory_kind == "file") store = load_store(cfg);
 
+  // One Redis command connection serves the bus's PUBLISHes, the validator and the directory.
   auto& bus_loop = loops.loop(0);
+  std::shared_ptr<bridge::redis_connection> redis_commands;
+  if (cfg.redis.empty()) {
+    bus_ = std::make_unique<bridge::local_bus>(bus_loop, cfg.prefix);
+  } else {
+    auto redis = std::make_unique<bridge::redis_bus>(bus_loop, cfg.redis, cfg.prefix);
+    redis_commands = redis->commands();
+    bus_ = std::move(redis);
+  }
+
   if (cfg.auth == "file") {
     validator_ = std::make_shared<auth::file_validator>(store);
   } else if (cfg.auth == "redis") {
-    auto inner = std::make_shared<bridge::redis_validator>(bus_loop, cfg.redis, cfg.prefix, timeout);
+    auto inner = std::make_shared<bridge::redis_validator>(redis_commands, cfg.prefix, timeout);
     validator_ = std::make_shared<auth::cached_validator>(inner, identity_cache_ttl,
                                                           identity_cache_entries);
   } else {
     if (cfg.auth_url.empty()) throw std::runtime_error("auth-url: required by auth=http");
-    auto inner = std::make_shared<auth::http_validator>(cfg.auth_url, timeout);
+    std::shared_ptr<auth::token_validator> inner;
+    try {
+      inner = std::make_shared<auth::http_validator>(cfg.auth_url, timeout);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("auth-url: ") + e.what());
+    }
     validator_ = std::make_shared<auth::cached_validator>(inner, identity_cache_ttl,
                                                           identity_cache_entries);
   }
   if (directory_kind == "redis")
-    directory_ = std::make_shared<bridge::redis_directory>(bus_loop, cfg.redis, cfg.prefix, timeout);
+    directory_ = std::make_shared<bridge::redis_directory>(redis_commands, cfg.prefix, timeout);
   else
     directory_ = std::make_shared<auth::file_directory>(store);
-
-  if (cfg.redis.empty())
-    bus_ = std::make_unique<bridge::local_bus>(bus_loop, cfg.prefix);
-  else
-    bus_ = std::make_unique<bridge::redis_bus>(bus_loop, cfg.redis, cfg.prefix);
 
   auto directory = directory_;
   fanout_ = std::make_unique<fanout>(loops, cfg.prefix, raw_indexes,

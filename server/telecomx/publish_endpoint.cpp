@@ -64,7 +64,8 @@ publish_request parse_publish(std::string_view prefix, const std::string& body) 
   simdjson::padded_string padded(body);
   auto od = parser.iterate(padded);
   std::string_view raw;
-  if (od.find_field_unordered("event").get_object().raw_json().get(raw)) {
+  simdjson::ondemand::object event;
+  if (od.find_field_unordered("event").get_object().get(event) || event.raw_json().get(raw)) {
     out.error = "event must be a JSON object";
     return out;
   }

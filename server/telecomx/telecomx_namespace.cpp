@@ -56,6 +56,8 @@ authenticate_payload parse_authenticate(std::string_view args) {
 
 telecomx_namespace::telecomx_namespace(namespace_deps deps) : deps_(std::move(deps)) {}
 
+rooms::room_index& telecomx_namespace::index_of(const client& c) { return *deps_.indexes[c.loop]; }
+
 void telecomx_namespace::on_connect(const std::shared_ptr<sio::socket>& s, std::string_view) {
   std::size_t loop = deps_.loops->current_index();
   if (loop >= deps_.indexes.size()) loop = 0;

@@ -49,7 +49,7 @@ class telecomx_namespace : public sio::namespace_handler {
               std::string_view message);
   void subscribe(client& c, const sio::event& e);
   void unsubscribe(client& c, const sio::event& e);
-  rooms::room_index& index_of(const client& c) { return *deps_.indexes[c.loop]; }
+  rooms::room_index& index_of(const client& c);
 
   namespace_deps deps_;
 };

@@ -34,7 +34,9 @@ struct recorder {
   }
 };
 
-std::string numbered(int i) { return "{\"event\":\"E\",\"n\":" + std::to_string(i) + "}"; }
+std::string numbered(int i) {
+  return "{\"event\":\"E\",\"n\":" + std::to_string(i) + "}";
+}
 
 }  // namespace
 
@@ -63,7 +65,8 @@ TEST_CASE("redis bus delivers event channels in order, and nothing else", "[redi
     std::thread publisher([&] {
       for (int i = 0; i < 2000; ++i) bus.publish("rt:event:CALL:c2", numbered(i));
     });
-    REQUIRE(run_until(io, [&] { return rec.payloads.size() >= 2000; }, 10s));
+    REQUIRE(run_until(
+        io, [&] { return rec.payloads.size() >= 2000; }, 10s));
     publisher.join();
     bool in_order = true;
     for (int i = 0; i < 2000; ++i) in_order = in_order && rec.payloads[i] == numbered(i);
@@ -102,7 +105,8 @@ TEST_CASE("redis bus survives a redis restart", "[redis]") {
   REQUIRE(run_until(io, [&] { return bus.publish_failures() == 1; }));
 
   REQUIRE(server.start());  // the same port
-  REQUIRE(run_until(io, [&] { return bus.ready(); }, 10s));
+  REQUIRE(run_until(
+      io, [&] { return bus.ready(); }, 10s));
   CHECK(rec.readiness == std::vector<bool>{true, false, true});
   // The command connection may come back a moment after the subscriber: wait for a publish
   // that gets through.
@@ -130,7 +134,8 @@ TEST_CASE("redis bus with redis down at start becomes ready once it starts", "[r
   CHECK_FALSE(bus.ready());
   CHECK(rec.readiness.empty());
   REQUIRE(server.start());
-  REQUIRE(run_until(io, [&] { return bus.ready(); }, 10s));
+  REQUIRE(run_until(
+      io, [&] { return bus.ready(); }, 10s));
   CHECK(rec.readiness == std::vector<bool>{true});
   server.call({"PUBLISH", "rt:event:REALTIME", "{}"});
   REQUIRE(run_until(io, [&] { return rec.payloads.size() == 1; }));

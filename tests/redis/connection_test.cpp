@@ -113,11 +113,13 @@ TEST_CASE("commands while redis is down answer unavailable within the deadline",
     std::optional<redis_reply> r;
     const auto t0 = std::chrono::steady_clock::now();
     conn->command({"PING"}, [&](redis_reply x) { r = x; });
-    REQUIRE(run_until(io, [&] { return r.has_value(); }, 2s));
+    REQUIRE(run_until(
+        io, [&] { return r.has_value(); }, 2s));
     CHECK(std::chrono::steady_clock::now() - t0 < 400ms);
     CHECK(r->type == kind::unavailable);
     REQUIRE(server.start());
-    REQUIRE(run_until(io, [&] { return conn->connected(); }, 10s));
+    REQUIRE(run_until(
+        io, [&] { return conn->connected(); }, 10s));
     r.reset();
     conn->command({"PING"}, [&](redis_reply x) { r = x; });
     REQUIRE(run_until(io, [&] { return r.has_value(); }));
@@ -130,7 +132,8 @@ TEST_CASE("commands while redis is down answer unavailable within the deadline",
     std::optional<redis_reply> r;
     const auto t0 = std::chrono::steady_clock::now();
     conn->command({"PING"}, [&](redis_reply x) { r = x; });
-    REQUIRE(run_until(io, [&] { return r.has_value(); }, 3s));
+    REQUIRE(run_until(
+        io, [&] { return r.has_value(); }, 3s));
     const auto waited = std::chrono::steady_clock::now() - t0;
     CHECK(waited >= 250ms);
     CHECK(waited < 1500ms);
@@ -152,10 +155,12 @@ TEST_CASE("a connection started while redis is down connects once it is up", "[r
   conn->start();
   std::optional<redis_reply> r;
   conn->command({"PING"}, [&](redis_reply x) { r = x; });
-  REQUIRE(run_until(io, [&] { return r.has_value(); }, 1s));
+  REQUIRE(run_until(
+      io, [&] { return r.has_value(); }, 1s));
   CHECK(r->type == kind::unavailable);
   REQUIRE(server.start());
-  REQUIRE(run_until(io, [&] { return conn->connected(); }, 10s));
+  REQUIRE(run_until(
+      io, [&] { return conn->connected(); }, 10s));
   conn->close();
 }
 
@@ -170,7 +175,8 @@ TEST_CASE("pub/sub: messages, confirmations and re-subscription", "[redis]") {
     got.push_back(std::string(ch) + "=" + std::string(p));
   });
   sub->on_subscription([&](std::string_view name, bool pattern, bool active) {
-    confirmed.push_back((active ? "+" : "-") + std::string(pattern ? "p:" : "") + std::string(name));
+    confirmed.push_back((active ? "+" : "-") + std::string(pattern ? "p:" : "") +
+                        std::string(name));
   });
   sub->subscribe("plain");
   sub->psubscribe("pat:*");
@@ -197,7 +203,8 @@ TEST_CASE("pub/sub: messages, confirmations and re-subscription", "[redis]") {
   server.stop();
   REQUIRE(run_until(io, [&] { return !sub->connected(); }));
   REQUIRE(server.start());
-  REQUIRE(run_until(io, [&] { return confirmed.size() == 4; }, 10s));
+  REQUIRE(run_until(
+      io, [&] { return confirmed.size() == 4; }, 10s));
   CHECK(confirmed.back() == "+p:pat:*");
   got.clear();
   server.call({"PUBLISH", "plain", "5"});

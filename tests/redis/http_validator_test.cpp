@@ -149,7 +149,8 @@ auth_result validate(http_validator& v, net::io_context& io, std::string token,
   std::optional<auth_result> out;
   v.validate({std::move(token), std::move(ip)}, io.get_executor(),
              [&](auth_result r) { out = std::move(r); });
-  REQUIRE(run_until(io, [&] { return out.has_value(); }, 5s));
+  REQUIRE(run_until(
+      io, [&] { return out.has_value(); }, 5s));
   return *out;
 }
 

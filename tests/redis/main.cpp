@@ -3,3 +3,15 @@
 // small Beast server in-process.
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+namespace {
+// The code under test logs reconnects and failures on purpose; TXRT_TEST_LOG=1 shows them.
+const bool quiet = [] {
+  if (!std::getenv("TXRT_TEST_LOG")) spdlog::set_level(spdlog::level::off);
+  return true;
+}();
+}  // namespace

@@ -69,15 +69,16 @@ std::uint16_t free_port() {
 
 redis_process::redis_process(std::uint16_t port) : port_(port == 0 ? free_port() : port) {}
 
-redis_process::~redis_process() { stop(); }
+redis_process::~redis_process() {
+  stop();
+}
 
 bool redis_process::start() {
   if (running()) return true;
   const std::string port = std::to_string(port_);
-  std::vector<std::string> args = {"redis-server", "--port",       port,    "--bind",
-                                   "127.0.0.1",    "--save",       "",      "--appendonly",
-                                   "no",           "--daemonize",  "no",    "--loglevel",
-                                   "warning"};
+  std::vector<std::string> args = {
+      "redis-server", "--port", port,          "--bind", "127.0.0.1",  "--save", "",
+      "--appendonly", "no",     "--daemonize", "no",     "--loglevel", "warning"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -25,7 +25,7 @@ class redis_process {
 
   // Spawns the server and waits (at most 10 s) until it answers PING; false if it does not.
   bool start();
-  // SIGKILL (or the given signal) by PID, then reaps it. Idempotent.
+  // SIGKILL by PID, then reaps it. Idempotent.
   void stop();
   // SIGSTOP / SIGCONT: a server that accepts nothing and answers nothing.
   void pause();

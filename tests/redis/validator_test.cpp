@@ -44,7 +44,8 @@ auth_result validate(fixture& f, txrt::auth::token_validator& v, std::string tok
   std::optional<auth_result> out;
   v.validate({std::move(token), "10.0.0.1"}, f.io.get_executor(),
              [&](auth_result r) { out = std::move(r); });
-  REQUIRE(run_until(f.io, [&] { return out.has_value(); }, limit));
+  REQUIRE(run_until(
+      f.io, [&] { return out.has_value(); }, limit));
   return *out;
 }
 
@@ -72,8 +73,8 @@ TEST_CASE("redis validator maps sessions to identities and codes", "[redis]") {
   f.server.call({"SET", "rt:session:rejected", R"({"success":false,"message":"expired"})"});
   f.server.call({"SET", "rt:session:broken", "{not json"});
   f.server.call({"SET", "rt:session:partial", R"({"employee":"e3","accessLevel":"ADMIN"})"});
-  f.server.call({"SET", "rt:session:badlevel",
-                 R"({"employee":"e3","customer":"c","accessLevel":"GOD"})"});
+  f.server.call(
+      {"SET", "rt:session:badlevel", R"({"employee":"e3","customer":"c","accessLevel":"GOD"})"});
   f.server.call({"HSET", "rt:session:hash", "a", "b"});
 
   auto r = validate(f, v, "good");
@@ -120,7 +121,8 @@ TEST_CASE("redis validator maps sessions to identities and codes", "[redis]") {
 TEST_CASE("redis validator completes on the caller's executor", "[redis]") {
   fixture f;
   txrt::bridge::redis_validator v(f.conn, "rt:");
-  f.server.call({"SET", "rt:session:t", R"({"employee":"e","customer":"c","accessLevel":"ADMIN"})"});
+  f.server.call(
+      {"SET", "rt:session:t", R"({"employee":"e","customer":"c","accessLevel":"ADMIN"})"});
   boost::asio::io_context caller;
   std::optional<auth_result> out;
   std::thread::id ran_on;
