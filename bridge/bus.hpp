@@ -16,13 +16,27 @@ using event_sink = std::function<void(std::string_view channel, std::string_view
 // Called on the bus loop whenever the bus becomes usable or stops being usable.
 using ready_sink = std::function<void(bool ready)>;
 
+// A message on a channel subscribed with subscribe() (control, employee channels).
+using message_sink = std::function<void(std::string_view channel, std::string_view payload)>;
+// How many subscribers (nodes) a publish reached; -1 when the bus could not publish.
+using publish_callback = std::function<void(long receivers)>;
+
 class bus {
  public:
   virtual ~bus() = default;
-  // Starts receiving; every event-channel message goes to `on_event`.
-  virtual void start(event_sink on_event, ready_sink on_ready) = 0;
+  // Starts receiving; every event-channel message goes to `on_event`, every message on a
+  // channel added with subscribe() goes to `on_message`. Call on the bus loop.
+  virtual void start(event_sink on_event, ready_sink on_ready, message_sink on_message) = 0;
   // Publishes `payload` on `channel` (full channel name, prefix included). Thread-safe.
   virtual void publish(std::string channel, std::string payload) = 0;
+  // Publishes and reports how many subscribers received it (Redis: PUBLISH's reply; the
+  // built-in bus: 1 when this node subscribed the channel, else 0). `done` runs on the bus
+  // loop. Thread-safe.
+  virtual void publish_counted(std::string channel, std::string payload,
+                               publish_callback done) = 0;
+  // Adds / removes a plain channel subscription (kept across reconnects). Thread-safe.
+  virtual void subscribe(std::string channel) = 0;
+  virtual void unsubscribe(std::string channel) = 0;
   // Whether the bus is connected now (thread-safe; /ready reads it).
   virtual bool ready() const noexcept = 0;
   // Stops; no callback runs afterwards. Call on the bus loop.

@@ -45,14 +45,19 @@ redis_bus::~redis_bus() {
   close_on_loop(publisher_);
 }
 
-void redis_bus::start(event_sink on_event, ready_sink on_ready) {
+void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_message) {
   state_->on_event = std::move(on_event);
   state_->on_ready = std::move(on_ready);
-  subscriber_->on_message([st = state_](std::string_view channel, std::string_view payload) {
-    // The pattern already selects event channels; the check guards against a prefix that
-    // contains glob characters.
-    if (!st->stopped && channel.starts_with(st->event_prefix) && st->on_event)
+  state_->on_message = std::move(on_message);
+  subscriber_->on_message([st = state_](std::string_view channel, std::string_view payload,
+                                        std::string_view pattern) {
+    if (st->stopped) return;
+    if (pattern.empty()) {
+      if (st->on_message && st->channels.contains(channel)) st->on_message(channel, payload);
+    } else if (pattern == st->pattern && channel.starts_with(st->event_prefix) && st->on_event) {
+      // The prefix check guards against a prefix that contains glob characters.
       st->on_event(channel, payload);
+    }
   });
   subscriber_->on_subscription([st = state_](std::string_view name, bool pattern, bool active) {
     if (pattern && name == st->pattern) st->set_ready(active);
@@ -71,10 +76,37 @@ void redis_bus::publish(std::string channel, std::string payload) {
   net::post(loop_, [publisher = publisher_, st = state_, channel = std::move(channel),
                     payload = std::move(payload)]() mutable {
     publisher->command({"PUBLISH", std::move(channel), std::move(payload)}, [st](redis_reply r) {
-      if (r.ok()) return;
-      if (st->failures.fetch_add(1) == 0)
-        spdlog::warn("bus: publish failed ({}); further failures are counted", r.str);
+      if (!r.ok()) st->count_failure(r);
     });
+  });
+}
+
+void redis_bus::publish_counted(std::string channel, std::string payload, publish_callback done) {
+  net::post(loop_, [publisher = publisher_, st = state_, channel = std::move(channel),
+                    payload = std::move(payload), done = std::move(done)]() mutable {
+    publisher->command({"PUBLISH", std::move(channel), std::move(payload)},
+                       [st, done = std::move(done)](redis_reply r) {
+                         const bool counted = r.type == redis_reply::kind::integer;
+                         if (!counted) st->count_failure(r);
+                         if (done && !st->stopped)
+                           done(counted ? static_cast<long>(r.integer) : -1);
+                       });
+  });
+}
+
+void redis_bus::subscribe(std::string channel) {
+  net::post(loop_, [subscriber = subscriber_, st = state_, channel = std::move(channel)]() mutable {
+    if (st->stopped) return;
+    subscriber->subscribe(channel);
+    st->channels.insert(std::move(channel));
+  });
+}
+
+void redis_bus::unsubscribe(std::string channel) {
+  net::post(loop_, [subscriber = subscriber_, st = state_, channel = std::move(channel)] {
+    if (st->stopped) return;
+    subscriber->unsubscribe(channel);
+    st->channels.erase(channel);
   });
 }
 
@@ -83,6 +115,12 @@ void redis_bus::stop() {
   state_->ready.store(false, std::memory_order_release);
   subscriber_->close();
   publisher_->close();
+}
+
+void redis_bus::state::count_failure(const redis_reply& r) {
+  if (failures.fetch_add(1) == 0)
+    spdlog::warn("bus: publish failed ({}); further failures are counted",
+                 r.str.empty() ? "unexpected reply" : r.str);
 }
 
 void redis_bus::state::set_ready(bool value) {

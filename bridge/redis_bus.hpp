@@ -1,16 +1,22 @@
 #pragma once
 // The bus over Redis pub/sub, for several nodes. Two connections on the bus loop: a subscriber
-// that PSUBSCRIBEs "<prefix>event:*" and hands every message to the event sink, and a command
-// connection that PUBLISHes (and that the Redis validator and directory may share).
+// that PSUBSCRIBEs "<prefix>event:*" (messages matching it go to the event sink) and SUBSCRIBEs
+// the channels added with subscribe() (their messages go to the message sink; Redis sends a
+// channel that is both twice, once to each), and a command connection that PUBLISHes (and that
+// the Redis validator, directory and kv store may share).
 //
 // ready() is true while the subscriber is connected and Redis has confirmed the pattern
 // subscription; it goes false on a connection loss and true again after the automatic
-// reconnect + re-subscribe. Messages published while the bus is not ready are lost (pub/sub is
-// not a queue); failed publishes are counted.
+// reconnect + re-subscribe (of the pattern and of every subscribe()d channel). Messages
+// published while the bus is not ready are lost (pub/sub is not a queue); failed publishes are
+// counted.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include <boost/asio/io_context.hpp>
 
@@ -29,8 +35,15 @@ class redis_bus final : public bus {
   ~redis_bus() override;
 
   // Call before the bus loop runs, or on it.
-  void start(event_sink on_event, ready_sink on_ready) override;
+  void start(event_sink on_event, ready_sink on_ready, message_sink on_message) override;
   void publish(std::string channel, std::string payload) override;
+  // PUBLISH on the command connection; `done` gets Redis' count of receivers, or -1 when the
+  // publish failed (not connected, deadline, error reply; counted as a failure too). After
+  // stop(), `done` is not called.
+  void publish_counted(std::string channel, std::string payload, publish_callback done) override;
+  // Posted to the bus loop; the set is replayed on every reconnect.
+  void subscribe(std::string channel) override;
+  void unsubscribe(std::string channel) override;
   bool ready() const noexcept override { return state_->ready.load(std::memory_order_acquire); }
   void stop() override;
 
@@ -42,15 +55,27 @@ class redis_bus final : public bus {
 
  private:
   // What the connections' callbacks and queued publishes touch: it outlives the bus if needed.
+  // Everything but the atomics is touched on the bus loop only.
   struct state {
     std::string pattern;       // "<prefix>event:*"
     std::string event_prefix;  // "<prefix>event:"
     event_sink on_event;
     ready_sink on_ready;
+    message_sink on_message;
+    // subscribe()d channels: a message still in flight after unsubscribe() is not delivered.
+    // Looked up by string_view (no copy per message).
+    struct channel_hash {
+      using is_transparent = void;
+      std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+      }
+    };
+    std::unordered_set<std::string, channel_hash, std::equal_to<>> channels;
     std::atomic<bool> ready{false};
     std::atomic<bool> stopped{false};
     std::atomic<std::uint64_t> failures{0};
     void set_ready(bool value);
+    void count_failure(const redis_reply& r);
   };
 
   net::io_context& loop_;

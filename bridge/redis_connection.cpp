@@ -118,9 +118,9 @@ struct redis_connection::hooks {
     };
     const std::string_view what = text(0);
     if (what == "message") {
-      if (s.on_message_) s.on_message_(text(1), text(2));
+      if (s.on_message_) s.on_message_(text(1), text(2), {});
     } else if (what == "pmessage") {
-      if (reply->elements >= 4 && s.on_message_) s.on_message_(text(2), text(3));
+      if (reply->elements >= 4 && s.on_message_) s.on_message_(text(2), text(3), text(1));
     } else if (what == "subscribe" || what == "psubscribe") {
       if (s.on_subscription_) s.on_subscription_(text(1), what[0] == 'p', true);
     } else if (what == "unsubscribe" || what == "punsubscribe") {

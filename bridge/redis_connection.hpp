@@ -68,8 +68,10 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
  public:
   using reply_callback = std::function<void(redis_reply)>;
   using state_callback = std::function<void(bool connected)>;
-  // A pub/sub message; for a pattern subscription `channel` is the matching channel.
-  using message_callback = std::function<void(std::string_view channel, std::string_view payload)>;
+  // A pub/sub message; `pattern` is the PSUBSCRIBE pattern it matched, empty for a message on a
+  // SUBSCRIBEd channel (a channel that is both arrives twice, once each way, as Redis sends it).
+  using message_callback = std::function<void(std::string_view channel, std::string_view payload,
+                                              std::string_view pattern)>;
   // Redis confirmed a (p)subscribe (active) or a (p)unsubscribe (!active).
   using subscription_callback =
       std::function<void(std::string_view name, bool pattern, bool active)>;

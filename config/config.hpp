@@ -39,6 +39,8 @@ struct Config {
   bool cors_credentials = false;
   std::string client_dist_dir;          // empty = the build-time socket.io-client dist directory
   std::uint32_t header_timeout_ms = 10000;  // a request's headers must arrive within this
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
+  std::string node_id;                  // prefix of this node's sids (load balancer stickiness)
   std::string web_dir;                  // empty = the build-time web/ directory (demo page)
 
   std::string publish_secret;

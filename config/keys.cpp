@@ -141,6 +141,19 @@ std::string set_cors_origins(Config& c, const std::string& v) {
   return {};
 }
 
+std::string set_trusted_proxies(Config& c, const std::string& v) {
+  c.trusted_proxies = split_origins(v);
+  return {};
+}
+
+std::string set_node_id(Config& c, const std::string& v) {
+  if (v.size() > 16) return "must be at most 16 letters and digits";
+  for (unsigned char ch : v)
+    if (!std::isalnum(ch)) return "must be letters and digits only";
+  c.node_id = v;
+  return {};
+}
+
 std::string set_log_level(Config& c, const std::string& v) {
   return one_of(v, {"trace", "debug", "info", "warn", "error", "critical", "off"}, c.log_level);
 }
@@ -214,6 +227,12 @@ const Key kKeys[] = {
   {"web-dir", "HTTP", "DIR", "empty = the build-time web/ directory",
    "directory of the demo page served at /",
    set_text<&Config::web_dir>},
+  {"trusted-proxies", "HTTP", "LIST", "empty = none",
+   "comma-separated addresses of load balancers whose X-Forwarded-For is believed",
+   set_trusted_proxies},
+  {"node-id", "HTTP", "ID", "empty",
+   "this node's tag ([A-Za-z0-9]{1,16}); sids start with <node-id>_ so a load balancer can route by sid",
+   set_node_id},
   {"header-timeout-ms", "HTTP", "MS", "10000",
    "a request's headers must arrive within this",
    set_number<&Config::header_timeout_ms, 1, kU32>},

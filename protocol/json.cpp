@@ -100,4 +100,31 @@ std::string_view first_element(std::string_view elements) noexcept {
   return trim(elements.substr(0, i));
 }
 
+std::vector<member_span> object_members(std::string_view object_text) {
+  std::vector<member_span> out;
+  auto text = trim(object_text);
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return out;
+  auto body = text.substr(1, text.size() - 2);
+  std::size_t i = 0;
+  while (i < body.size()) {
+    // key
+    while (i < body.size() && body[i] != '"') ++i;
+    if (i >= body.size()) break;
+    const std::size_t key_end = skip_string(body, i);
+    std::string_view key = body.substr(i + 1, key_end - i - 2);
+    i = key_end;
+    while (i < body.size() && body[i] != ':') ++i;
+    ++i;
+    // value: up to the next top-level comma
+    auto rest = body.substr(std::min(i, body.size()));
+    auto value = first_element(rest);
+    const std::size_t start = static_cast<std::size_t>(value.data() - body.data());
+    out.push_back({key, value});
+    i = start + value.size();
+    while (i < body.size() && body[i] != ',') ++i;
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace txrt::protocol::json

@@ -4,6 +4,7 @@
 // be valid JSON. Payloads are never re-serialised; these helpers find spans in the caller's text.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -27,5 +28,14 @@ std::size_t skip_string(std::string_view text, std::size_t open) noexcept;
 // In valid JSON text holding comma-separated values (an array's body, e.g. the arguments of an
 // event), the first value, trimmed: `{"a":1},2` -> `{"a":1}`. Empty when `elements` is empty.
 std::string_view first_element(std::string_view elements) noexcept;
+
+// The members of a JSON object given as valid JSON text (validate it first), without
+// re-serialising: each key as written (between its quotes, escapes not undone) and the raw
+// text of its value. Empty when `object_text` is not an object.
+struct member_span {
+  std::string_view key;
+  std::string_view value;
+};
+std::vector<member_span> object_members(std::string_view object_text);
 
 }  // namespace txrt::protocol::json

@@ -47,6 +47,8 @@ engine::engine_options runtime::engine_options() const {
   o.max_payload = cfg_.max_payload;
   o.allow_eio3 = cfg_.allow_eio3;
   o.send_queue_bytes = cfg_.send_queue_bytes;
+  if (!cfg_.node_id.empty()) o.sid_prefix = cfg_.node_id + "_";
+  o.trusted_proxies = cfg_.trusted_proxies;
   return o;
 }
 

@@ -64,8 +64,12 @@
       status('Authenticated as ' + who.employee + ' (' + who.accessLevel + ' @ ' + who.customer + ')', 'ok');
       log('info', 'authenticated', who);
     });
+    // The server disconnects a refused socket right after 'unauthorized' (often in the same
+    // polling payload): keep the refusal visible instead of replacing it with "Disconnected".
+    let refusal = null;
     socket.on('unauthorized', (err) => {
-      status('Refused: ' + err.code + ' — ' + err.message, 'bad');
+      refusal = 'Refused: ' + err.code + ' — ' + err.message;
+      status(refusal, 'bad');
       log('info', 'unauthorized', err);
     });
     socket.on('subscribed', (sub) => {
@@ -80,7 +84,8 @@
       log('info', 'unsubscribed from ' + sub.type, sub);
     });
     socket.on('subscribe_failed', (err) => log('info', 'subscribe failed: ' + err.code, err));
-    socket.on('disconnect', (reason) => status('Disconnected (' + reason + ')', 'bad'));
+    socket.on('disconnect', (reason) =>
+      status(refusal ? refusal + ' (disconnected)' : 'Disconnected (' + reason + ')', 'bad'));
     for (const type of TYPES) {
       socket.on(type, (e) => log(type, (e && e.event) || '', e));
     }

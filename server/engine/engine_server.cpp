@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "protocol/forwarded.hpp"
 #include "server/engine/session.hpp"
 #include "server/engine/session_registry.hpp"
 #include "server/engine/websocket_transport.hpp"
@@ -34,8 +35,10 @@ engine_server::engine_server(server::loop_pool& loops, engine_options options,
 engine_server::~engine_server() = default;
 
 std::size_t engine_server::loop_of(const std::string& sid) const {
-  if (sid.size() < 3) return loops_.size();
-  int hi = hex_value(sid[0]), lo = hex_value(sid[1]);
+  const std::string_view prefix = options_.sid_prefix;
+  if (sid.size() < prefix.size() + 3 || !std::string_view(sid).starts_with(prefix))
+    return loops_.size();
+  int hi = hex_value(sid[prefix.size()]), lo = hex_value(sid[prefix.size() + 1]);
   if (hi < 0 || lo < 0) return loops_.size();
   auto index = static_cast<std::size_t>(hi * 16 + lo);
   return index < loops_.size() ? index : loops_.size();
@@ -43,7 +46,7 @@ std::size_t engine_server::loop_of(const std::string& sid) const {
 
 std::string engine_server::new_sid(std::size_t loop_index) const {
   static constexpr char hex[] = "0123456789abcdef";
-  std::string sid;
+  std::string sid = options_.sid_prefix;
   sid.push_back(hex[(loop_index >> 4) & 15]);
   sid.push_back(hex[loop_index & 15]);
   sid += util::random_id(15);
@@ -76,7 +79,8 @@ void engine_server::handle_polling(const http::request& req, const eio::engine_q
     auto s = std::make_shared<session>(loops_.loop(index), *registries_[index], options_,
                                        new_sid(index), version, q.b64);
     registries_[index]->add(s->sid(), s);
-    s->set_remote_address(std::string(remote_address));
+    s->set_remote_address(protocol::client_address(
+        remote_address, req["X-Forwarded-For"], options_.trusted_proxies));
     s->start(factory_(*s), nullptr);
     s->on_polling_get(get_id, std::move(respond));
     return;
@@ -119,7 +123,9 @@ void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request re
     auto version = q.eio == 3 ? eio::version::v3 : eio::version::v4;
     boost::system::error_code ec;
     auto peer = socket.remote_endpoint(ec);
-    std::string remote = ec ? std::string() : peer.address().to_string();
+    std::string remote = protocol::client_address(
+        ec ? std::string() : peer.address().to_string(),
+        req["X-Forwarded-For"], options_.trusted_proxies);
     return open_websocket_session(std::move(socket), std::move(req), version, index,
                                   std::move(remote));
   }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/engineio/packet.hpp"
 
@@ -47,6 +48,8 @@ struct engine_options {
   std::uint64_t max_payload = 1000000;
   bool allow_eio3 = true;
   std::uint64_t send_queue_bytes = 1048576;  // per-session bound before slow_consumer
+  std::string sid_prefix;                     // "<node-id>_" or empty
+  std::vector<std::string> trusted_proxies;   // whose X-Forwarded-For is believed
 };
 
 class session;

@@ -1,5 +1,7 @@
 #include "server/telecomx/app.hpp"
 
+#include <unistd.h>
+
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
@@ -10,6 +12,8 @@
 #include "auth/file_store.hpp"
 #include "auth/file_validator.hpp"
 #include "bridge/local_bus.hpp"
+#include "bridge/memory_kv_store.hpp"
+#include "bridge/redis_kv_store.hpp"
 #include "bridge/redis_bus.hpp"
 #include "bridge/redis_directory.hpp"
 #include "bridge/redis_validator.hpp"
@@ -17,7 +21,12 @@
 #include "server/auth/http_validator.hpp"
 #include "server/http/static_files.hpp"
 #include "server/socketio/connection.hpp"
+#include "bridge/channels.hpp"
 #include "server/telecomx/demo_events.hpp"
+#include "server/telecomx/employee_index.hpp"
+#include "server/telecomx/lifecycle.hpp"
+#include "server/telecomx/request_router.hpp"
+#include "server/telecomx/revocation.hpp"
 #include "server/telecomx/fanout.hpp"
 #include "server/telecomx/publish_endpoint.hpp"
 #include "server/telecomx/telecomx_namespace.hpp"
@@ -44,9 +53,17 @@ std::shared_ptr<const auth::file_store> load_store(const config::Config& cfg) {
 app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
   auto& loops = rt.loops();
   std::vector<rooms::room_index*> raw_indexes;
+  std::vector<employee_index*> raw_employees;
   for (std::size_t i = 0; i < loops.size(); ++i) {
     indexes_.push_back(std::make_unique<rooms::room_index>());
     raw_indexes.push_back(indexes_.back().get());
+    employees_.push_back(std::make_unique<employee_index>());
+    raw_employees.push_back(employees_.back().get());
+  }
+  server_name_ = cfg.server_name;
+  if (server_name_.empty()) {
+    char host[256] = {};
+    server_name_ = ::gethostname(host, sizeof host - 1) == 0 ? host : "txrt";
   }
 
   const auto timeout = std::chrono::milliseconds(cfg.validator_timeout_ms);
@@ -62,10 +79,12 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
   std::shared_ptr<bridge::redis_connection> redis_commands;
   if (cfg.redis.empty()) {
     bus_ = std::make_unique<bridge::local_bus>(bus_loop, cfg.prefix);
+    store_ = std::make_unique<bridge::memory_kv_store>(bus_loop);
   } else {
     auto redis = std::make_unique<bridge::redis_bus>(bus_loop, cfg.redis, cfg.prefix);
     redis_commands = redis->commands();
     bus_ = std::move(redis);
+    store_ = std::make_unique<bridge::redis_kv_store>(redis_commands, timeout);
   }
 
   if (cfg.auth == "file") {
@@ -96,11 +115,20 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
                                        directory->invalidate(customer);
                                      });
 
+  router_ = std::make_unique<request_router>(loops, cfg.prefix, *bus_, *store_, directory_,
+                                             raw_employees);
+  lifecycle_ = std::make_unique<lifecycle>(*bus_, cfg.prefix, server_name_);
+  revocation_ = std::make_unique<revocation>(
+      loops, raw_employees, dynamic_cast<auth::cached_validator*>(validator_.get()));
+
   namespace_deps deps;
   deps.loops = &loops;
   deps.validator = validator_;
   deps.directory = directory_;
   deps.indexes = raw_indexes;
+  deps.employees = raw_employees;
+  deps.router = router_.get();
+  deps.observer = lifecycle_.get();
   deps.auth_timeout = std::chrono::milliseconds(cfg.auth_timeout_ms);
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
 
@@ -131,11 +159,18 @@ app::~app() = default;
 
 void app::start() {
   boost::asio::post(rt_.loops().loop(0), [this] {
+    const std::string control = bridge::control_channel(cfg_.prefix);
     bus_->start(
         [this](std::string_view channel, std::string_view payload) {
           fanout_->on_bus_message(channel, payload);
         },
-        [](bool ready) { spdlog::info("bus {}", ready ? "ready" : "not ready"); });
+        [](bool ready) { spdlog::info("bus {}", ready ? "ready" : "not ready"); },
+        [this, control](std::string_view channel, std::string_view payload) {
+          if (channel == control) return revocation_->on_control_message(payload);
+          if (router_->is_employee_channel(channel))
+            return router_->on_employee_message(channel, payload);
+        });
+    bus_->subscribe(control);
     if (demo_) demo_->start();
   });
 }

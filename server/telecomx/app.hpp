@@ -15,6 +15,7 @@ class customer_directory;
 }  // namespace txrt::auth
 namespace txrt::bridge {
 class bus;
+class kv_store;
 }
 namespace txrt::rooms {
 class room_index;
@@ -28,6 +29,10 @@ namespace txrt::telecomx {
 class fanout;
 class demo_events;
 class telecomx_namespace;
+class employee_index;
+class request_router;
+class lifecycle;
+class revocation;
 
 class app {
  public:
@@ -46,7 +51,13 @@ class app {
   std::shared_ptr<auth::token_validator> validator_;
   std::shared_ptr<auth::customer_directory> directory_;
   std::unique_ptr<bridge::bus> bus_;
+  std::unique_ptr<bridge::kv_store> store_;
   std::vector<std::unique_ptr<rooms::room_index>> indexes_;
+  std::vector<std::unique_ptr<employee_index>> employees_;
+  std::unique_ptr<request_router> router_;
+  std::unique_ptr<lifecycle> lifecycle_;
+  std::unique_ptr<revocation> revocation_;
+  std::string server_name_;
   std::unique_ptr<fanout> fanout_;
   std::shared_ptr<telecomx_namespace> namespace_;
   std::unique_ptr<sio::namespaces> spaces_;

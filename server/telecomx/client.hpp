@@ -17,7 +17,12 @@ namespace txrt::telecomx {
 
 struct client final : rooms::member {
   client(sio::socket& s, std::size_t loop_index)
-      : socket(&s), loop(loop_index), auth_timer(s.executor()) {}
+      : socket(&s),
+        loop(loop_index),
+        socket_id(s.id()),
+        transport(s.transport()),
+        remote_address(s.remote_address()),
+        auth_timer(s.executor()) {}
 
   // Valid while the client is connected: the socket owns this state (socket::app_state), and
   // the client leaves every room before the socket goes away.
@@ -28,6 +33,13 @@ struct client final : rooms::member {
   // answer for an earlier request is recognised and dropped.
   std::uint64_t generation = 0;
   bool connected = true;
+
+  // Fixed at connect, for logs and REALTIME events (the socket may be gone by then).
+  std::string socket_id;
+  std::string transport;
+  std::string remote_address;
+  // SHA-1 of the token it authenticated with (revocation by token), never the token.
+  std::string token_digest;
 
   // What the client reported in authenticate (informational, for debugging).
   std::string client_name;

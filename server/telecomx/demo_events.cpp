@@ -49,7 +49,11 @@ void demo_events::schedule() {
 
 void demo_events::publish_one() {
   const std::uint64_t n = counter_++;
-  const std::string customer = customers[n % customers.size()];
+  // Each round of five events (a call starting and ending, a CALL, CONFIG and REGISTER event)
+  // belongs to one customer, so that CALL_END closes the CALL_START of the same session.
+  const std::uint64_t round = n / 5;
+  const std::string customer = customers[round % customers.size()];
+  const std::string session = "s-" + std::to_string(round);
   const std::string id = std::to_string(1000 + n);
   const std::string time = now_iso();
   std::string payload;
@@ -59,14 +63,14 @@ void demo_events::publish_one() {
       type = rooms::event_type::pbx;
       payload = R"({"event":"CALL_START","customer":")" + customer +
                 R"(","pbxServer":"pbx1.demo","eventId":"demo-)" + id +
-                R"(","sessionId":"s-)" + id +
+                R"(","sessionId":")" + session +
                 R"(","caller":"+4512345678","callerName":"Demo Caller","callee":"201","direction":"I","leg":"I","extensionState":"RINGING"})";
       break;
     case 1:
       type = rooms::event_type::pbx;
       payload = R"({"event":"CALL_END","customer":")" + customer +
                 R"(","pbxServer":"pbx1.demo","eventId":"demo-)" + id +
-                R"(","sessionId":"s-)" + std::to_string(999 + n) +
+                R"(","sessionId":")" + session +
                 R"(","caller":"+4512345678","callee":"201","direction":"I","leg":"I","extensionState":"IDLE"})";
       break;
     case 2:

@@ -15,7 +15,7 @@ namespace txrt::telecomx {
 class demo_events {
  public:
   demo_events(boost::asio::io_context& loop, bridge::bus& bus, std::string prefix,
-              std::chrono::milliseconds interval = std::chrono::milliseconds(700));
+              std::chrono::milliseconds interval = std::chrono::milliseconds(500));
   void start();
   void stop();
 

@@ -4,10 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/policy.hpp"
+#include "auth/token_digest.hpp"
 #include "protocol/json.hpp"
 #include "server/socketio/socket.hpp"
 #include "server/telecomx/client.hpp"
+#include "server/telecomx/employee_index.hpp"
 #include "server/telecomx/replies.hpp"
+#include "server/telecomx/request_router.hpp"
 
 namespace txrt::telecomx {
 
@@ -58,6 +61,13 @@ telecomx_namespace::telecomx_namespace(namespace_deps deps) : deps_(std::move(de
 
 rooms::room_index& telecomx_namespace::index_of(const client& c) { return *deps_.indexes[c.loop]; }
 
+void telecomx_namespace::forget_identity(client& c) {
+  if (!c.who) return;
+  index_of(c).remove_all(c);
+  deps_.employees[c.loop]->remove(c.who->employee, c);
+  if (deps_.router) deps_.router->employee_offline(c.who->employee);
+}
+
 void telecomx_namespace::on_connect(const std::shared_ptr<sio::socket>& s, std::string_view) {
   std::size_t loop = deps_.loops->current_index();
   if (loop >= deps_.indexes.size()) loop = 0;
@@ -87,7 +97,7 @@ void telecomx_namespace::on_disconnect(const std::shared_ptr<sio::socket>& s,
   c->connected = false;
   ++c->generation;
   c->auth_timer.cancel();
-  index_of(*c).remove_all(*c);
+  forget_identity(*c);
   if (deps_.observer) deps_.observer->on_disconnected(*c, sio::to_string(reason));
   c->socket = nullptr;
   s->app_state.reset();
@@ -99,6 +109,8 @@ void telecomx_namespace::on_event(const std::shared_ptr<sio::socket>& s, const s
   if (e.name == "authenticate") return authenticate(s, *c, e);
   if (e.name == "subscribe") return subscribe(*c, e);
   if (e.name == "unsubscribe") return unsubscribe(*c, e);
+  if (e.name == "request" && deps_.router) return deps_.router->on_request(*c, e);
+  if (e.name == "reply" && deps_.router) return deps_.router->on_reply(*c, e);
   // Other events (request/reply comes later) are ignored, as socket.io ignores unknown events.
 }
 
@@ -127,6 +139,7 @@ void telecomx_namespace::authenticate(const std::shared_ptr<sio::socket>& s, cli
   c.client_name = std::move(payload.client_name);
   c.instance_id = std::move(payload.instance_id);
   c.reported_ip = std::move(payload.ip);
+  c.token_digest = auth::token_digest(payload.token);
 
   auth::auth_request request{std::move(payload.token), s->remote_address()};
   std::weak_ptr<sio::socket> weak = s;
@@ -148,16 +161,14 @@ void telecomx_namespace::finish_authentication(client& c, std::optional<std::uin
   if (r.who->level == auth::access_level::no_login)
     return refuse(c, ack_id, auth::auth_error::credentials_invalid, "this employee may not log in");
   // Authenticating again replaces the identity and drops every subscription.
-  index_of(c).remove_all(c);
+  forget_identity(c);
   c.who = std::move(*r.who);
   c.auth_timer.cancel();
+  deps_.employees[c.loop]->add(c.who->employee, c);
+  if (deps_.router) deps_.router->employee_online(*c.who);
   auto* s = c.socket;
   s->emit("authenticated", authenticated_json(*c.who, false));
   if (ack_id) s->ack(*ack_id, authenticated_json(*c.who, true));
-  spdlog::info("authenticated: socket={} employee={} customer={} level={} client={} "
-               "instanceId={} ip={} remoteAddress={}",
-               s->id(), c.who->employee, c.who->customer, auth::to_string(c.who->level),
-               c.client_name, c.instance_id, c.reported_ip, s->remote_address());
   if (deps_.observer) deps_.observer->on_authenticated(c);
 }
 

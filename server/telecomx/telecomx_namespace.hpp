@@ -15,6 +15,8 @@
 namespace txrt::telecomx {
 
 struct client;
+class employee_index;
+class request_router;
 
 // Lifecycle notifications for the rest of the application (REALTIME events, logs, metrics).
 class client_observer {
@@ -30,6 +32,8 @@ struct namespace_deps {
   std::shared_ptr<auth::token_validator> validator;
   std::shared_ptr<auth::customer_directory> directory;
   std::vector<rooms::room_index*> indexes;  // one per loop, by loop index
+  std::vector<employee_index*> employees;   // one per loop, by loop index
+  request_router* router = nullptr;
   std::chrono::milliseconds auth_timeout{10000};
   client_observer* observer = nullptr;      // may be null
 };
@@ -50,6 +54,7 @@ class telecomx_namespace : public sio::namespace_handler {
   void subscribe(client& c, const sio::event& e);
   void unsubscribe(client& c, const sio::event& e);
   rooms::room_index& index_of(const client& c);
+  void forget_identity(client& c);
 
   namespace_deps deps_;
 };

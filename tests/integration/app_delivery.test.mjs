@@ -316,6 +316,21 @@ describe('delivery on the built-in bus (POST /events)', () => {
     await expectExactly(recS, [['PBX', toSouth]], 'customer-south-1 subscriber');
   });
 
+  test('opaque customer ids (":" and non-ASCII) route to exactly their subscribers', TEST, async () => {
+    const odd = 'kündé:42:ü';
+    const prefixOfOdd = 'kündé';
+    const a = await subscribed(pool, srv.url, 'demo-admin', [{ type: 'CALL', customer: odd }]);
+    const b = await subscribed(pool, srv.url, 'demo-admin', [{ type: 'CALL', customer: prefixOfOdd }]);
+    const recA = new Recorder(a, NAMES);
+    const recB = new Recorder(b, NAMES);
+    const toOdd = makeEvent('CALL_START');
+    const toPrefix = makeEvent('CALL_START');
+    await publish(srv.url, 'CALL', odd, toOdd);
+    await publish(srv.url, 'CALL', prefixOfOdd, toPrefix);
+    await expectExactly(recA, [['CALL', toOdd]], odd);
+    await expectExactly(recB, [['CALL', toPrefix]], prefixOfOdd);
+  });
+
   test('a socket with several matching subscriptions gets each event once', TEST, async () => {
     const socket = await subscribed(pool, srv.url, 'demo-admin', [
       { type: 'ADMIN' },

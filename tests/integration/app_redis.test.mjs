@@ -3,7 +3,7 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { once, collect, never, withTimeout } from './lib/wait.mjs';
-import { startRedis, RedisClient, withRedis } from './lib/redis.mjs';
+import { startRedis, RedisClient, withRedis, freePort } from './lib/redis.mjs';
 import {
   T,
   SECRET,
@@ -213,6 +213,32 @@ describe('Redis restarted under a running server', () => {
   });
 });
 
+describe('Redis down when the server starts', () => {
+  let redis;
+  let srv;
+  const pool = socketPool();
+  after(async () => {
+    pool.closeAll();
+    await srv?.stop();
+    await redis?.stop();
+  });
+
+  test('the server starts anyway, /ready is 503, then 200 and delivering once Redis is up', { timeout: 30000 }, async () => {
+    const port = await freePort();
+    srv = await startApp(['--redis', `redis://127.0.0.1:${port}`]);
+    assert.equal(await readyStatus(srv.url), 503);
+    // Clients can connect and authenticate (auth=file) meanwhile.
+    const socket = await subscribed(pool, srv.url, 'demo-viewer', [{ type: 'CALL', customer: C }]);
+    redis = await startRedis(port);
+    await pollUntil(async () => (await readyStatus(srv.url)) === 200, 15000, 'GET /ready 200 once Redis is up');
+    const ev = makeEvent('CALL_START');
+    const got = once(socket, 'CALL', T);
+    await withRedis(port, (p) => p.publish(`rt:event:CALL:${C}`, JSON.stringify(ev)));
+    assert.deepEqual((await got)[0], ev);
+    assert.equal(socket.connected, true);
+  });
+});
+
 describe('auth=redis (sessions in <prefix>session:<token>)', () => {
   let redis;
   let srv;
@@ -284,6 +310,30 @@ describe('auth=redis (sessions in <prefix>session:<token>)', () => {
       customer: 'cust-b',
       code: 'access_denied',
     });
+  });
+
+  test('CONFIG CUSTOMER_UPDATED for a customer refreshes its cached parent chain', TEST, async () => {
+    await cmd.command(['HSET', 'rt:customer:parent', 'cust-c', 'res-b']);
+    const reseller = await login(pool, srv.url, 'tok-reseller');
+    assertSubscribeFailed(await subscribeFails(reseller, { type: 'PBX', customer: 'cust-c' }), {
+      type: 'PBX',
+      customer: 'cust-c',
+      code: 'access_denied',
+    });
+    // cust-c moves below res-a; the publisher announces it.
+    await cmd.command(['HSET', 'rt:customer:parent', 'cust-c', 'res-a']);
+    const watcher = await login(pool, srv.url, 'tok-reseller');
+    await subscribeOk(watcher, { type: 'CONFIG', customer: 'res-a' });
+    const updated = makeEvent('CUSTOMER_UPDATED', { customer: 'cust-c' });
+    const control = makeEvent('USER_UPDATED');
+    await cmd.publish('rt:event:CONFIG:cust-c', JSON.stringify(updated));
+    await cmd.publish('rt:event:CONFIG:res-a', JSON.stringify(control));
+    // Both channels go through the same bus connection: once the control arrived, the
+    // CUSTOMER_UPDATED before it has been seen by the node.
+    const [got] = await once(watcher, 'CONFIG', T);
+    assert.equal(got.id, control.id);
+    const { ack } = await subscribeOk(reseller, { type: 'PBX', customer: 'cust-c' });
+    assert.equal(ack.success, true);
   });
 
   // Last in this group: it stops Redis.

@@ -22,6 +22,7 @@ struct recorder {
   std::vector<std::string> channels;
   std::vector<std::string> payloads;
   std::vector<bool> readiness;
+  std::vector<std::string> messages;  // from subscribe()d channels: none in these tests
 
   txrt::bridge::event_sink events() {
     return [this](std::string_view ch, std::string_view p) {
@@ -31,6 +32,9 @@ struct recorder {
   }
   txrt::bridge::ready_sink ready() {
     return [this](bool r) { readiness.push_back(r); };
+  }
+  txrt::bridge::message_sink messages_sink() {
+    return [this](std::string_view ch, std::string_view) { messages.emplace_back(ch); };
   }
 };
 
@@ -46,7 +50,7 @@ TEST_CASE("redis bus delivers event channels in order, and nothing else", "[redi
   boost::asio::io_context io;
   redis_bus bus(io, *parse_redis_url(server.url()), "rt:");
   recorder rec;
-  bus.start(rec.events(), rec.ready());
+  bus.start(rec.events(), rec.ready(), rec.messages_sink());
   REQUIRE(run_until(io, [&] { return bus.ready(); }));
   CHECK(rec.readiness == std::vector<bool>{true});
 
@@ -84,6 +88,7 @@ TEST_CASE("redis bus delivers event channels in order, and nothing else", "[redi
     REQUIRE(run_until(io, [&] { return !rec.payloads.empty(); }));
     txrt::test::run_for(io, 50ms);
     CHECK(rec.channels == std::vector<std::string>{"rt:event:TRUNK"});
+    CHECK(rec.messages.empty());
   }
   bus.stop();
   CHECK_FALSE(bus.ready());
@@ -95,7 +100,7 @@ TEST_CASE("redis bus survives a redis restart", "[redis]") {
   boost::asio::io_context io;
   redis_bus bus(io, *parse_redis_url(server.url()), "rt:");
   recorder rec;
-  bus.start(rec.events(), rec.ready());
+  bus.start(rec.events(), rec.ready(), rec.messages_sink());
   REQUIRE(run_until(io, [&] { return bus.ready(); }));
 
   server.stop();
@@ -129,7 +134,7 @@ TEST_CASE("redis bus with redis down at start becomes ready once it starts", "[r
   boost::asio::io_context io;
   redis_bus bus(io, *parse_redis_url(server.url()), "rt:");
   recorder rec;
-  bus.start(rec.events(), rec.ready());
+  bus.start(rec.events(), rec.ready(), rec.messages_sink());
   txrt::test::run_for(io, 300ms);
   CHECK_FALSE(bus.ready());
   CHECK(rec.readiness.empty());
@@ -147,7 +152,7 @@ TEST_CASE("local bus delivers event channels in order", "[redis]") {
   txrt::bridge::local_bus bus(io, "rt:");
   recorder rec;
   CHECK(bus.ready());
-  bus.start(rec.events(), rec.ready());
+  bus.start(rec.events(), rec.ready(), rec.messages_sink());
   for (int i = 0; i < 100; ++i) bus.publish("rt:event:PBX:c1", numbered(i));
   bus.publish("rt:control", "{}");
   bus.publish("rt:event:TRUNK", "last");

@@ -171,8 +171,9 @@ TEST_CASE("pub/sub: messages, confirmations and re-subscription", "[redis]") {
   auto sub = redis_connection::create(io, options_for(server));
   std::vector<std::string> got;
   std::vector<std::string> confirmed;
-  sub->on_message([&](std::string_view ch, std::string_view p) {
-    got.push_back(std::string(ch) + "=" + std::string(p));
+  sub->on_message([&](std::string_view ch, std::string_view p, std::string_view pattern) {
+    got.push_back(std::string(ch) + "=" + std::string(p) +
+                  (pattern.empty() ? "" : " (" + std::string(pattern) + ")"));
   });
   sub->on_subscription([&](std::string_view name, bool pattern, bool active) {
     confirmed.push_back((active ? "+" : "-") + std::string(pattern ? "p:" : "") +
@@ -187,7 +188,7 @@ TEST_CASE("pub/sub: messages, confirmations and re-subscription", "[redis]") {
   server.call({"PUBLISH", "other", "3"});
   server.call({"PUBLISH", "plain", "4"});
   REQUIRE(run_until(io, [&] { return got.size() == 3; }));
-  CHECK(got == std::vector<std::string>{"plain=1", "pat:x=2", "plain=4"});
+  CHECK(got == std::vector<std::string>{"plain=1", "pat:x=2 (pat:*)", "plain=4"});
 
   // A pub/sub connection refuses regular commands (Redis would too).
   std::optional<redis_reply> r;
@@ -210,7 +211,7 @@ TEST_CASE("pub/sub: messages, confirmations and re-subscription", "[redis]") {
   server.call({"PUBLISH", "plain", "5"});
   server.call({"PUBLISH", "pat:y", "6"});
   REQUIRE(run_until(io, [&] { return got.size() == 1; }));
-  CHECK(got[0] == "pat:y=6");
+  CHECK(got[0] == "pat:y=6 (pat:*)");
   sub->close();
 }
 
@@ -222,7 +223,7 @@ TEST_CASE("close() inside a message callback is safe", "[redis]") {
   int messages = 0;
   bool subscribed = false;
   sub->on_subscription([&](std::string_view, bool, bool) { subscribed = true; });
-  sub->on_message([&](std::string_view, std::string_view) {
+  sub->on_message([&](std::string_view, std::string_view, std::string_view) {
     ++messages;
     sub->close();
   });

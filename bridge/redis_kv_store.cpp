@@ -1,0 +1,64 @@
+#include "bridge/redis_kv_store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+namespace txrt::bridge {
+
+redis_kv_store::redis_kv_store(std::shared_ptr<redis_connection> commands,
+                               std::chrono::milliseconds deadline)
+    : commands_(std::move(commands)),
+      deadline_(deadline),
+      failures_(std::make_shared<std::atomic<std::uint64_t>>(0)) {}
+
+void redis_kv_store::run(std::vector<std::string> args, redis_connection::reply_callback done) {
+  // The connection belongs to its loop: hop there. The lambda holds the connection, never the
+  // store, so a store destroyed meanwhile is no problem.
+  boost::asio::post(commands_->get_executor(),
+                    [conn = commands_, deadline = deadline_, args = std::move(args),
+                     done = std::move(done)]() mutable {
+                      conn->command(std::move(args), std::move(done), deadline);
+                    });
+}
+
+void redis_kv_store::set(std::string key, std::string value, std::chrono::seconds ttl,
+                         std::function<void(bool ok)> done) {
+  run({"SET", std::move(key), std::move(value), "EX", std::to_string(ttl.count())},
+      [done = std::move(done)](redis_reply r) {
+        if (done) done(r.type == redis_reply::kind::status && r.str == "OK");
+      });
+}
+
+void redis_kv_store::get(std::string key, kv_callback done) {
+  run({"GET", std::move(key)}, [done = std::move(done)](redis_reply r) {
+    if (done) done(interpret(r));
+  });
+}
+
+void redis_kv_store::hset(std::string key, std::string field, std::string value) {
+  run({"HSET", std::move(key), std::move(field), std::move(value)},
+      [failures = failures_](redis_reply r) {
+        if (r.type == redis_reply::kind::integer) return;
+        if (failures->fetch_add(1) == 0)
+          spdlog::warn("kv store: HSET failed ({}); further failures are counted", r.str);
+      });
+}
+
+void redis_kv_store::hget(std::string key, std::string field, kv_callback done) {
+  run({"HGET", std::move(key), std::move(field)}, [done = std::move(done)](redis_reply r) {
+    if (done) done(interpret(r));
+  });
+}
+
+kv_value redis_kv_store::interpret(const redis_reply& reply) {
+  switch (reply.type) {
+    case redis_reply::kind::string:
+      return kv_value{true, reply.str};
+    case redis_reply::kind::nil:
+      return kv_value{true, std::nullopt};
+    default:
+      return kv_value{false, std::nullopt};
+  }
+}
+
+}  // namespace txrt::bridge

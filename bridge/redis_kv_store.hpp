@@ -1,0 +1,48 @@
+#pragma once
+// The kv store over Redis, for several nodes: SET key value EX ttl, GET, HSET, HGET on a shared
+// command connection (redis_bus::commands() will do). Each command has a deadline: no answer in
+// time, no connection, or an error reply (WRONGTYPE, a TTL Redis refuses) -> ok=false.
+// Failed hset()s, which have no callback, are counted.
+//
+// Threading: every member may be called from any thread (the command is posted to the
+// connection's loop); callbacks run on that loop. If the connection is closed first (shutdown),
+// callbacks are not called.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bridge/kv_store.hpp"
+#include "bridge/redis_connection.hpp"
+
+namespace txrt::bridge {
+
+class redis_kv_store final : public kv_store {
+ public:
+  explicit redis_kv_store(std::shared_ptr<redis_connection> commands,
+                          std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+
+  void set(std::string key, std::string value, std::chrono::seconds ttl,
+           std::function<void(bool ok)> done) override;
+  void get(std::string key, kv_callback done) override;
+  void hset(std::string key, std::string field, std::string value) override;
+  void hget(std::string key, std::string field, kv_callback done) override;
+
+  std::uint64_t hset_failures() const noexcept { return failures_->load(); }
+
+  // What a GET / HGET reply means (public for tests): a string -> its value, nil -> nullopt,
+  // anything else -> ok=false.
+  static kv_value interpret(const redis_reply& reply);
+
+ private:
+  void run(std::vector<std::string> args, redis_connection::reply_callback done);
+
+  std::shared_ptr<redis_connection> commands_;
+  std::chrono::milliseconds deadline_;
+  // Shared with the hset callbacks, which may outlive the store.
+  std::shared_ptr<std::atomic<std::uint64_t>> failures_;
+};
+
+}  // namespace txrt::bridge
