@@ -1,7 +1,8 @@
 // txrt-conformance: the server the official socket.io protocol test suites run against
 // (shared/CONFORMANCE.md): /engine.io/ echoes, /socket.io/ serves "/" and "/custom".
 // Defaults differ from txrt's where the suites require it: 127.0.0.1:3000, pingInterval 300 ms,
-// pingTimeout 200 ms, connect timeout 1 s; flags and TXRT_* variables still override them.
+// pingTimeout 200 ms, connect timeout 1 s, one event loop; flags and TXRT_* variables still
+// override them.
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -38,6 +39,11 @@ int main(int argc, char** argv) {
       {"ping-interval-ms", "TXRT_PING_INTERVAL_MS", "300"},
       {"ping-timeout-ms", "TXRT_PING_TIMEOUT_MS", "200"},
       {"connect-timeout-ms", "TXRT_CONNECT_TIMEOUT_MS", "1000"},
+      // One loop, like the Node.js reference: the suites race requests of one session on
+      // different connections (a GET and a close POST; an aborted GET and the next one) and
+      // expect them handled in the order they were sent, which one loop's event order keeps
+      // much better than two loops on a busy machine.
+      {"threads", "TXRT_THREADS", "1"},
   };
   std::vector<std::string> storage;
   storage.reserve(8);
