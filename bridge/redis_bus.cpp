@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "bridge/channels.hpp"
+#include "server/metrics/metrics.hpp"
 
 namespace txrt::bridge {
 
@@ -125,6 +126,7 @@ void redis_bus::state::count_failure(const redis_reply& r) {
 
 void redis_bus::state::set_ready(bool value) {
   if (stopped || ready.exchange(value, std::memory_order_acq_rel) == value) return;
+  metrics::redis_connected.get().set(value ? 1 : 0);
   spdlog::info("bus: redis {}", value ? "ready" : "not ready");
   if (on_ready) on_ready(value);
 }

@@ -22,6 +22,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include "server/metrics/metrics.hpp"
 
 namespace txrt::bridge {
 
@@ -228,6 +229,7 @@ void redis_connection::on_connected() {
   connect_timer_.cancel();
   connected_ = true;
   attempt_ = 0;
+  if (std::exchange(ever_connected_, true)) metrics::redis_reconnects.get().inc();
   outage_logged_ = false;
   redisEnableKeepAlive(&ac_->c);  // notices a peer that vanished without a FIN
   auto log_failure = [name = options_.name](const char* what) {

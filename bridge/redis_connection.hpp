@@ -156,6 +156,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   bool pubsub_ = false;
   bool outage_logged_ = false;
   unsigned attempt_ = 0;  // consecutive failed connects, for the backoff
+  bool ever_connected_ = false;  // a later connect is a reconnect (txrt_redis_reconnects_total)
 
   std::set<std::string> channels_, patterns_;
   state_callback on_state_;

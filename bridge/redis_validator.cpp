@@ -4,6 +4,7 @@
 
 #include "bridge/channels.hpp"
 #include "bridge/identity_json.hpp"
+#include "server/metrics/metrics.hpp"
 
 namespace txrt::bridge {
 
@@ -44,10 +45,14 @@ void redis_validator::validate(const auth::auth_request& request,
   boost::asio::post(
       commands_->get_executor(),
       [conn = commands_, key = session_key(prefix_, request.token), deadline = deadline_,
-       caller = std::move(caller), done = std::move(done)]() mutable {
+       caller = std::move(caller), done = std::move(done),
+       started = std::chrono::steady_clock::now()]() mutable {
         conn->command(
             {"GET", std::move(key)},
-            [caller = std::move(caller), done = std::move(done)](redis_reply reply) mutable {
+            [caller = std::move(caller), done = std::move(done),
+             started](redis_reply reply) mutable {
+              const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+              metrics::validator_duration.observe(took.count());
               boost::asio::post(
                   caller, [done = std::move(done), result = interpret(reply)]() { done(result); });
             },

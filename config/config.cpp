@@ -55,6 +55,7 @@ struct Descriptions {
     auto add = general.add_options();
     add("config", po::value<std::string>()->value_name("FILE"),
         "read keys from FILE, one `key = value` per line, # starts a comment (also TXRT_CONFIG)");
+    add("check-config", "validate the configuration (no network), print the verdict and exit");
     add("help,h", "print this help and exit");
     add("version", "print the version and exit");
     for (const Key& k : detail::keys()) {
@@ -189,7 +190,7 @@ ParseOutcome parse(int argc, const char* const* argv, const char* const* environ
     if (config.auth == "http" && config.auth_url.empty()) {
       return failure(program, "auth-url: required when auth = http");
     }
-    return {std::move(config), {}, 0};
+    return {std::move(config), {}, 0, vm.count("check-config") > 0};
   } catch (const po::error& e) {
     return failure(program, e.what());
   } catch (const std::exception& e) {

@@ -46,6 +46,8 @@ struct Config {
   std::string publish_secret;
   std::uint64_t send_queue_bytes = 1048576;
   std::string log_level = "info";
+  std::string log_format = "text";        // text | json (one JSON object per line)
+  std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close
 };
 
 // Parsed command line: either a Config to run with, or a message to print and an exit code
@@ -54,6 +56,7 @@ struct ParseOutcome {
   std::optional<Config> config;
   std::string message;  // help text, or an error naming the offending key
   int exit_code = 0;
+  bool check_only = false;  // --check-config: validate, print the verdict, do not serve
 };
 
 // `program` names the binary in --help. `environment` is normally ::environ.

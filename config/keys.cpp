@@ -154,6 +154,10 @@ std::string set_node_id(Config& c, const std::string& v) {
   return {};
 }
 
+std::string set_log_format(Config& c, const std::string& v) {
+  return one_of(v, {"text", "json"}, c.log_format);
+}
+
 std::string set_log_level(Config& c, const std::string& v) {
   return one_of(v, {"trace", "debug", "info", "warn", "error", "critical", "off"}, c.log_level);
 }
@@ -246,6 +250,12 @@ const Key kKeys[] = {
   {"log-level", "Limits and logging", "LEVEL", "info",
    "spdlog level: trace, debug, info, warn, error, critical or off",
    set_log_level},
+  {"log-format", "Limits and logging", "FORMAT", "text",
+   "log line format: text, or json (one object per line: time, level, message)",
+   set_log_format},
+  {"shutdown-timeout-ms", "Limits and logging", "MS", "5000",
+   "on SIGTERM/SIGINT, how long sessions get to close before the process exits",
+   set_number<&Config::shutdown_timeout_ms, 1, kU32>},
 };
 // clang-format on
 

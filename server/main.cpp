@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config.hpp"
+#include "server/logging.hpp"
 #include "server/runtime.hpp"
 #include "server/telecomx/app.hpp"
+#include "server/telecomx/check_config.hpp"
 
 extern char** environ;
 
@@ -17,10 +19,31 @@ int main(int argc, char** argv) {
     return outcome.exit_code;
   }
   const auto& cfg = *outcome.config;
+  if (outcome.check_only) {
+    const std::string error = txrt::telecomx::check_config(cfg);
+    if (!error.empty()) {
+      std::cerr << "txrt: " << error << "\n";
+      return 2;
+    }
+    std::cout << "configuration OK\n";
+    return 0;
+  }
   txrt::server::setup_logging(cfg);
   try {
     txrt::server::runtime rt(cfg);
     txrt::telecomx::app app(cfg, rt);
+    // SIGHUP: the log level, as the configuration says now (the --config file re-read; flags
+    // and the environment are those of the start). A configuration that no longer parses
+    // keeps the current level.
+    rt.on_reload([argc, argv] {
+      auto again = txrt::config::parse(argc, argv, environ, "txrt");
+      if (!again.config) {
+        spdlog::error("configuration not reloaded: {}",
+                      again.message.substr(0, again.message.find('\n')));
+        return;
+      }
+      txrt::server::apply_log_level(again.config->log_level);
+    });
     app.start();
     return rt.run();
   } catch (const std::exception& e) {

@@ -1,11 +1,15 @@
 #include "server/runtime.hpp"
 
+#include <functional>
 #include <thread>
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
+#include "server/engine/live_count.hpp"
 #include "server/listener.hpp"
 
 namespace txrt::server {
@@ -17,11 +21,6 @@ unsigned thread_count(const config::Config& cfg) {
   return n == 0 ? 1 : n;
 }
 }  // namespace
-
-void setup_logging(const config::Config& cfg) {
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-}
 
 runtime::runtime(const config::Config& cfg) : cfg_(cfg), loops_(thread_count(cfg)) {
   routes_.max_body = cfg.max_payload;
@@ -74,22 +73,65 @@ int runtime::run() {
                loops_.size());
   l->start();
 
-  // Shutdown: stop accepting, close every session (clients see a clean close), then let the
-  // loops finish; a timer bounds the wait.
+  // Shutdown: stop accepting, close every session (clients see a clean close), then wait on
+  // loop 0 until every session and closing WebSocket is gone (engine::live_engine_objects),
+  // bounded by shutdown-timeout-ms, and stop the loops (idle keep-alive connections would
+  // otherwise hold them).
+  using clock = std::chrono::steady_clock;
   net::signal_set signals(loops_.loop(0), SIGINT, SIGTERM);
-  net::steady_timer deadline(loops_.loop(0));
-  signals.async_wait([&](boost::system::error_code ec, int signo) {
+  net::steady_timer poll(loops_.loop(0));
+  bool shutting_down = false;
+  clock::time_point deadline;
+  std::function<void()> check_gone = [&] {
+    const std::size_t left = engine::live_engine_objects.load(std::memory_order_relaxed);
+    if (left > 0 && clock::now() < deadline) {
+      poll.expires_after(std::chrono::milliseconds(20));
+      return poll.async_wait([&](boost::system::error_code ec) {
+        if (!ec) check_gone();
+      });
+    }
+    if (left > 0)
+      spdlog::warn("shutdown: {} sessions still open after {} ms, stopping anyway", left,
+                   cfg_.shutdown_timeout_ms);
+    // A short grace for answers already queued on plain HTTP connections (a long-polling GET
+    // told of the close), then stop.
+    poll.expires_after(std::chrono::milliseconds(50));
+    poll.async_wait([this](boost::system::error_code) { loops_.stop(); });
+  };
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int signo) {
     if (ec) return;
-    spdlog::info("signal {}: shutting down", signo);
+    if (shutting_down) {
+      spdlog::warn("signal {} again: stopping now", signo);
+      return loops_.stop();
+    }
+    shutting_down = true;
+    spdlog::info("signal {}: shutting down (at most {} ms)", signo, cfg_.shutdown_timeout_ms);
     l->stop();
     for (auto& e : engines_) e->close_all(engine::close_reason::shutdown);
-    // The close packets and frames are queued at once; a short grace lets them reach the
-    // clients before the loops stop (idle keep-alive connections would otherwise hold them).
-    deadline.expires_after(std::chrono::milliseconds(300));
-    deadline.async_wait([this](boost::system::error_code ec) {
-      if (!ec) loops_.stop();
-    });
-  });
+    deadline = clock::now() + std::chrono::milliseconds(cfg_.shutdown_timeout_ms);
+    signals.async_wait(on_signal);
+    // The close_all posts run first on loop 0; the first check comes after them.
+    net::post(loops_.loop(0), [&] { check_gone(); });
+  };
+  signals.async_wait(on_signal);
+
+  net::signal_set reload(loops_.loop(0), SIGHUP);
+  std::function<void(boost::system::error_code, int)> on_reload =
+      [&](boost::system::error_code ec, int) {
+        if (ec) return;
+        spdlog::info("SIGHUP: reloading");
+        for (auto& hook : reload_hooks_) {
+          try {
+            hook();
+          } catch (const std::exception& e) {
+            spdlog::error("reload: {}", e.what());
+          }
+        }
+        reload.async_wait(on_reload);
+      };
+  reload.async_wait(on_reload);
+
   loops_.run();
   spdlog::info("stopped");
   return 0;

@@ -2,6 +2,7 @@
 // Puts a server process together from its configuration: the loops, the Engine.IO endpoints,
 // the HTTP routes and the listener; runs until SIGINT/SIGTERM, then shuts down cleanly
 // (stop accepting, close every session, exit within the bound).
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "config/config.hpp"
 #include "server/engine/engine_server.hpp"
 #include "server/http/router.hpp"
+#include "server/logging.hpp"
 #include "server/loop_pool.hpp"
 
 namespace txrt::server {
@@ -26,7 +28,14 @@ class runtime {
   engine::engine_server& add_engine(const std::string& path, engine::handler_factory factory,
                                     engine::engine_options options);
 
+  // Registers work for SIGHUP (reload the tokens file, the log level, ...). Hooks run in
+  // registration order on loop 0; call before run().
+  void on_reload(std::function<void()> hook) { reload_hooks_.push_back(std::move(hook)); }
+
   // Binds, logs "listening on <addr>:<port>", runs until a stop signal. Returns the exit code.
+  // SIGTERM/SIGINT: stop accepting, close every session (reason shutdown), wait until they are
+  // all gone or shutdown-timeout-ms passes, then stop the loops and return 0. A second signal
+  // stops at once. SIGHUP runs the reload hooks.
   int run();
 
  private:
@@ -34,9 +43,7 @@ class runtime {
   loop_pool loops_;
   http::router routes_;
   std::vector<std::unique_ptr<engine::engine_server>> engines_;
+  std::vector<std::function<void()>> reload_hooks_;
 };
-
-// Sets up spdlog (level from the configuration). Call once, first.
-void setup_logging(const config::Config& cfg);
 
 }  // namespace txrt::server

@@ -18,6 +18,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "bridge/identity_json.hpp"
+#include "server/metrics/metrics.hpp"
 
 namespace txrt::auth {
 
@@ -88,6 +89,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void finish(auth_result result) {
     if (finished_) return;
     finished_ = true;
+    metrics::validator_duration.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     timer_.cancel();
     resolver_.cancel();
     beast::error_code ignored;
@@ -103,6 +106,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   http::response_parser<http::string_body> parser_;
   auth_callback done_;
   bool finished_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace

@@ -3,8 +3,12 @@
 #include "protocol/engineio/handshake.hpp"
 #include "server/engine/session_registry.hpp"
 #include "server/engine/websocket_transport.hpp"
+#include "server/metrics/metrics.hpp"
 
 namespace txrt::engine {
+
+static_assert(metrics::close_reasons.size() ==
+              static_cast<std::size_t>(close_reason::shutdown) + 1);
 
 using clock = std::chrono::steady_clock;
 
@@ -19,7 +23,24 @@ session::session(net::io_context& loop, session_registry& registry,
       ping_timer_(loop),
       timeout_timer_(loop) {}
 
-session::~session() = default;
+session::~session() {
+  metrics::outbound_queue_bytes.get().dec(static_cast<std::int64_t>(queued_bytes_));
+}
+
+metrics::gauge& session::connections_gauge() const noexcept {
+  return metrics::connections.at(state_ == state::websocket ? 1 : 0,
+                                 version_ == eio::version::v3 ? 0 : 1);
+}
+
+void session::add_queued(std::uint64_t n) noexcept {
+  queued_bytes_ += n;
+  metrics::outbound_queue_bytes.get().inc(static_cast<std::int64_t>(n));
+}
+
+void session::clear_queued() noexcept {
+  metrics::outbound_queue_bytes.get().dec(static_cast<std::int64_t>(queued_bytes_));
+  queued_bytes_ = 0;
+}
 
 std::string_view session::transport_name() const noexcept {
   return state_ == state::websocket ? "websocket" : "polling";
@@ -39,6 +60,8 @@ void session::start(std::unique_ptr<session_handler> handler,
     ws_ = std::move(ws);
     ws_->attach(shared_from_this());
   }
+  metrics::connections_opened.get().inc();
+  connections_gauge().inc();
   enqueue({make_shared_bytes(eio::encode_open(version_, params)), false});
   if (version_ == eio::version::v4)
     schedule_ping();
@@ -166,7 +189,7 @@ void session::flush_polling() {
     if (binary_form) r.content_type = "application/octet-stream";
   }
   polling_queue_.clear();
-  queued_bytes_ = 0;
+  clear_queued();
   auto respond = std::move(*pending_get_);
   pending_get_.reset();
   respond(std::move(r));
@@ -198,13 +221,15 @@ void session::on_ws_text(websocket_transport& from, std::string_view text) {
       state_ = state::upgrading;
       answer_pending_get("6");
     } else if (p->type == eio::packet_type::upgrade && state_ == state::upgrading) {
+      connections_gauge().dec();
       state_ = state::websocket;
+      connections_gauge().inc();
       ws_ = std::move(probe_);
       probe_.reset();
       answer_pending_get("6");
       for (auto& packet : polling_queue_) ws_->send(packet);
       polling_queue_.clear();
-      queued_bytes_ = 0;
+      clear_queued();
     }
     return;
   }
@@ -295,7 +320,7 @@ void session::enqueue(outgoing packet) {
     if (ws_->queued_bytes() > options_.send_queue_bytes) close(close_reason::slow_consumer);
     return;
   }
-  queued_bytes_ += packet.bytes->size();
+  add_queued(packet.bytes->size());
   polling_queue_.push_back(std::move(packet));
   if (queued_bytes_ > options_.send_queue_bytes) return close(close_reason::slow_consumer);
   flush_polling();
@@ -306,6 +331,8 @@ void session::close(close_reason reason) { finish(reason, true); }
 void session::finish(close_reason reason, bool tell_client) {
   if (!is_open()) return;
   auto self = shared_from_this();
+  connections_gauge().dec();
+  metrics::connections_closed.at(static_cast<std::size_t>(reason)).inc();
   state_ = state::closed;
   deadline_ = clock::time_point::max();
   ping_timer_.cancel();
@@ -316,7 +343,7 @@ void session::finish(close_reason reason, bool tell_client) {
   // waiting for anything), a close packet otherwise.
   if (pending_get_) answer_pending_get(reason == close_reason::client_close ? "6" : "1");
   polling_queue_.clear();
-  queued_bytes_ = 0;
+  clear_queued();
 
   if (probe_) {
     probe_->detach();

@@ -18,8 +18,13 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocol/engineio/payload.hpp"
+#include "server/engine/live_count.hpp"
 #include "server/engine/polling.hpp"
 #include "server/engine/types.hpp"
+
+namespace txrt::metrics {
+class gauge;
+}
 
 namespace txrt::engine {
 
@@ -83,6 +88,11 @@ class session : public std::enable_shared_from_this<session> {
   void answer_pending_get(std::string packet);
   void finish(close_reason reason, bool tell_client);
   bool expired_now();
+  // The txrt_connections series of this session's transport and protocol.
+  metrics::gauge& connections_gauge() const noexcept;
+  // queued_bytes_ changes only through these, which keep txrt_outbound_queue_bytes in step.
+  void add_queued(std::uint64_t n) noexcept;
+  void clear_queued() noexcept;
 
   void schedule_ping();
   void on_ping_due();
@@ -112,6 +122,7 @@ class session : public std::enable_shared_from_this<session> {
   net::steady_timer ping_timer_;
   net::steady_timer timeout_timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  live_count live_;  // the graceful shutdown waits for every one to go
 };
 
 }  // namespace txrt::engine

@@ -5,8 +5,19 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "server/engine/session.hpp"
+#include "server/metrics/metrics.hpp"
 
 namespace txrt::engine {
+
+namespace {
+
+// queued_bytes_ changes only through this, which keeps txrt_outbound_queue_bytes in step.
+void adjust_queued(std::uint64_t& queued, std::int64_t delta) noexcept {
+  queued = static_cast<std::uint64_t>(static_cast<std::int64_t>(queued) + delta);
+  metrics::outbound_queue_bytes.get().inc(delta);
+}
+
+}  // namespace
 
 websocket_transport::websocket_transport(net::ip::tcp::socket socket,
                                          const engine_options& options, eio::version version)
@@ -24,7 +35,9 @@ websocket_transport::websocket_transport(net::ip::tcp::socket socket,
       [](websocket::response_type& res) { res.set(beast::http::field::server, "txrt"); }));
 }
 
-websocket_transport::~websocket_transport() = default;
+websocket_transport::~websocket_transport() {
+  adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queued_bytes_));
+}
 
 void websocket_transport::accept(request req, std::function<void(bool)> done) {
   ws_.async_accept(req, [self = shared_from_this(), done = std::move(done)](beast::error_code ec) {
@@ -89,7 +102,7 @@ void websocket_transport::report_closed(close_reason reason) {
 
 void websocket_transport::send(const outgoing& packet) {
   if (!open_ || close_requested_) return;
-  queued_bytes_ += packet.bytes->size();
+  adjust_queued(queued_bytes_, static_cast<std::int64_t>(packet.bytes->size()));
   queue_.push_back(packet);
   if (!writing_) do_write();
 }
@@ -116,13 +129,13 @@ void websocket_transport::do_write() {
 void websocket_transport::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (!queue_.empty()) {
-    queued_bytes_ -= queue_.front().bytes->size();
+    adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queue_.front().bytes->size()));
     queue_.pop_front();
   }
   if (ec) {
     open_ = false;
     queue_.clear();
-    queued_bytes_ = 0;
+    adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queued_bytes_));
     abort();
     report_closed(close_reason::transport_error);
     return;

@@ -15,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "server/engine/live_count.hpp"
 #include "server/engine/types.hpp"
 
 namespace txrt::engine {
@@ -69,6 +70,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   bool closing_ = false;
   bool open_ = true;
   bool reading_ = false;
+  live_count live_;  // the graceful shutdown waits for every one to go
 };
 
 }  // namespace txrt::engine

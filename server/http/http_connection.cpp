@@ -93,6 +93,9 @@ void http_connection::handle() {
   }
   if (auto it = routes_.handlers.find(std::string(path)); it != routes_.handlers.end())
     return write(it->second(req_));
+  if (auto it = routes_.async_handlers.find(std::string(path)); it != routes_.async_handlers.end())
+    return it->second(req_, stream_.get_executor(),
+                      [self = shared_from_this()](response res) { self->write(std::move(res)); });
   write(make_response(req_, 404, "Not Found"));
 }
 

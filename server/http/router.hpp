@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "server/http/client_bundle.hpp"
 #include "server/http/cors.hpp"
 #include "server/http/message.hpp"
@@ -22,6 +24,12 @@ namespace txrt::http {
 
 using handler = std::function<response(const request&)>;
 
+// A handler that answers later (e.g. after asking every loop): it must call `respond` exactly
+// once, on `caller` (the connection's executor); the connection reads nothing until then.
+using responder = std::function<void(response)>;
+using async_handler =
+    std::function<void(const request&, boost::asio::any_io_executor caller, responder respond)>;
+
 struct router {
   struct engine_endpoint {
     std::string path;  // "/socket.io/"
@@ -30,6 +38,7 @@ struct router {
 
   std::vector<engine_endpoint> engines;
   std::unordered_map<std::string, handler> handlers;  // exact path -> handler
+  std::unordered_map<std::string, async_handler> async_handlers;  // exact path -> handler
   std::shared_ptr<const client_bundle> bundle;
   std::shared_ptr<const cors_policy> cors;
   std::uint64_t max_body = 1000000;

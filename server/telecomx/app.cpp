@@ -20,8 +20,10 @@
 #include "rooms/room_index.hpp"
 #include "server/auth/http_validator.hpp"
 #include "server/http/static_files.hpp"
+#include "server/metrics/registry.hpp"
 #include "server/socketio/connection.hpp"
 #include "bridge/channels.hpp"
+#include "server/telecomx/clients_endpoint.hpp"
 #include "server/telecomx/demo_events.hpp"
 #include "server/telecomx/employee_index.hpp"
 #include "server/telecomx/lifecycle.hpp"
@@ -146,6 +148,17 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
                                "application/json");
   };
   routes.handlers["/events"] = make_publish_handler(cfg.publish_secret, cfg.prefix, *bus_);
+  routes.handlers["/metrics"] = [](const http::request& req) {
+    return http::make_response(req, 200, metrics::registry::global().render(),
+                               "text/plain; version=0.0.4; charset=utf-8");
+  };
+  clients_endpoint_deps clients;
+  clients.loops = &loops;
+  clients.employees = raw_employees;
+  clients.indexes = raw_indexes;
+  clients.validator = validator_;
+  clients.secret = cfg.publish_secret;
+  routes.async_handlers["/clients"] = make_clients_handler(std::move(clients));
   const std::string web = cfg.web_dir.empty() ? config::default_web_dir() : cfg.web_dir;
   if (http::add_static_files(routes, web,
                              {{"/", "index.html", "text/html; charset=UTF-8"},
@@ -153,6 +166,25 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
     spdlog::warn("demo page not found in {}", web);
 
   if (cfg.demo_events) demo_ = std::make_unique<demo_events>(bus_loop, *bus_, cfg.prefix);
+
+  if (store) {
+    // SIGHUP: reload the tokens file; a file that does not load keeps the old one.
+    auto file_validator = std::dynamic_pointer_cast<auth::file_validator>(validator_);
+    auto file_directory = std::dynamic_pointer_cast<auth::file_directory>(directory_);
+    rt.on_reload([&cfg, file_validator, file_directory] {
+      const std::string path =
+          cfg.auth_file.empty() ? config::default_auth_file() : cfg.auth_file;
+      auto loaded = auth::file_store::load(path);
+      if (!loaded) {
+        spdlog::error("auth-file: not reloaded, keeping the previous tokens: {}", loaded.error);
+        return;
+      }
+      if (file_validator) file_validator->replace(loaded.store);
+      if (file_directory) file_directory->replace(loaded.store);
+      spdlog::info("tokens file {} reloaded: {} tokens, {} customers", path,
+                   loaded.store->token_count(), loaded.store->customer_count());
+    });
+  }
 }
 
 app::~app() = default;

@@ -8,9 +8,12 @@
 #include "bridge/channels.hpp"
 #include "protocol/json.hpp"
 #include "server/engine/types.hpp"
+#include "server/metrics/metrics.hpp"
 #include "server/telecomx/client.hpp"
 
 namespace txrt::telecomx {
+
+static_assert(metrics::event_types.size() == rooms::event_type_count);
 
 namespace {
 
@@ -37,21 +40,20 @@ fanout::fanout(server::loop_pool& loops, std::string prefix,
 void fanout::on_bus_message(std::string_view channel, std::string_view payload) {
   auto parsed_channel = bridge::parse_event_channel(prefix_, channel);
   if (!parsed_channel) {
-    counters_.dropped_bad_channel.fetch_add(1, std::memory_order_relaxed);
+    metrics::events_dropped.at(static_cast<std::size_t>(metrics::drop_reason::bad_channel)).inc();
     return;
   }
   // A publisher's message that is not a JSON object is dropped, never delivered.
   auto doc = protocol::json::parse(payload);
   simdjson::dom::object object;
   if (doc.error() || doc.value().get_object().get(object)) {
-    counters_.dropped_not_json.fetch_add(1, std::memory_order_relaxed);
+    metrics::events_dropped.at(static_cast<std::size_t>(metrics::drop_reason::not_json)).inc();
     spdlog::debug("dropped a non-JSON-object message on {}", channel);
     return;
   }
-  counters_.events_in.fetch_add(1, std::memory_order_relaxed);
-
   auto ev = std::make_shared<shared_event>();
   ev->type = parsed_channel->type;
+  metrics::events_in.at(static_cast<std::size_t>(ev->type)).inc();
   ev->customer = std::string(parsed_channel->customer);
   std::string_view sub_event;
   if (!object["event"].get_string().get(sub_event)) ev->sub_event = std::string(sub_event);
@@ -74,7 +76,7 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
         auto& c = static_cast<client&>(m);
         if (c.socket) c.socket->send_encoded(ev->frame);
       });
-      counters_.deliveries.fetch_add(delivered, std::memory_order_relaxed);
+      metrics::deliveries.get().inc(delivered);
     });
   }
 }

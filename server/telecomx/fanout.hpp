@@ -5,8 +5,8 @@
 // else is dropped and counted), its sub-event read once, and its outgoing frame
 // 42["<TYPE>",<payload as published>] built once. The event then crosses to each loop once;
 // there the loop's room index yields the matching sockets and the same immutable bytes are
-// queued on each: no JSON work and no allocation per subscriber.
-#include <atomic>
+// queued on each: no JSON work and no allocation per subscriber. Events in, dropped and
+// delivered are counted in server/metrics/metrics.hpp.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,13 +18,6 @@
 
 namespace txrt::telecomx {
 
-struct fanout_counters {
-  std::atomic<std::uint64_t> events_in{0};
-  std::atomic<std::uint64_t> dropped_not_json{0};
-  std::atomic<std::uint64_t> dropped_bad_channel{0};
-  std::atomic<std::uint64_t> deliveries{0};
-};
-
 class fanout {
  public:
   // `indexes[i]` is loop i's room index. `on_config_customer` is told the customer of every
@@ -35,14 +28,11 @@ class fanout {
   // A message from the bus (called on the bus loop).
   void on_bus_message(std::string_view channel, std::string_view payload);
 
-  const fanout_counters& counters() const noexcept { return counters_; }
-
  private:
   server::loop_pool& loops_;
   std::string prefix_;
   std::vector<rooms::room_index*> indexes_;
   std::function<void(const std::string&)> on_config_customer_;
-  fanout_counters counters_;
 };
 
 }  // namespace txrt::telecomx

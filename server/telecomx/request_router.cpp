@@ -6,6 +6,7 @@
 #include "auth/policy.hpp"
 #include "protocol/json.hpp"
 #include "server/engine/types.hpp"
+#include "server/metrics/metrics.hpp"
 #include "server/telecomx/client.hpp"
 #include "server/telecomx/employee_index.hpp"
 #include "server/telecomx/replies.hpp"
@@ -120,10 +121,17 @@ bool needs_chain(const auth::identity& who, const std::string& customer) {
 }
 
 // Answers the client's ack on its own loop, if it is still there.
+// Every request and reply ends here once, with its result counted (txrt_requests_total).
 struct ack_target {
   std::weak_ptr<sio::socket> socket;
   std::optional<std::uint64_t> ack_id;
+  metrics::request_kind kind;
 
+  void count(std::string_view result) const {
+    const auto i = metrics::index_of(metrics::request_results, result);
+    if (i < metrics::request_results.size())
+      metrics::requests.at(static_cast<std::size_t>(kind), i).inc();
+  }
   void answer(std::string json) const {
     auto s = socket.lock();
     if (!s || !ack_id) return;
@@ -132,9 +140,11 @@ struct ack_target {
     });
   }
   void fail(std::string_view code, std::string_view message) const {
+    count(code);
     answer(failure_json(code, message, true));
   }
   void succeed(const std::string& request_id) const {
+    count("success");
     std::string out = "{\"success\":true,\"requestId\":";
     json::append_string(request_id, out);
     out += '}';
@@ -201,7 +211,7 @@ bool request_router::is_employee_channel(std::string_view channel) const noexcep
 // Sender's node
 
 void request_router::on_request(client& c, const sio::event& e) {
-  ack_target ack{c.socket->weak_from_this(), e.ack_id};
+  ack_target ack{c.socket->weak_from_this(), e.ack_id, metrics::request_kind::request};
   if (!c.who) return ack.fail("not_authenticated", "authenticate first");
   auto m = parse_message(e.args, false);
   if (!m.error.empty()) return ack.fail("invalid", m.error);
@@ -277,7 +287,7 @@ void request_router::on_request(client& c, const sio::event& e) {
 }
 
 void request_router::on_reply(client& c, const sio::event& e) {
-  ack_target ack{c.socket->weak_from_this(), e.ack_id};
+  ack_target ack{c.socket->weak_from_this(), e.ack_id, metrics::request_kind::reply};
   if (!c.who) return ack.fail("not_authenticated", "authenticate first");
   auto m = parse_message(e.args, true);
   if (!m.error.empty()) return ack.fail("invalid", m.error);

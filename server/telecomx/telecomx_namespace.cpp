@@ -6,6 +6,7 @@
 #include "auth/policy.hpp"
 #include "auth/token_digest.hpp"
 #include "protocol/json.hpp"
+#include "server/metrics/metrics.hpp"
 #include "server/socketio/socket.hpp"
 #include "server/telecomx/client.hpp"
 #include "server/telecomx/employee_index.hpp"
@@ -16,7 +17,18 @@ namespace txrt::telecomx {
 
 namespace json = protocol::json;
 
+static_assert(metrics::access_levels.size() ==
+              static_cast<std::size_t>(auth::access_level::admin) + 1);
+static_assert(metrics::subscription_types.size() ==
+              static_cast<std::size_t>(rooms::subscription_type::call) + 1);
+static_assert(metrics::auth_timeout_index ==
+              static_cast<std::size_t>(auth::auth_error::unavailable) + 1);
+
 namespace {
+
+metrics::gauge& subscriptions_of_type(rooms::subscription_type t) {
+  return metrics::subscriptions.at(static_cast<std::size_t>(t));
+}
 
 constexpr std::size_t max_info_length = 256;  // client, instanceId, ip: informational only
 
@@ -63,7 +75,9 @@ rooms::room_index& telecomx_namespace::index_of(const client& c) { return *deps_
 
 void telecomx_namespace::forget_identity(client& c) {
   if (!c.who) return;
+  for (const auto& sub : index_of(c).subscriptions_of(c)) subscriptions_of_type(sub.type).dec();
   index_of(c).remove_all(c);
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).dec();
   deps_.employees[c.loop]->remove(c.who->employee, c);
   if (deps_.router) deps_.router->employee_offline(c.who->employee);
 }
@@ -82,6 +96,7 @@ void telecomx_namespace::on_connect(const std::shared_ptr<sio::socket>& s, std::
     if (!socket || !socket->connected()) return;
     auto* state = client_of(socket);
     if (state && !state->who) {
+      metrics::auth_results_total.at(metrics::auth_timeout_index).inc();
       socket->emit("unauthorized",
                    failure_json("timeout", "not authenticated within authTimeout", false));
       socket->disconnect();
@@ -121,6 +136,7 @@ void telecomx_namespace::refuse(client& c, std::optional<std::uint64_t> ack_id,
                                 auth::auth_error code, std::string_view message) {
   auto* s = c.socket;
   if (!s) return;
+  metrics::auth_results_total.at(static_cast<std::size_t>(code)).inc();
   const auto name = auth::to_code(code);
   s->emit("unauthorized", failure_json(name, message, false));
   if (ack_id) s->ack(*ack_id, failure_json(name, message, true));
@@ -165,6 +181,8 @@ void telecomx_namespace::finish_authentication(client& c, std::optional<std::uin
   c.who = std::move(*r.who);
   c.auth_timer.cancel();
   deps_.employees[c.loop]->add(c.who->employee, c);
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
+  metrics::auth_results_total.at(0).inc();
   if (deps_.router) deps_.router->employee_online(*c.who);
   auto* s = c.socket;
   s->emit("authenticated", authenticated_json(*c.who, false));
@@ -204,7 +222,7 @@ void telecomx_namespace::subscribe(client& c, const sio::event& e) {
     if (auth::may_subscribe(*state.who, sub, chain) != auth::subscribe_decision::allowed)
       return fail_subscription(state, ack_id, type, sub.customer, "access_denied",
                                "no access to this subscription");
-    index_of(state).add(state, sub);
+    if (index_of(state).add(state, sub)) subscriptions_of_type(sub.type).inc();
     const std::string echo = rooms::to_json(sub);
     state.socket->emit("subscribed", echo);
     if (ack_id) state.socket->ack(*ack_id, success_with(echo));
@@ -243,6 +261,7 @@ void telecomx_namespace::unsubscribe(client& c, const sio::event& e) {
   const bool exact = !sub.events.empty() || !sub.types.empty();
   const std::size_t removed = exact ? index_of(c).remove_exact(c, sub)
                                     : index_of(c).remove_type(c, sub.type, sub.customer);
+  subscriptions_of_type(sub.type).dec(static_cast<std::int64_t>(removed));
   const std::string echo = rooms::to_json(sub);
   c.socket->emit("unsubscribed", echo);
   if (e.ack_id) {

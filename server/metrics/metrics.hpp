@@ -1,0 +1,61 @@
+#pragma once
+// The metrics of txrt (GET /metrics). Labels are indexed by the value of the enum they name;
+// each call site static_asserts that the label list and its enum have the same size.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "server/metrics/registry.hpp"
+
+namespace txrt::metrics {
+
+// engine::close_reason, in enum order.
+inline constexpr std::array<std::string_view, 10> close_reasons{
+    "client_close",      "transport_close", "transport_error", "ping_timeout", "parse_error",
+    "payload_too_large", "polling_overlap", "slow_consumer",   "server_close", "shutdown"};
+inline constexpr std::array<std::string_view, 2> transports{"polling", "websocket"};
+inline constexpr std::array<std::string_view, 2> protocols{"3", "4"};  // Engine.IO protocol version
+// auth::access_level, in enum order.
+inline constexpr std::array<std::string_view, 8> access_levels{
+    "NO_LOGIN", "PERSONAL", "VIEWER", "MANAGER", "OWNER", "RESELLER", "RESELLER_ADMIN", "ADMIN"};
+// rooms::subscription_type, in enum order.
+inline constexpr std::array<std::string_view, 11> subscription_types{
+    "ADMIN", "ADMIN:CONFIG", "ADMIN:CALL",      "ADMIN:REGISTER", "ADMIN:PBX", "ADMIN:REALTIME",
+    "PBX",   "CONFIG",       "CONFIG-NOT-IPTV", "REGISTER",       "CALL"};
+// rooms::event_type, in enum order.
+inline constexpr std::array<std::string_view, 7> event_types{"CONFIG",   "CALL",  "REGISTER", "PBX",
+                                                             "REALTIME", "TRUNK", "REDIS"};
+inline constexpr std::array<std::string_view, 2> drop_reasons{"not_json", "bad_channel"};
+enum class drop_reason : std::uint8_t { not_json, bad_channel };
+inline constexpr std::array<std::string_view, 2> request_kinds{"request", "reply"};
+enum class request_kind : std::uint8_t { request, reply };
+inline constexpr std::array<std::string_view, 7> request_results{
+    "success", "not_authenticated", "invalid",    "access_denied",
+    "offline", "unknown_request",   "unavailable"};
+// auth::auth_error in enum order ("none" is success), then the authentication timeout.
+inline constexpr std::array<std::string_view, 7> auth_results{
+    "success", "invalid_token", "expired", "credentials_invalid",
+    "revoked", "unavailable",   "timeout"};
+inline constexpr std::size_t auth_timeout_index = 6;
+inline constexpr std::array<double, 12> validator_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                          0.1,   0.25,   0.5,   1,    2.5,   5};
+
+// Engine.IO sessions.
+extern family<gauge> connections;           // {transport, protocol}
+extern family<counter> connections_opened;  // txrt_connections_opened_total
+extern family<counter> connections_closed;  // {reason}
+extern family<gauge> outbound_queue_bytes;  // queued and unwritten, every session
+// Telecom X sockets.
+extern family<gauge> authenticated_sockets;  // {level}
+extern family<counter> auth_results_total;   // {result}
+extern family<gauge> subscriptions;          // {type}
+extern family<counter> events_in;            // {type}
+extern family<counter> events_dropped;       // {reason}
+extern family<counter> deliveries;
+extern family<counter> requests;  // {kind, result}
+// Redis and the token validators.
+extern family<gauge> redis_connected;
+extern family<counter> redis_reconnects;
+extern histogram validator_duration;
+
+}  // namespace txrt::metrics
