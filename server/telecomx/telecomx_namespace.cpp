@@ -204,17 +204,29 @@ void fail_subscription(client& c, std::optional<std::uint64_t> ack_id, std::stri
   if (ack_id) s->ack(*ack_id, failure_json(code, message, true));
 }
 
+// The subscription a subscribe / unsubscribe asks for, or nothing when the socket is not
+// authenticated or the payload is malformed (then the client has been told).
+std::optional<rooms::subscription> requested_subscription(client& c, const sio::event& e) {
+  auto parsed = rooms::parse_subscription(json::first_element(e.args));
+  if (!c.who) {
+    fail_subscription(c, e.ack_id, parsed.type_text, parsed.customer_text, "not_authenticated",
+                      "authenticate first");
+    return std::nullopt;
+  }
+  if (!parsed.value) {
+    fail_subscription(c, e.ack_id, parsed.type_text, parsed.customer_text, "invalid",
+                      parsed.error ? parsed.error->message : "invalid subscription");
+    return std::nullopt;
+  }
+  return std::move(parsed.value);
+}
+
 }  // namespace
 
 void telecomx_namespace::subscribe(client& c, const sio::event& e) {
-  auto parsed = rooms::parse_subscription(json::first_element(e.args));
-  if (!c.who)
-    return fail_subscription(c, e.ack_id, parsed.type_text, parsed.customer_text,
-                             "not_authenticated", "authenticate first");
-  if (!parsed.value)
-    return fail_subscription(c, e.ack_id, parsed.type_text, parsed.customer_text, "invalid",
-                             parsed.error ? parsed.error->message : "invalid subscription");
-  const rooms::subscription sub = std::move(*parsed.value);
+  auto requested = requested_subscription(c, e);
+  if (!requested) return;
+  const rooms::subscription sub = std::move(*requested);
 
   auto decide = [this, ack_id = e.ack_id](client& state, const rooms::subscription& sub,
                                           const std::vector<std::string>& chain) {
@@ -248,14 +260,9 @@ void telecomx_namespace::subscribe(client& c, const sio::event& e) {
 }
 
 void telecomx_namespace::unsubscribe(client& c, const sio::event& e) {
-  auto parsed = rooms::parse_subscription(json::first_element(e.args));
-  if (!c.who)
-    return fail_subscription(c, e.ack_id, parsed.type_text, parsed.customer_text,
-                             "not_authenticated", "authenticate first");
-  if (!parsed.value)
-    return fail_subscription(c, e.ack_id, parsed.type_text, parsed.customer_text, "invalid",
-                             parsed.error ? parsed.error->message : "invalid subscription");
-  const auto& sub = *parsed.value;
+  auto requested = requested_subscription(c, e);
+  if (!requested) return;
+  const auto& sub = *requested;
   // {type, customer} alone removes every subscription of that type and customer; with
   // events/types only the identical one.
   const bool exact = !sub.events.empty() || !sub.types.empty();
