@@ -354,7 +354,10 @@ void session::finish(close_reason reason, bool tell_client) {
     ws_->detach();
     const bool transport_gone =
         reason == close_reason::transport_close || reason == close_reason::transport_error;
-    if (transport_gone || reason == close_reason::payload_too_large) {
+    // A slow consumer is not reading: a close packet and closing handshake would wait behind
+    // the write in flight forever, holding the connection and its queue. Drop it at once.
+    if (transport_gone || reason == close_reason::payload_too_large ||
+        reason == close_reason::slow_consumer) {
       ws_->abort();
     } else {
       if (tell_client && reason != close_reason::client_close &&

@@ -21,7 +21,10 @@ void adjust_queued(std::uint64_t& queued, std::int64_t delta) noexcept {
 
 websocket_transport::websocket_transport(net::ip::tcp::socket socket,
                                          const engine_options& options, eio::version version)
-    : ws_(std::move(socket)), options_(options), version_(version) {
+    : ws_(std::move(socket)),
+      close_timer_(ws_.get_executor()),
+      options_(options),
+      version_(version) {
   // Our own heartbeat (Engine.IO ping/pong) watches liveness, so Beast sends no pings of its
   // own; its timeouts still bound the opening and closing handshakes.
   websocket::stream_base::timeout t{};
@@ -149,6 +152,12 @@ void websocket_transport::close() {
     return;
   }
   close_requested_ = true;
+  // A client that stops reading never lets the write in flight finish, and the close frame
+  // waits behind it: bound the whole closing so such a connection cannot linger.
+  close_timer_.expires_after(std::chrono::seconds(5));
+  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->abort();
+  });
   if (!writing_) do_close();
 }
 
@@ -165,6 +174,7 @@ void websocket_transport::do_close() {
 }
 
 void websocket_transport::abort() {
+  close_timer_.cancel();
   open_ = false;
   beast::error_code ignored;
   auto& socket = beast::get_lowest_layer(ws_).socket();

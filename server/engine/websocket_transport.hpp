@@ -9,6 +9,7 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -57,6 +58,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   void report_closed(close_reason reason);
 
   websocket::stream<beast::tcp_stream> ws_;
+  net::steady_timer close_timer_;  // bounds a close that a non-reading client would stall
   const engine_options& options_;
   eio::version version_;
   beast::flat_buffer read_buffer_;
