@@ -53,13 +53,11 @@ std::string engine_server::new_sid(std::size_t loop_index) const {
   return sid;
 }
 
-std::optional<polling_response> engine_server::validate(const eio::engine_query& q,
-                                                        bool has_sid) const {
+std::optional<polling_response> engine_server::validate(const eio::engine_query& q) const {
   if (!q.has_eio || (q.eio != 4 && !(q.eio == 3 && options_.allow_eio3)))
     return unsupported_version();
   if (!q.has_transport || !q.transport_valid) return unknown_transport();
   if (q.jsonp) return bad_request();  // JSONP polling is not supported
-  (void)has_sid;
   return std::nullopt;
 }
 
@@ -114,7 +112,7 @@ void engine_server::polling_get_aborted(const std::string& sid, std::uint64_t ge
 
 void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request req,
                                    const eio::engine_query& q) {
-  if (auto error = validate(q, !q.sid.empty())) {
+  if (auto error = validate(q)) {
     return http::respond_and_close(std::move(socket), to_http(req, *error));
   }
   if (q.sid.empty()) {

@@ -44,7 +44,7 @@ class engine_server {
 
   // Validates the parts of a query that every request needs. Returns an error answer, or
   // nothing when the request may proceed.
-  std::optional<polling_response> validate(const eio::engine_query& query, bool has_sid) const;
+  std::optional<polling_response> validate(const eio::engine_query& query) const;
 
   // Closes every session (call from any thread; each loop closes its own).
   void close_all(close_reason reason);

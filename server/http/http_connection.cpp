@@ -88,8 +88,7 @@ void http_connection::handle() {
     if (auto res = routes_.bundle->serve(req_, path)) return write(std::move(*res));
   }
   if (const auto* endpoint = routes_.find_engine(path)) {
-    if (handle_engine(*endpoint, target)) return;
-    return;
+    return handle_engine(*endpoint, target);
   }
   if (auto it = routes_.handlers.find(std::string(path)); it != routes_.handlers.end())
     return write(it->second(req_));
@@ -99,34 +98,34 @@ void http_connection::handle() {
   write(make_response(req_, 404, "Not Found"));
 }
 
-bool http_connection::handle_engine(const router::engine_endpoint& endpoint,
+void http_connection::handle_engine(const router::engine_endpoint& endpoint,
                                     std::string_view target) {
   auto* engine = endpoint.engine;
   auto query = eio::parse_engine_query(target);
   if (!query) {
     auto r = engine::bad_request();
     write(make_response(req_, r.status, r.body, r.content_type));
-    return true;
+    return;
   }
-  if (auto error = engine->validate(*query, !query->sid.empty())) {
+  if (auto error = engine->validate(*query)) {
     write(make_response(req_, error->status, error->body, error->content_type));
-    return true;
+    return;
   }
   const bool upgrade = beast::websocket::is_upgrade(req_);
   if (upgrade) {
     if (query->transport != eio::transport_kind::websocket) {
       auto r = engine::bad_request();
       write(make_response(req_, r.status, r.body, r.content_type));
-      return true;
+      return;
     }
     closed_ = true;  // the engine owns the TCP connection from here on
     engine->handle_upgrade(stream_.release_socket(), std::move(req_), *query);
-    return true;
+    return;
   }
   if (query->transport != eio::transport_kind::polling) {
     auto r = engine::bad_request();
     write(make_response(req_, r.status, r.body, r.content_type));
-    return true;
+    return;
   }
 
   awaiting_engine_ = true;
@@ -150,7 +149,6 @@ bool http_connection::handle_engine(const router::engine_endpoint& endpoint,
   engine->handle_polling(req_, *query, awaiting_get_id_, body_too_large_, remote,
                          std::move(respond));
   if (is_get && awaiting_engine_ && !closed_) watch_for_close();
-  return true;
 }
 
 void http_connection::on_engine_answer(engine::polling_response answer) {

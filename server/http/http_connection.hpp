@@ -30,7 +30,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   void on_header(boost::beast::error_code ec);
   void on_body(boost::beast::error_code ec);
   void handle();
-  bool handle_engine(const router::engine_endpoint& endpoint, std::string_view target);
+  void handle_engine(const router::engine_endpoint& endpoint, std::string_view target);
   void write(response res);
   void on_write(boost::beast::error_code ec, bool keep_alive);
   void on_engine_answer(engine::polling_response answer);
