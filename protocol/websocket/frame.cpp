@@ -1,0 +1,269 @@
+#include "protocol/websocket/frame.hpp"
+
+#include <cstring>
+
+#include <simdjson.h>
+
+namespace txrt::protocol::ws {
+
+namespace {
+
+constexpr std::uint8_t fin_bit = 0x80;
+constexpr std::uint8_t rsv_bits = 0x70;
+constexpr std::uint8_t opcode_bits = 0x0F;
+constexpr std::uint8_t mask_bit = 0x80;
+constexpr std::uint64_t max_control_payload = 125;
+
+bool is_control(std::uint8_t op) noexcept { return (op & 0x8) != 0; }
+
+bool is_known(std::uint8_t op) noexcept {
+  switch (static_cast<opcode>(op)) {
+    case opcode::continuation:
+    case opcode::text:
+    case opcode::binary:
+    case opcode::close:
+    case opcode::ping:
+    case opcode::pong:
+      return true;
+  }
+  return false;
+}
+
+// A close payload is empty, or a valid code followed by a UTF-8 reason (RFC 6455 §7.4).
+bool valid_close_payload(std::string_view p) noexcept {
+  if (p.empty()) return true;
+  if (p.size() == 1) return false;
+  const auto code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(p[0]) << 8) |
+                                               static_cast<std::uint8_t>(p[1]));
+  const bool code_ok = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+                       (code >= 3000 && code <= 4999);
+  return code_ok && simdjson::validate_utf8(p.data() + 2, p.size() - 2);
+}
+
+}  // namespace
+
+std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t payload_size,
+                          const std::uint8_t* mask) noexcept {
+  out[0] = static_cast<std::uint8_t>(fin_bit | static_cast<std::uint8_t>(op));
+  const std::uint8_t masked = mask ? mask_bit : 0;
+  std::size_t n;
+  if (payload_size < 126) {
+    out[1] = static_cast<std::uint8_t>(masked | payload_size);
+    n = 2;
+  } else if (payload_size <= 0xFFFF) {
+    out[1] = static_cast<std::uint8_t>(masked | 126);
+    out[2] = static_cast<std::uint8_t>(payload_size >> 8);
+    out[3] = static_cast<std::uint8_t>(payload_size);
+    n = 4;
+  } else {
+    out[1] = static_cast<std::uint8_t>(masked | 127);
+    for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<std::uint8_t>(payload_size >> (56 - 8 * i));
+    n = 10;
+  }
+  if (mask) {
+    std::memcpy(out + n, mask, 4);
+    n += 4;
+  }
+  return n;
+}
+
+std::string encode_frame(opcode op, std::string_view payload) {
+  std::uint8_t header[max_header_size];
+  const auto n = encode_header(header, op, payload.size());
+  std::string frame;
+  frame.reserve(n + payload.size());
+  frame.append(reinterpret_cast<const char*>(header), n).append(payload);
+  return frame;
+}
+
+void apply_mask(std::span<char> bytes, const std::uint8_t mask[4], std::size_t offset) noexcept {
+  // Word at a time: the payloads of client messages are short, but a 1 MB binary is not.
+  std::size_t i = 0;
+  std::uint8_t rotated[4];
+  for (int k = 0; k < 4; ++k) rotated[k] = mask[(offset + k) % 4];
+  std::uint64_t word_mask;
+  std::uint8_t mask8[8];
+  for (int k = 0; k < 8; ++k) mask8[k] = rotated[k % 4];
+  std::memcpy(&word_mask, mask8, 8);
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    w ^= word_mask;
+    std::memcpy(bytes.data() + i, &w, 8);
+  }
+  for (; i < bytes.size(); ++i) bytes[i] = static_cast<char>(bytes[i] ^ rotated[i % 4]);
+}
+
+std::uint16_t close_code(error e) noexcept {
+  switch (e) {
+    case error::none: return 1000;
+    case error::protocol: return 1002;
+    case error::too_big: return 1009;
+    case error::bad_utf8: return 1007;
+  }
+  return 1002;
+}
+
+std::string_view describe(error e) noexcept {
+  switch (e) {
+    case error::none: return "none";
+    case error::protocol: return "websocket protocol error";
+    case error::too_big: return "websocket message too big";
+    case error::bad_utf8: return "websocket text is not UTF-8";
+  }
+  return "websocket error";
+}
+
+std::string close_payload(std::uint16_t code) {
+  std::string p(2, '\0');
+  p[0] = static_cast<char>(code >> 8);
+  p[1] = static_cast<char>(code & 0xFF);
+  return p;
+}
+
+reader::frame_result reader::fail(error e) noexcept {
+  failure_ = e;
+  return frame_result::failed;
+}
+
+reader::status reader::next(std::span<char>& input, message& out) {
+  if (failure_ != error::none) return status::failed;
+  release_returned();
+  // With a partial frame held, the new bytes join it and parsing goes on in our buffer;
+  // otherwise frames are parsed (and unmasked) where they lie in the caller's span.
+  if (!pending_.empty()) {
+    pending_.append(input.data(), input.size());
+    input = input.subspan(input.size());
+  }
+  for (;;) {
+    frame_result r;
+    if (pending_used_ < pending_.size()) {
+      std::span<char> held(pending_.data() + pending_used_, pending_.size() - pending_used_);
+      const auto before = held.size();
+      r = take_frame(held, out);
+      pending_used_ += before - held.size();
+      if (r == frame_result::incomplete) {
+        pending_.erase(0, pending_used_);
+        pending_used_ = 0;
+        return status::need_more;
+      }
+    } else {
+      if (!pending_.empty()) {
+        pending_.clear();
+        pending_used_ = 0;
+        shrink(pending_);
+      }
+      if (input.empty()) return status::need_more;
+      r = take_frame(input, out);
+      if (r == frame_result::incomplete) {
+        pending_.assign(input.data(), input.size());
+        input = input.subspan(input.size());
+        return status::need_more;
+      }
+    }
+    if (r == frame_result::message) return status::message;
+    if (r == frame_result::failed) return status::failed;
+    // frame_result::fragment: a piece of a fragmented message was stored; go on.
+  }
+}
+
+void reader::release_returned() {
+  if (pending_used_ > 0) {
+    pending_.erase(0, pending_used_);
+    pending_used_ = 0;
+    if (pending_.empty()) shrink(pending_);
+  }
+  if (fragments_returned_) {
+    fragments_.clear();
+    shrink(fragments_);
+    fragments_returned_ = false;
+  }
+}
+
+void reader::shrink(std::string& buffer) {
+  // An idle connection should not keep the memory of the largest message it ever received.
+  if (buffer.empty() && buffer.capacity() > 4096) std::string().swap(buffer);
+}
+
+reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
+  if (data.size() < 2) return frame_result::incomplete;
+  const auto b0 = static_cast<std::uint8_t>(data[0]);
+  const auto b1 = static_cast<std::uint8_t>(data[1]);
+  if (b0 & rsv_bits) return fail(error::protocol);
+  const std::uint8_t op = b0 & opcode_bits;
+  if (!is_known(op)) return fail(error::protocol);
+  const bool fin = (b0 & fin_bit) != 0;
+  const bool masked = (b1 & mask_bit) != 0;
+  if (masked != (role_ == role::server)) return fail(error::protocol);
+  std::uint64_t length = b1 & 0x7F;
+  std::size_t header = 2;
+  if (is_control(op) && (!fin || length > max_control_payload)) return fail(error::protocol);
+  if (length == 126) {
+    if (data.size() < 4) return frame_result::incomplete;
+    length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(data[2])) << 8) |
+             static_cast<std::uint8_t>(data[3]);
+    if (length < 126) return fail(error::protocol);  // not the minimal encoding
+    header = 4;
+  } else if (length == 127) {
+    if (data.size() < 10) return frame_result::incomplete;
+    length = 0;
+    for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(data[2 + i]);
+    if (length >> 63) return fail(error::protocol);
+    if (length <= 0xFFFF) return fail(error::protocol);
+    header = 10;
+  }
+  // Enforce the size limit on the header alone, before a byte of the payload is held.
+  if (!is_control(op)) {
+    const std::uint64_t so_far = in_message_ ? fragments_.size() : 0;
+    if (length > max_message_ || so_far + length > max_message_) return fail(error::too_big);
+  }
+  std::uint8_t mask[4] = {0, 0, 0, 0};
+  if (masked) {
+    if (data.size() < header + 4) return frame_result::incomplete;
+    std::memcpy(mask, data.data() + header, 4);
+    header += 4;
+  }
+  if (data.size() - header < length) return frame_result::incomplete;
+
+  std::span<char> payload = data.subspan(header, static_cast<std::size_t>(length));
+  if (masked) apply_mask(payload, mask);
+  data = data.subspan(header + static_cast<std::size_t>(length));
+  const std::string_view view(payload.data(), payload.size());
+
+  if (is_control(op)) {
+    if (static_cast<opcode>(op) == opcode::close && !valid_close_payload(view)) {
+      return fail(error::protocol);
+    }
+    out.op = static_cast<opcode>(op);
+    out.payload = view;
+    return frame_result::message;
+  }
+  if (static_cast<opcode>(op) == opcode::continuation) {
+    if (!in_message_) return fail(error::protocol);
+    fragments_.append(view);
+    if (!fin) return frame_result::fragment;
+    in_message_ = false;
+    if (message_op_ == opcode::text &&
+        !simdjson::validate_utf8(fragments_.data(), fragments_.size()))
+      return fail(error::bad_utf8);
+    out.op = message_op_;
+    out.payload = fragments_;
+    fragments_returned_ = true;  // the view must stay valid until the next call
+    return frame_result::message;
+  }
+  // text or binary
+  if (in_message_) return fail(error::protocol);
+  if (!fin) {
+    in_message_ = true;
+    message_op_ = static_cast<opcode>(op);
+    fragments_.assign(view);
+    return frame_result::fragment;
+  }
+  if (static_cast<opcode>(op) == opcode::text && !simdjson::validate_utf8(view.data(), view.size()))
+    return fail(error::bad_utf8);
+  out.op = static_cast<opcode>(op);
+  out.payload = view;
+  return frame_result::message;
+}
+
+}  // namespace txrt::protocol::ws
