@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+// The bookkeeping of bench/run: records each txrt-bench run and writes the Markdown report.
+//
+//   results.mjs add FILE --server S --workload W [--rate R] --exit N --command CMD --stdout PATH
+//       appends one JSON line to FILE (the last JSON line of the run's stdout is its result) and
+//       prints the verdict: `pass`, or `fail: <why>` (fanout/broadcast: exit 0, no loss, p99 of
+//       latency <= 100 ms, at least 90 % of the asked rate published).
+//   results.mjs report FILE
+//       prints docs/performance.md from FILE and the BENCH_* environment variables bench/run sets.
+import { appendFileSync, readFileSync, existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const P99_LIMIT_US = 100_000;
+const STEPPED = new Set(['fanout', 'broadcast']);
+const SERVERS = [
+  ['txrt', 'txrt'],
+  ['node1', 'Node 1 process'],
+  ['node2', 'Node 2 workers'],
+];
+
+function lastJson(text) {
+  const lines = text.trim().split('\n').reverse();
+  for (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    try { return JSON.parse(line); } catch { /* not the result line */ }
+  }
+  return null;
+}
+
+function verdict(rec) {
+  if (rec.exit !== 0) return `fail: txrt-bench exited ${rec.exit}`;
+  const r = rec.result;
+  if (!r) return 'fail: no JSON result';
+  if (r.sessions_ready !== undefined && r.sessions_ready < r.sessions) return `fail: ${r.sessions - r.sessions_ready} of ${r.sessions} sessions not ready`;
+  if ((r.closed ?? 0) > 0) return `fail: ${r.closed} sessions closed after they were ready`;
+  if (!STEPPED.has(rec.workload) && rec.workload !== 'broadcast-one') return 'pass';
+  if ((r.lost ?? 0) > 0) return `fail: ${r.lost} lost`;
+  if ((r.misrouted ?? 0) > 0) return `fail: ${r.misrouted} misrouted`;
+  if ((r.reordered ?? 0) > 0) return `fail: ${r.reordered} reordered`;
+  if (rec.workload === 'broadcast-one') return r.deliveries > 0 ? 'pass' : 'fail: nothing delivered';
+  const p99 = r.latency_us?.p99;
+  if (p99 === undefined) return 'fail: no latency';
+  if (p99 > P99_LIMIT_US) return `fail: p99 ${(p99 / 1000).toFixed(1)} ms`;
+  if (!(r.deliveries > 0)) return 'fail: nothing delivered';
+  if (rec.rate && r.rate !== undefined && r.rate < 0.9 * rec.rate) return `fail: published only ${fmt(r.rate)}/s of ${rec.rate}/s`;
+  return 'pass';
+}
+
+function add(path, args) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      server: { type: 'string' }, workload: { type: 'string' }, rate: { type: 'string' },
+      exit: { type: 'string' }, command: { type: 'string' }, stdout: { type: 'string' },
+    },
+  });
+  const text = values.stdout && existsSync(values.stdout) ? readFileSync(values.stdout, 'utf8') : '';
+  const rec = {
+    server: values.server,
+    workload: values.workload,
+    rate: values.rate ? Number(values.rate) : null,
+    exit: Number(values.exit),
+    command: values.command,
+    result: lastJson(text),
+  };
+  rec.verdict = verdict(rec);
+  appendFileSync(path, `${JSON.stringify(rec)}\n`);
+  console.log(rec.verdict);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+function fmt(x, digits = 0) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+const ms = (us) => (us === undefined || us === null ? '–' : fmt(us / 1000, us < 10_000 ? 2 : 1));
+const cpuTotal = (r) => (r?.server ? r.server.cpu_user_s + r.server.cpu_sys_s : null);
+const perDelivery = (seconds, r) => (r?.deliveries > 0 && seconds !== null ? (seconds * 1e6) / r.deliveries : null);
+
+function report(path) {
+  const env = process.env;
+  const records = existsSync(path)
+    ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    : [];
+  const servers = SERVERS.filter(([key]) => records.some((r) => r.server === key));
+  const of = (server, workload) => records.filter((r) => r.server === server && r.workload === workload);
+  // The single-run workloads: their figures are shown even when some sessions failed (the
+  // failure is listed under the table).
+  const one = (server, workload) => of(server, workload).find((r) => r.result)?.result ?? null;
+  // The stepped workloads: the passing run with the most deliveries per second.
+  const best = (server, workload) => of(server, workload)
+    .filter((r) => r.verdict === 'pass')
+    .sort((a, b) => b.result.deliveries_per_s - a.result.deliveries_per_s)[0] ?? null;
+  // The highest asked rate that every server passed: CPU per delivery compared at equal load.
+  const commonRate = (workload) => {
+    const passed = servers.map(([key]) => new Set(of(key, workload).filter((r) => r.verdict === 'pass').map((r) => r.rate)));
+    const rates = [...(passed[0] ?? [])].filter((rate) => passed.every((set) => set.has(rate)));
+    return rates.length ? Math.max(...rates) : null;
+  };
+  const atRate = (server, workload, rate) => of(server, workload).find((r) => r.rate === rate && r.verdict === 'pass')?.result ?? null;
+
+  // rows: [label, values per server, higher_is_better, digits]
+  const rows = [];
+  const row = (label, value, higherBetter, digits = 0) =>
+    rows.push([label, servers.map(([key]) => value(key)), higherBetter, digits]);
+
+  const sessions = env.BENCH_SESSIONS;
+  row(`connect ${sessions} sessions: sessions/s`, (s) => one(s, 'connect')?.connect_per_s, true);
+  row('connect: server RSS per session (KiB)', (s) => one(s, 'connect')?.server?.rss_kib_per_session, false, 1);
+  const idleSeconds = Number(env.BENCH_IDLE_SECONDS);
+  row(`idle ${sessions} sessions ${idleSeconds} s (heartbeats): server CPU, % of one core`,
+    (s) => { const r = one(s, 'idle'); return r ? (cpuTotal(r) / (r.measured_s > 0 ? r.measured_s : idleSeconds)) * 100 : null; }, false, 1);
+  row('idle: server RSS per session (KiB)', (s) => one(s, 'idle')?.server?.rss_kib_per_session, false, 1);
+
+  for (const [workload, title] of [['fanout', `fan-out ${sessions} sessions / ${env.BENCH_CUSTOMERS} customers`],
+    ['broadcast', `broadcast ${sessions} sessions, one room`]]) {
+    row(`${title}: max deliveries/s (p99 ≤ 100 ms, no loss)`, (s) => best(s, workload)?.result.deliveries_per_s, true);
+    row(`${workload}: latency p50 at that rate (ms)`, (s) => best(s, workload)?.result.latency_us?.p50 / 1000, false, 2);
+    row(`${workload}: latency p99 at that rate (ms)`, (s) => best(s, workload)?.result.latency_us?.p99 / 1000, false, 2);
+    row(`${workload}: server CPU µs per delivery at that rate, user`, (s) => { const r = best(s, workload)?.result; return perDelivery(r?.server?.cpu_user_s ?? null, r); }, false, 2);
+    row(`${workload}: server CPU µs per delivery at that rate, user+sys`, (s) => { const r = best(s, workload)?.result; return perDelivery(cpuTotal(r), r); }, false, 2);
+    const common = commonRate(workload);
+    if (common !== null) {
+      row(`${workload} at ${fmt(common)} events/s (every server's last common pass): CPU µs per delivery, user`,
+        (s) => { const r = atRate(s, workload, common); return perDelivery(r?.server?.cpu_user_s ?? null, r); }, false, 2);
+      row(`${workload} at ${fmt(common)} events/s: CPU µs per delivery, user+sys`,
+        (s) => { const r = atRate(s, workload, common); return perDelivery(cpuTotal(r), r); }, false, 2);
+    }
+  }
+  // One event at a time to every session: the p99 of all deliveries' latency, and the slowest
+  // delivery of the run, i.e. the worst event's time to reach its last session.
+  const lone = (s) => of(s, 'broadcast-one').find((x) => x.verdict === 'pass')?.result?.latency_us;
+  if (servers.some(([key]) => of(key, 'broadcast-one').length)) {
+    const title = `broadcast, ${env.BENCH_BROADCAST_ONE_RATE} event/s to ${sessions} sessions`;
+    row(`${title}: delivery latency p99 (ms)`, (s) => (lone(s) ? lone(s).p99 / 1000 : null), false, 1);
+    row(`${title}: slowest event to reach every session (ms)`, (s) => (lone(s) ? lone(s).max / 1000 : null), false, 1);
+  }
+  row(`largest: sessions held ${env.BENCH_LARGEST_HOLD} s (asked ${env.BENCH_LARGEST})`, (s) => {
+    const r = one(s, 'largest');
+    return r ? (r.sessions_ready ?? r.sessions) - (r.closed ?? 0) : null;
+  }, true);
+  row('largest: server RSS per session (KiB)', (s) => one(s, 'largest')?.server?.rss_kib_per_session, false, 1);
+
+  const out = [];
+  const p = (line = '') => out.push(line);
+  p('# Performance: txrt against Node.js socket.io');
+  p();
+  p(`Measured by \`${env.BENCH_COMMAND}\` on ${env.BENCH_DATE}${env.BENCH_QUICK === '1' ? ' — **quick mode: small sizes, for trying the script, not for quoting**' : ''}.`);
+  p('txrt and the Node.js baseline (`bench/node/server.mjs`: socket.io with ioredis, the same');
+  p('authenticate / subscribe / Redis ingest contract) run one after the other against one');
+  p('`redis-server`, driven by the same load generator (`txrt-bench`) with the same arguments.');
+  p();
+  p('## Machine');
+  p();
+  p(`- CPU: ${env.BENCH_CPU} — ${env.BENCH_CORES} cores (load generator, Redis and the server share them)`);
+  p(`- Kernel: ${env.BENCH_KERNEL}; memory: ${env.BENCH_MEMORY}`);
+  p(`- Load average before / after the run: ${env.BENCH_LOAD_BEFORE} / ${env.BENCH_LOAD_AFTER} (a shared machine: other work may have run at the same time)`);
+  p(`- Open files per process: ${env.BENCH_NOFILE}`);
+  p();
+  p('## Versions');
+  p();
+  p(`- txrt: ${env.BENCH_TXRT_REV} (\`${env.BENCH_TXRT_VERSION}\`), ${env.BENCH_TXRT_THREADS} threads`);
+  p(`- Node.js ${env.BENCH_NODE_VERSION}, socket.io ${env.BENCH_SOCKETIO_VERSION}, ioredis ${env.BENCH_IOREDIS_VERSION}`);
+  p(`- ${env.BENCH_REDIS_VERSION}`);
+  p();
+  p('## Results');
+  p();
+  p('"×" columns: how many times better txrt is than that Node server on the row (its figure');
+  p('divided by Node\'s where higher is better, Node\'s divided by its where lower is better);');
+  p('below 1 Node is better. CPU per delivery is the server processes\' user (and user+system)');
+  p('CPU time over the run divided by the events delivered; for Node with 2 workers, the primary');
+  p('and both workers are summed.');
+  p();
+  const head = ['', ...servers.map(([, label]) => label)];
+  const nodeCols = servers.filter(([key]) => key !== 'txrt');
+  const hasTxrt = servers.some(([key]) => key === 'txrt');
+  if (hasTxrt) head.push(...nodeCols.map(([, label]) => `× vs ${label}`));
+  p(`| ${head.join(' | ')} |`);
+  p(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  for (const [label, values, higherBetter, digits] of rows) {
+    const cells = [label, ...values.map((v) => fmt(v, digits))];
+    if (hasTxrt) {
+      const t = values[servers.findIndex(([key]) => key === 'txrt')];
+      for (const [key] of nodeCols) {
+        const n = values[servers.findIndex(([k]) => k === key)];
+        const ok = typeof t === 'number' && typeof n === 'number' && t > 0 && n > 0;
+        cells.push(ok ? `${fmt(higherBetter ? t / n : n / t, 2)}×` : '–');
+      }
+    }
+    p(`| ${cells.join(' | ')} |`);
+  }
+  p();
+  p('## Workloads');
+  p();
+  p('See `bench/README.md`. Each workload starts a fresh server; the stepped ones (fan-out,');
+  p('broadcast) raise the publish rate step by step (doubling, then two geometric bisections');
+  p('between the last pass and the first failure) and keep the best step with a p99 latency of');
+  p('at most 100 ms, no lost event and at least 90 % of the asked rate published.');
+  p();
+  for (const workload of ['fanout', 'broadcast']) {
+    for (const [key, label] of servers) {
+      const steps = of(key, workload);
+      if (!steps.length) continue;
+      p(`### ${workload}, ${label}`);
+      p();
+      p('| events/s asked | published/s | deliveries/s | p50 ms | p99 ms | max ms | lost | CPU user s | CPU sys s | µs/delivery (total) | verdict |');
+      p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+      for (const s of steps) {
+        const r = s.result ?? {};
+        p(`| ${fmt(s.rate)} | ${fmt(r.rate)} | ${fmt(r.deliveries_per_s)} | ${ms(r.latency_us?.p50)} | ${ms(r.latency_us?.p99)} | ${ms(r.latency_us?.max)} | ${fmt(r.lost)} | ${fmt(r.server?.cpu_user_s, 2)} | ${fmt(r.server?.cpu_sys_s, 2)} | ${fmt(perDelivery(cpuTotal(r), r), 2)} | ${s.verdict} |`);
+      }
+      p();
+    }
+  }
+  const failures = records.filter((r) => !STEPPED.has(r.workload) && r.verdict !== 'pass');
+  if (failures.length) {
+    p('### Runs that failed');
+    p();
+    for (const f of failures) {
+      const why = Object.entries(f.result?.failures ?? {}).map(([k, n]) => `${k} ${n}`).join(', ');
+      p(`- ${f.server} ${f.workload}: ${f.verdict}${why ? ` (${why})` : ''}`);
+    }
+    p();
+  }
+  p('## Commands');
+  p();
+  p('Every command the run executed, in order (ports were picked free at the start).');
+  p();
+  p('```sh');
+  const commands = env.BENCH_COMMANDS_FILE && existsSync(env.BENCH_COMMANDS_FILE) ? readFileSync(env.BENCH_COMMANDS_FILE, 'utf8') : '';
+  p(commands.trimEnd());
+  p('```');
+  p();
+  p('## Raw results');
+  p();
+  p('The last JSON line txrt-bench printed for every run:');
+  p();
+  p('```json');
+  for (const r of records) p(JSON.stringify({ server: r.server, workload: r.workload, rate: r.rate, verdict: r.verdict, ...(r.result ?? {}) }));
+  p('```');
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+const [command, file, ...rest] = process.argv.slice(2);
+if (command === 'add') add(file, rest);
+else if (command === 'report') report(file);
+else {
+  console.error('usage: results.mjs add FILE ... | results.mjs report FILE');
+  process.exit(2);
+}
