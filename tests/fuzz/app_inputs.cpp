@@ -1,0 +1,87 @@
+// What the Telecom X layer reads from the network besides subscriptions (payloads.cpp):
+//  - the arguments of an `authenticate` / `request` / `reply` event, as the Socket.IO layer
+//    hands them over: the packet "42[<name>,<args>]" decoded, split (split_event), then the
+//    first argument cut out (json::first_element), parsed, and its members spanned
+//    (json::object_members) — the pure steps parse_authenticate and parse_message in
+//    server/telecomx/ are made of (those two live in an anonymous namespace there);
+//  - an identity document from the redis / http validators (parse_identity_json);
+//  - a Redis pub/sub channel name (parse_event_channel), which must round-trip through
+//    event_channel_name.
+// The input is used whole for each surface.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "bridge/channels.hpp"
+#include "bridge/identity_json.hpp"
+#include "protocol/json.hpp"
+#include "protocol/socketio/packet.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+namespace json = txrt::protocol::json;
+
+namespace {
+
+bool within(std::string_view part, std::string_view whole) {
+  if (part.empty()) return true;
+  std::less_equal<const char*> le;
+  return le(whole.data(), part.data()) && le(part.data() + part.size(), whole.data() + whole.size());
+}
+
+// The event path: "42" + input as a Socket.IO v5 event packet, then the first argument.
+void event_arguments(std::string_view input) {
+  std::string packet = "2";
+  packet.append(input);
+  auto p = txrt::sio::decode(txrt::sio::version::v5, packet);
+  if (!p || p->type != txrt::sio::packet_type::event) return;
+  auto ev = txrt::sio::split_event(p->data);
+  if (!ev) return;
+  TXRT_FUZZ_CHECK(within(ev->args, p->data));
+  const auto first = json::first_element(ev->args);
+  TXRT_FUZZ_CHECK(within(first, ev->args));
+  if (ev->args.empty()) return;
+  // split_event validated the whole array: its first argument is valid JSON on its own.
+  auto doc = json::parse(first);
+  TXRT_FUZZ_CHECK(!doc.error());
+  const bool is_object = doc.value_unsafe().is_object();
+  const std::size_t object_size = is_object ? doc.value_unsafe().get_object().value_unsafe().size() : 0;
+  std::string_view token;
+  if (is_object) (void)doc.value_unsafe()["token"].get_string().get(token);
+  const auto members = json::object_members(first);
+  TXRT_FUZZ_CHECK(members.size() == object_size);
+  for (const auto& m : members) {
+    TXRT_FUZZ_CHECK(within(m.key, first) && within(m.value, first));
+    TXRT_FUZZ_CHECK(!json::parse(m.value).error());
+  }
+}
+
+void identity(std::string_view input) {
+  auto d = txrt::bridge::parse_identity_json(input);
+  using txrt::bridge::identity_status;
+  if (d.status == identity_status::ok) {
+    TXRT_FUZZ_CHECK(!d.who.employee.empty() && !d.who.customer.empty());
+  } else if (d.status == identity_status::malformed) {
+    TXRT_FUZZ_CHECK(!d.error.empty());
+  }
+}
+
+void channel(std::string_view input) {
+  for (std::string_view prefix : {std::string_view("rt:"), std::string_view("")}) {
+    auto c = txrt::bridge::parse_event_channel(prefix, input);
+    if (!c) continue;
+    TXRT_FUZZ_CHECK(within(c->customer, input));
+    TXRT_FUZZ_CHECK(txrt::bridge::event_channel_name(prefix, c->type, c->customer) == input);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  event_arguments(input);
+  identity(input);
+  channel(input);
+  return 0;
+}
