@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench_smoke (ctest): a real redis-server and the real txrt (auth=redis) on free loopback ports,
+# then `txrt-bench --smoke`: 200 sessions connect, authenticate and subscribe, events flow for
+# a few seconds, and any failed session, lost or reordered event fails the test. Correctness
+# only: no speed is asserted. Every wait is bounded; both servers are stopped by their PIDs.
+#
+# usage: bench/smoke.sh TXRT_BIN TXRT_BENCH_BIN [extra txrt-bench flags...]
+set -euo pipefail
+
+txrt_bin=${1:?usage: smoke.sh TXRT_BIN TXRT_BENCH_BIN}
+bench_bin=${2:?usage: smoke.sh TXRT_BIN TXRT_BENCH_BIN}
+shift 2
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/txrt-bench-smoke.XXXXXX")
+redis_pid=
+txrt_pid=
+
+# Stops a child by PID: TERM, up to 5 s, then KILL.
+stop_pid() {
+  local pid=$1
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  stop_pid "$txrt_pid"
+  stop_pid "$redis_pid"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# True when something accepts connections on 127.0.0.1:$1.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A port nobody listens on (a race with other processes is possible; the start is checked).
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    listening "$p" || { echo "$p"; return 0; }
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+# HTTP status of GET $2 on 127.0.0.1:$1, or nothing.
+http_status() {
+  local line
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+    IFS=' ' read -r -t 2 _ line _ <&3 && echo "$line"
+  ) 2>/dev/null || true
+}
+
+# Waits up to 10 s for $2 (a command) to succeed, failing if process $1 exits first.
+wait_for() {
+  local pid=$1 what=$2
+  shift 2
+  for _ in $(seq 100); do
+    "$@" && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "smoke: $what exited before it was ready" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "smoke: $what not ready within 10 s" >&2
+  return 1
+}
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+  >"$work/redis.log" 2>&1 &
+redis_pid=$!
+wait_for "$redis_pid" redis-server listening "$redis_port" || { cat "$work/redis.log" >&2; exit 1; }
+
+txrt_port=$(free_port)
+"$txrt_bin" --listen "127.0.0.1:$txrt_port" --threads 1 --auth redis \
+  --redis "redis://127.0.0.1:$redis_port" --prefix "smoke:" --log-level warn \
+  >"$work/txrt.log" 2>&1 &
+txrt_pid=$!
+ready() { [[ "$(http_status "$txrt_port" /ready)" == 200 ]]; }
+wait_for "$txrt_pid" txrt ready || { cat "$work/txrt.log" >&2; exit 1; }
+
+status=0
+timeout -k 5 90 "$bench_bin" --smoke --target "127.0.0.1:$txrt_port" \
+  --redis "127.0.0.1:$redis_port" --prefix "smoke:" --server-pid "$txrt_pid" --json "$@" ||
+  status=$?
+if [[ $status -ne 0 ]]; then
+  echo "smoke: txrt-bench exited with $status; server log:" >&2
+  tail -n 50 "$work/txrt.log" >&2
+fi
+exit "$status"
