@@ -177,7 +177,7 @@ void session::flush_polling() {
   packets.reserve(polling_queue_.size());
   bool any_binary = false;
   for (const auto& p : polling_queue_) {
-    packets.push_back({p.binary, *p.bytes});
+    packets.push_back({p.binary, p.packet()});
     any_binary = any_binary || p.binary;
   }
   polling_response r;
@@ -320,7 +320,7 @@ void session::enqueue(outgoing packet) {
     if (ws_->queued_bytes() > options_.send_queue_bytes) close(close_reason::slow_consumer);
     return;
   }
-  add_queued(packet.bytes->size());
+  add_queued(packet.packet().size());
   polling_queue_.push_back(std::move(packet));
   if (queued_bytes_ > options_.send_queue_bytes) return close(close_reason::slow_consumer);
   flush_polling();
@@ -356,8 +356,9 @@ void session::finish(close_reason reason, bool tell_client) {
         reason == close_reason::transport_close || reason == close_reason::transport_error;
     // A slow consumer is not reading: a close packet and closing handshake would wait behind
     // the write in flight forever, holding the connection and its queue. Drop it at once.
-    if (transport_gone || reason == close_reason::payload_too_large ||
-        reason == close_reason::slow_consumer) {
+    // (A frame over maxPayload was refused by the transport itself, which is already sending
+    // its 1009 close frame: close() below leaves that to it.)
+    if (transport_gone || reason == close_reason::slow_consumer) {
       ws_->abort();
     } else {
       if (tell_client && reason != close_reason::client_close &&

@@ -36,11 +36,22 @@ using shared_bytes = std::shared_ptr<const std::string>;
 struct outgoing {
   shared_bytes bytes;
   bool binary = false;
+  // Non-zero when `bytes` starts with a ready WebSocket frame header of this many bytes: a
+  // broadcast frame built once and written as the same bytes to every WebSocket subscriber.
+  std::uint8_t ws_header = 0;
+
+  // The Engine.IO packet itself (what polling sends, and what the queue bounds count).
+  std::string_view packet() const noexcept {
+    return {bytes->data() + ws_header, bytes->size() - ws_header};
+  }
 };
 
 inline shared_bytes make_shared_bytes(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
 }
+
+// A text packet with its WebSocket frame header in front, in one allocation.
+outgoing make_text_frame(std::string_view packet);
 
 struct engine_options {
   std::chrono::milliseconds ping_interval{25000};

@@ -1,187 +1,376 @@
 #include "server/engine/websocket_transport.hpp"
 
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
 
 #include "server/engine/session.hpp"
 #include "server/metrics/metrics.hpp"
 
 namespace txrt::engine {
 
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace ws = protocol::ws;
+
 namespace {
 
-// queued_bytes_ changes only through this, which keeps txrt_outbound_queue_bytes in step.
+constexpr auto close_bound = std::chrono::seconds(5);
+// Frames gathered into one sendmsg (each frame is one or two iovecs).
+constexpr std::size_t max_iovecs = 256;
+// A loop keeps reading a busy socket at most this many times before serving the others.
+constexpr int max_reads_per_wake = 4;
+// Queue capacity an idle socket may keep (in frames); more is given back.
+constexpr std::size_t kept_queue_capacity = 4;
+
+// queued_bytes changes only through this, which keeps txrt_outbound_queue_bytes in step.
 void adjust_queued(std::uint64_t& queued, std::int64_t delta) noexcept {
   queued = static_cast<std::uint64_t>(static_cast<std::int64_t>(queued) + delta);
   metrics::outbound_queue_bytes.get().inc(delta);
 }
 
+// Per-loop state. Every transport of a loop lives on that loop's one thread, and a read's
+// messages are handled before the next read on the thread, so one scratch buffer serves every
+// connection of the loop.
+struct loop_state {
+  std::array<char, 64 * 1024> read_buffer;
+  std::vector<std::shared_ptr<websocket_transport>> dirty, flushing;
+  bool flush_scheduled = false;
+  std::array<iovec, max_iovecs> iov;
+};
+
+loop_state& this_loop() {
+  thread_local auto state = std::make_unique<loop_state>();
+  return *state;
+}
+
+bool would_block(const boost::system::error_code& ec) {
+  return ec == net::error::would_block || ec == net::error::try_again;
+}
+
 }  // namespace
+
+outgoing make_text_frame(std::string_view packet) {
+  auto frame = ws::encode_frame(ws::opcode::text, packet);
+  const auto header = static_cast<std::uint8_t>(frame.size() - packet.size());
+  return {make_shared_bytes(std::move(frame)), false, header};
+}
 
 websocket_transport::websocket_transport(net::ip::tcp::socket socket,
                                          const engine_options& options, eio::version version)
-    : ws_(std::move(socket)),
-      close_timer_(ws_.get_executor()),
+    : socket_(std::move(socket)),
       options_(options),
-      version_(version) {
-  // Our own heartbeat (Engine.IO ping/pong) watches liveness, so Beast sends no pings of its
-  // own; its timeouts still bound the opening and closing handshakes.
-  websocket::stream_base::timeout t{};
-  t.handshake_timeout = std::chrono::seconds(5);
-  t.idle_timeout = websocket::stream_base::none();
-  t.keep_alive_pings = false;
-  ws_.set_option(t);
-  ws_.read_message_max(options.max_payload);
-  ws_.auto_fragment(false);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "txrt"); }));
-}
+      version_(version),
+      reader_(ws::reader::role::server, options.max_payload) {}
 
-websocket_transport::~websocket_transport() {
-  adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queued_bytes_));
-}
+websocket_transport::~websocket_transport() { drop_queue(); }
 
 void websocket_transport::accept(request req, std::function<void(bool)> done) {
-  ws_.async_accept(req, [self = shared_from_this(), done = std::move(done)](beast::error_code ec) {
-    if (ec) {
-      self->open_ = false;
-      done(false);
-      return;
-    }
-    done(true);
-  });
+  // Beast checks the upgrade request and writes the 101 answer; the stream is only borrowed
+  // for that and the socket taken back.
+  auto handshake = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(socket_));
+  websocket::stream_base::timeout t{};
+  t.handshake_timeout = close_bound;
+  t.idle_timeout = websocket::stream_base::none();
+  t.keep_alive_pings = false;
+  handshake->set_option(t);
+  handshake->set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(beast::http::field::server, "txrt"); }));
+  handshake->async_accept(
+      req, [self = shared_from_this(), handshake, done = std::move(done)](beast::error_code ec) {
+        self->socket_ = beast::get_lowest_layer(*handshake).release_socket();
+        boost::system::error_code ignored;
+        if (ec || !self->socket_.is_open()) {
+          self->open_ = false;
+          self->socket_.close(ignored);
+          done(false);
+          return;
+        }
+        self->socket_.non_blocking(true, ignored);
+        done(true);
+      });
 }
 
 void websocket_transport::attach(std::shared_ptr<session> owner) {
   owner_ = std::move(owner);
-  if (!reading_) do_read();
+  if (!reading_) do_wait_readable();
 }
 
 void websocket_transport::detach() { owner_.reset(); }
 
-void websocket_transport::do_read() {
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+void websocket_transport::do_wait_readable() {
+  if (!open_) return;
   reading_ = true;
-  ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+  socket_.async_wait(net::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->on_readable(ec);
+                     });
 }
 
-void websocket_transport::on_read(beast::error_code ec, std::size_t) {
+void websocket_transport::on_readable(boost::system::error_code ec) {
   reading_ = false;
+  if (!open_) return;
   if (ec) {
-    open_ = false;
-    close_reason reason = close_reason::transport_error;
-    if (ec == websocket::error::closed || ec == net::error::eof ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted)
-      reason = close_reason::transport_close;
-    else if (ec == websocket::error::message_too_big || ec == websocket::error::buffer_overflow)
-      reason = close_reason::payload_too_large;
-    if (reason == close_reason::payload_too_large) abort();
-    report_closed(reason);
+    abort();
+    report_closed(close_reason::transport_error);
     return;
   }
-  if (!owner_) {
-    // A frame on a WebSocket that belongs to no session (e.g. a refused probe): drop it.
-    read_buffer_.consume(read_buffer_.size());
-    do_read();
-    return;
+  auto self = shared_from_this();  // the owner may release us while handling a message
+  auto& buffer = this_loop().read_buffer;
+  for (int round = 0; round < max_reads_per_wake; ++round) {
+    boost::system::error_code read_ec;
+    const auto n = socket_.read_some(net::buffer(buffer), read_ec);
+    if (would_block(read_ec)) break;
+    if (read_ec) {
+      // EOF or reset: the peer is gone (or has answered our close).
+      abort();
+      report_closed(read_ec == net::error::eof || read_ec == net::error::connection_reset
+                        ? close_reason::transport_close
+                        : close_reason::transport_error);
+      return;
+    }
+    if (!deliver(std::span<char>(buffer.data(), n))) return;
+    if (!open_) return;
+    if (n < buffer.size()) break;
   }
-  auto data = read_buffer_.cdata();
-  std::string_view frame(static_cast<const char*>(data.data()), data.size());
-  // Keep the session alive across the call: it may close and release us.
-  auto owner = owner_;
-  if (ws_.got_text())
-    owner->on_ws_text(*this, frame);
-  else
-    owner->on_ws_binary(*this, frame);
-  read_buffer_.consume(read_buffer_.size());
-  if (open_ && !closing_) do_read();
+  do_wait_readable();
+}
+
+bool websocket_transport::deliver(std::span<char> input) {
+  // After our close frame, what the peer sends is read only to see its end.
+  if (close_queued_) return true;
+  for (;;) {
+    ws::reader::message m;
+    const auto status = reader_.next(input, m);
+    if (status == ws::reader::status::need_more) return true;
+    if (status == ws::reader::status::failed) {
+      on_protocol_error(reader_.failure());
+      return open_;
+    }
+    switch (m.op) {
+      case ws::opcode::text:
+        if (auto owner = owner_) owner->on_ws_text(*this, m.payload);
+        break;
+      case ws::opcode::binary:
+        if (auto owner = owner_) owner->on_ws_binary(*this, m.payload);
+        break;
+      case ws::opcode::ping:
+        push_frame(ws::opcode::pong, {make_shared_bytes(std::string(m.payload)), true});
+        break;
+      case ws::opcode::pong:
+        break;
+      case ws::opcode::close: {
+        // The peer closes: answer with its code (RFC 6455 §5.5.1) and let it go.
+        const auto code = m.payload.size() >= 2 ? std::string(m.payload.substr(0, 2)) : "";
+        push_frame(ws::opcode::close, {make_shared_bytes(code), true});
+        close_queued_ = true;
+        flush();
+        abort();
+        report_closed(close_reason::transport_close);
+        return false;
+      }
+      case ws::opcode::continuation:
+        break;  // never yielded by the reader
+    }
+    // The owner may have closed or dropped us while handling the message.
+    if (!open_) return false;
+    if (close_queued_) return true;
+  }
+}
+
+void websocket_transport::on_protocol_error(ws::error error) {
+  // Tell the peer why (1002 / 1007 / 1009), then close once that is written, within 5 s.
+  push_frame(ws::opcode::close, {make_shared_bytes(ws::close_payload(ws::close_code(error))), true});
+  close_queued_ = true;
+  start_close_timer();
+  flush();
+  report_closed(error == ws::error::too_big ? close_reason::payload_too_large
+                                            : close_reason::parse_error);
 }
 
 void websocket_transport::report_closed(close_reason reason) {
   if (auto owner = std::move(owner_)) owner->on_ws_closed(*this, reason);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Writing
+
 void websocket_transport::send(const outgoing& packet) {
-  if (!open_ || close_requested_) return;
-  adjust_queued(queued_bytes_, static_cast<std::int64_t>(packet.bytes->size()));
-  queue_.push_back(packet);
-  if (!writing_) do_write();
-}
-
-void websocket_transport::do_write() {
-  if (queue_.empty()) {
-    if (close_requested_) do_close();
+  if (!open_ || close_queued_) return;
+  if (packet.ws_header != 0) {
+    queue_.push_back({packet, {}, 0});
+    adjust_queued(queued_bytes_, static_cast<std::int64_t>(queue_.back().size()));
+    mark_dirty();
     return;
   }
-  writing_ = true;
-  const outgoing& front = queue_.front();
-  ws_.text(!front.binary);
-  net::const_buffer buffer(front.bytes->data(), front.bytes->size());
-  if (front.binary && version_ == eio::version::v3) {
-    scratch_.clear();
-    eio::encode_ws_binary(version_, *front.bytes, scratch_);
-    buffer = net::buffer(scratch_);
-  }
-  ws_.async_write(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_write(ec, n);
-  });
-}
-
-void websocket_transport::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  if (!queue_.empty()) {
-    adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queue_.front().bytes->size()));
-    queue_.pop_front();
-  }
-  if (ec) {
-    open_ = false;
-    queue_.clear();
-    adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queued_bytes_));
-    abort();
-    report_closed(close_reason::transport_error);
+  if (packet.binary && version_ == eio::version::v3) {
+    // v3 binary frames carry the packet type byte in front of the bytes.
+    std::string framed;
+    eio::encode_ws_binary(version_, *packet.bytes, framed);
+    push_frame(ws::opcode::binary, {make_shared_bytes(std::move(framed)), true});
     return;
   }
-  do_write();
+  push_frame(packet.binary ? ws::opcode::binary : ws::opcode::text, packet);
 }
+
+void websocket_transport::push_frame(ws::opcode op, outgoing packet) {
+  if (!open_) return;
+  queued_frame frame{std::move(packet), {}, 0};
+  std::uint8_t header[ws::max_header_size];
+  frame.header_size =
+      static_cast<std::uint8_t>(ws::encode_header(header, op, frame.packet.bytes->size()));
+  std::copy_n(header, frame.header_size, frame.header);
+  adjust_queued(queued_bytes_, static_cast<std::int64_t>(frame.size()));
+  queue_.push_back(std::move(frame));
+  mark_dirty();
+}
+
+void websocket_transport::mark_dirty() {
+  // A socket waiting to become writable is flushed when it does; otherwise the frames queued in
+  // this turn of the loop go out together at its end.
+  if (dirty_ || write_waiting_) return;
+  dirty_ = true;
+  auto& loop = this_loop();
+  loop.dirty.push_back(shared_from_this());
+  if (!loop.flush_scheduled) {
+    loop.flush_scheduled = true;
+    net::post(socket_.get_executor(), [] { flush_dirty(); });
+  }
+}
+
+void websocket_transport::flush_dirty() {
+  auto& loop = this_loop();
+  loop.flush_scheduled = false;
+  // Swap into a second list whose capacity is kept: no allocation per turn.
+  loop.flushing.swap(loop.dirty);
+  for (auto& t : loop.flushing) {
+    t->dirty_ = false;
+    t->flush();
+  }
+  loop.flushing.clear();
+}
+
+void websocket_transport::flush() {
+  if (!open_ || write_waiting_) return;
+  auto& iov = this_loop().iov;
+  const int fd = socket_.native_handle();
+  for (int round = 0; round < 64 && queue_head_ < queue_.size(); ++round) {
+    std::size_t count = 0;
+    std::size_t skip = head_written_;
+    for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= max_iovecs; ++i) {
+      auto& f = queue_[i];
+      if (skip < f.header_size) {
+        iov[count++] = {f.header + skip, f.header_size - skip};
+        skip = 0;
+      } else {
+        skip -= f.header_size;
+      }
+      const auto& bytes = *f.packet.bytes;
+      iov[count++] = {const_cast<char*>(bytes.data()) + skip, bytes.size() - skip};
+      skip = 0;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    const auto sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EINTR) continue;
+      abort();
+      report_closed(close_reason::transport_error);
+      return;
+    }
+    // Retire what was written; the first frame left may be partly written.
+    auto n = static_cast<std::size_t>(sent);
+    while (n > 0 && queue_head_ < queue_.size()) {
+      auto& f = queue_[queue_head_];
+      const auto left = f.size() - head_written_;
+      if (n < left) {
+        head_written_ += n;
+        n = 0;
+        break;
+      }
+      n -= left;
+      adjust_queued(queued_bytes_, -static_cast<std::int64_t>(f.size()));
+      f.packet.bytes.reset();
+      ++queue_head_;
+      head_written_ = 0;
+    }
+  }
+  if (queue_head_ < queue_.size()) return do_wait_writable();
+  queue_.clear();
+  queue_head_ = 0;
+  if (queue_.capacity() > kept_queue_capacity) std::vector<queued_frame>().swap(queue_);
+  if (close_queued_ && !close_sent_) after_close_frame_written();
+}
+
+void websocket_transport::do_wait_writable() {
+  write_waiting_ = true;
+  socket_.async_wait(net::ip::tcp::socket::wait_write,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->write_waiting_ = false;
+                       if (ec || !self->open_) return;
+                       self->flush();
+                     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closing
 
 void websocket_transport::close() {
-  if (close_requested_ || !open_) {
-    if (!open_) abort();
-    return;
-  }
-  close_requested_ = true;
-  // A client that stops reading never lets the write in flight finish, and the close frame
-  // waits behind it: bound the whole closing so such a connection cannot linger.
-  close_timer_.expires_after(std::chrono::seconds(5));
-  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec) self->abort();
-  });
-  if (!writing_) do_close();
+  if (!open_) return abort();
+  if (close_queued_) return;
+  owner_.reset();
+  push_frame(ws::opcode::close, {make_shared_bytes(ws::close_payload(1000)), true});
+  close_queued_ = true;
+  // A client that stops reading never lets the queue drain, and the close frame waits behind
+  // it: bound the whole closing so such a connection cannot linger.
+  start_close_timer();
 }
 
-void websocket_transport::do_close() {
-  if (closing_) return;
-  closing_ = true;
-  owner_.reset();
-  ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
-    // Beast tears the TCP connection down after the closing handshake; make sure of it even
-    // when the handshake failed, so that the client sees the close at once.
-    self->open_ = false;
-    self->abort();
+void websocket_transport::after_close_frame_written() {
+  // Our close frame is out: half-close, and wait (bounded by the close timer) for the peer to
+  // close its side, so that it reads every byte before the connection goes.
+  close_sent_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  if (!reading_) do_wait_readable();
+}
+
+void websocket_transport::start_close_timer() {
+  if (close_timer_) return;
+  close_timer_.emplace(socket_.get_executor());
+  close_timer_->expires_after(close_bound);
+  close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->abort();
   });
 }
 
 void websocket_transport::abort() {
-  close_timer_.cancel();
+  if (close_timer_) close_timer_->cancel();
   open_ = false;
-  beast::error_code ignored;
-  auto& socket = beast::get_lowest_layer(ws_).socket();
-  if (socket.is_open()) {
-    socket.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+  boost::system::error_code ignored;
+  if (socket_.is_open()) {
+    socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
+  drop_queue();
+}
+
+void websocket_transport::drop_queue() noexcept {
+  adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queued_bytes_));
+  queue_.clear();
+  queue_head_ = 0;
+  head_written_ = 0;
 }
 
 }  // namespace txrt::engine

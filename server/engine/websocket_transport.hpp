@@ -1,33 +1,37 @@
 #pragma once
-// The WebSocket transport of an Engine.IO session: owns the Beast stream, reads frames into
-// the session, and writes queued packets with exactly one write in flight.
+// The WebSocket transport of an Engine.IO session. Beast answers the upgrade; from then on
+// txrt owns the framing (protocol/websocket/frame.hpp) on the bare TCP socket, because:
+//  - a broadcast frame (header + packet) is built once and the same bytes are written to every
+//    subscriber, which Beast's stream cannot do (it writes its own header);
+//  - every frame queued on a socket in one turn of the loop goes out in one gathered write
+//    (writev): one send per socket per burst instead of one per frame;
+//  - an idle connection holds no read or write buffer: reads wait for readability and then
+//    read into the loop's scratch buffer; only a partial frame is kept.
 // Lives on its session's loop; must not be called from another thread.
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
+#include "protocol/websocket/frame.hpp"
 #include "server/engine/live_count.hpp"
 #include "server/engine/types.hpp"
 
 namespace txrt::engine {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 
 class websocket_transport : public std::enable_shared_from_this<websocket_transport> {
  public:
-  using request = beast::http::request<beast::http::string_body>;
+  using request = boost::beast::http::request<boost::beast::http::string_body>;
 
   websocket_transport(net::ip::tcp::socket socket, const engine_options& options,
                       eio::version version);
@@ -35,13 +39,15 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
 
   // Completes the upgrade of `req`; `done(true)` once the 101 answer is written.
   void accept(request req, std::function<void(bool)> done);
-  // Starts delivering frames to `owner`. The transport keeps the session alive while reading.
+  // Starts delivering messages to `owner`. The transport keeps the session alive while reading.
   void attach(std::shared_ptr<session> owner);
   // Detaches without closing (used when a probe loses its session).
   void detach();
 
+  // Queues a packet; it is written at the end of this turn of the loop, gathered with the
+  // others queued meanwhile.
   void send(const outgoing& packet);
-  // Closes after the queued packets are written (close frame, then TCP close).
+  // Closes after the queued packets are written (close frame, then TCP close), within 5 s.
   void close();
   // Closes the TCP connection at once.
   void abort();
@@ -49,27 +55,50 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   std::uint64_t queued_bytes() const noexcept { return queued_bytes_; }
   bool is_open() const noexcept { return open_; }
 
- private:
-  void do_read();
-  void on_read(beast::error_code ec, std::size_t bytes);
-  void do_write();
-  void on_write(beast::error_code ec, std::size_t bytes);
-  void do_close();
-  void report_closed(close_reason reason);
+  // Writes every transport of this loop that has frames queued (run once per loop turn).
+  static void flush_dirty();
 
-  websocket::stream<beast::tcp_stream> ws_;
-  net::steady_timer close_timer_;  // bounds a close that a non-reading client would stall
+ private:
+  // One frame on its way out: either `packet.bytes` is the whole frame (ws_header != 0), or
+  // `header` is written in front of it.
+  struct queued_frame {
+    outgoing packet;
+    std::uint8_t header[protocol::ws::max_server_header_size];
+    std::uint8_t header_size = 0;
+    std::size_t size() const noexcept { return header_size + packet.bytes->size(); }
+  };
+
+  void do_wait_readable();
+  void on_readable(boost::system::error_code ec);
+  // Hands the messages in `input` to the owner; false once the transport stopped reading.
+  bool deliver(std::span<char> input);
+  void on_protocol_error(protocol::ws::error error);
+
+  void push_frame(protocol::ws::opcode op, outgoing packet);
+  void mark_dirty();
+  void flush();
+  void do_wait_writable();
+  void after_close_frame_written();
+
+  void start_close_timer();
+  void report_closed(close_reason reason);
+  void drop_queue() noexcept;
+
+  net::ip::tcp::socket socket_;
+  std::optional<net::steady_timer> close_timer_;  // only while closing
   const engine_options& options_;
   eio::version version_;
-  beast::flat_buffer read_buffer_;
+  protocol::ws::reader reader_;
   std::shared_ptr<session> owner_;
 
-  std::deque<outgoing> queue_;
-  std::string scratch_;  // v3 binary frames need the type byte in front of the bytes
+  std::vector<queued_frame> queue_;
+  std::size_t queue_head_ = 0;        // first frame not fully written
+  std::size_t head_written_ = 0;      // bytes of that frame already written
   std::uint64_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool close_requested_ = false;
-  bool closing_ = false;
+  bool write_waiting_ = false;        // waiting for the socket to become writable
+  bool dirty_ = false;                // listed for this turn's flush
+  bool close_queued_ = false;         // our close frame is in the queue (nothing may follow)
+  bool close_sent_ = false;           // our close frame is written; draining until EOF
   bool open_ = true;
   bool reading_ = false;
   live_count live_;  // the graceful shutdown waits for every one to go

@@ -59,10 +59,11 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
   if (!object["event"].get_string().get(sub_event)) ev->sub_event = std::string(sub_event);
 
   const auto type_name = rooms::to_string(ev->type);
-  std::string frame;
-  frame.reserve(payload.size() + type_name.size() + 8);
-  frame.append("42[\"").append(type_name).append("\",").append(payload).push_back(']');
-  ev->frame = {engine::make_shared_bytes(std::move(frame)), false};
+  // Built once, with its WebSocket header: every subscriber is written these very bytes.
+  std::string packet;
+  packet.reserve(payload.size() + type_name.size() + 8);
+  packet.append("42[\"").append(type_name).append("\",").append(payload).push_back(']');
+  ev->frame = engine::make_text_frame(packet);
 
   if (ev->type == rooms::event_type::config && !ev->customer.empty() && on_config_customer_ &&
       (ev->sub_event == "CUSTOMER_UPDATED" || ev->sub_event == "CUSTOMER_DELETED"))
