@@ -113,7 +113,7 @@ void publish_phase(const options& o, std::vector<std::unique_ptr<worker>>& worke
   // While publishing: every interval (soak), one line for the interval.
   auto next_line = started + std::chrono::duration<double>(o.interval_s);
   std::uint64_t last_deliveries = 0;
-  while (pub.published() < static_cast<std::uint64_t>(o.rate * o.duration_s) && !stop.load()) {
+  while (!pub.finished()) {  // the publisher sees `stop` too
     std::this_thread::sleep_for(poll_step);
     if (o.kind == workload::soak && std::chrono::steady_clock::now() >= next_line) {
       next_line += std::chrono::duration<double>(o.interval_s);

@@ -79,6 +79,7 @@ void publisher::run() {
   const std::chrono::duration<double> took = clock::now() - started;
   result_.seconds = took.count();
   result_.total = sent;
+  finished_.store(true, std::memory_order_release);
 }
 
 }  // namespace txrt::bench

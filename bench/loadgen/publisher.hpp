@@ -35,6 +35,8 @@ class publisher {
   publish_result join();   // waits for the end of the run
   // Events published so far (any thread).
   std::uint64_t published() const noexcept { return published_.load(std::memory_order_relaxed); }
+  // True once the run is over (all published, stopped, or failed). Any thread.
+  bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
 
  private:
   void run();
@@ -47,6 +49,7 @@ class publisher {
   std::vector<std::string> customers_;
   std::thread thread_;
   std::atomic<std::uint64_t> published_{0};
+  std::atomic<bool> finished_{false};
   publish_result result_;
 };
 
