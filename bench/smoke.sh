@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_smoke (ctest): a real redis-server and the real txrt (auth=redis) on free loopback ports,
-# then `txrt-bench --smoke`: 200 sessions connect, authenticate and subscribe, events flow for
-# a few seconds, and any failed session, lost or reordered event fails the test. Correctness
+# then `txrt-bench --smoke` twice (fanout, broadcast): 200 sessions connect, authenticate and
+# subscribe, events flow for a few seconds, and any failed session, lost or reordered event
+# fails the test. Correctness
 # only: no speed is asserted. Every wait is bounded; both servers are stopped by their PIDs.
 #
 # usage: bench/smoke.sh TXRT_BIN TXRT_BENCH_BIN [extra txrt-bench flags...]
@@ -86,12 +87,15 @@ txrt_pid=$!
 ready() { [[ "$(http_status "$txrt_port" /ready)" == 200 ]]; }
 wait_for "$txrt_pid" txrt ready || { cat "$work/txrt.log" >&2; exit 1; }
 
-status=0
-timeout -k 5 90 "$bench_bin" --smoke --target "127.0.0.1:$txrt_port" \
-  --redis "127.0.0.1:$redis_port" --prefix "smoke:" --server-pid "$txrt_pid" --json "$@" ||
-  status=$?
-if [[ $status -ne 0 ]]; then
-  echo "smoke: txrt-bench exited with $status; server log:" >&2
-  tail -n 50 "$work/txrt.log" >&2
-fi
-exit "$status"
+# fanout: 200 sessions over 20 customers' rooms; broadcast: all 200 in one room.
+for workload in fanout broadcast; do
+  status=0
+  timeout -k 5 45 "$bench_bin" --smoke --workload "$workload" --target "127.0.0.1:$txrt_port" \
+    --redis "127.0.0.1:$redis_port" --prefix "smoke:" --server-pid "$txrt_pid" --json "$@" ||
+    status=$?
+  if [[ $status -ne 0 ]]; then
+    echo "smoke: txrt-bench --workload $workload exited with $status; server log:" >&2
+    tail -n 50 "$work/txrt.log" >&2
+    exit "$status"
+  fi
+done
