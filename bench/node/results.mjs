@@ -109,9 +109,9 @@ function report(path) {
   const sessions = env.BENCH_SESSIONS;
   row(`connect ${sessions} sessions: sessions/s`, (s) => one(s, 'connect')?.connect_per_s, true);
   row('connect: server RSS per session (KiB)', (s) => one(s, 'connect')?.server?.rss_kib_per_session, false, 1);
-  const idleSeconds = Number(env.BENCH_IDLE_SECONDS);
-  row(`idle ${sessions} sessions ${idleSeconds} s (heartbeats): server CPU, % of one core`,
-    (s) => { const r = one(s, 'idle'); return r ? (cpuTotal(r) / (r.measured_s > 0 ? r.measured_s : idleSeconds)) * 100 : null; }, false, 1);
+  const idleSeconds = env.BENCH_IDLE_SECONDS;
+  row(`idle ${sessions} sessions ${idleSeconds} s (heartbeats): server CPU over the hold (ms, user+sys)`,
+    (s) => { const r = one(s, 'idle'); return r ? cpuTotal(r) * 1000 : null; }, false);
   row('idle: server RSS per session (KiB)', (s) => one(s, 'idle')?.server?.rss_kib_per_session, false, 1);
 
   for (const [workload, title] of [['fanout', `fan-out ${sessions} sessions / ${env.BENCH_CUSTOMERS} customers`],
@@ -161,7 +161,8 @@ function report(path) {
   p();
   p('## Versions');
   p();
-  p(`- txrt: ${env.BENCH_TXRT_REV} (\`${env.BENCH_TXRT_VERSION}\`), ${env.BENCH_TXRT_THREADS} threads`);
+  p(`- txrt: commit ${env.BENCH_TXRT_REV} (\`${env.BENCH_TXRT_VERSION}\`; binary ${env.BENCH_TXRT_BINARY}), ${env.BENCH_TXRT_THREADS} threads`);
+  p(`- load generator: ${env.BENCH_LOADGEN}`);
   p(`- Node.js ${env.BENCH_NODE_VERSION}, socket.io ${env.BENCH_SOCKETIO_VERSION}, ioredis ${env.BENCH_IOREDIS_VERSION}`);
   p(`- ${env.BENCH_REDIS_VERSION}`);
   p();
@@ -235,10 +236,10 @@ function report(path) {
   p();
   p('## Raw results');
   p();
-  p('The last JSON line txrt-bench printed for every run:');
+  p('Every run: the server (`target`), the rate asked, the verdict and the JSON line txrt-bench printed:');
   p();
   p('```json');
-  for (const r of records) p(JSON.stringify({ server: r.server, workload: r.workload, rate: r.rate, verdict: r.verdict, ...(r.result ?? {}) }));
+  for (const r of records) p(JSON.stringify({ target: r.server, asked_rate: r.rate, verdict: r.verdict, result: r.result }));
   p('```');
   process.stdout.write(`${out.join('\n')}\n`);
 }
