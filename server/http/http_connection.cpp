@@ -46,7 +46,7 @@ void http_connection::do_read() {
 }
 
 void http_connection::on_header(beast::error_code ec) {
-  if (ec) return close();
+  if (ec) return refuse_header(ec);
   const auto& header = parser_->get();
   auto length = parser_->content_length();
   if (length && *length > routes_.max_body) {
@@ -61,6 +61,24 @@ void http_connection::on_header(beast::error_code ec) {
   beast_http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+}
+
+void http_connection::refuse_header(beast::error_code ec) {
+  // Headers past max_header_bytes get 431 and a request that does not parse gets 400, like
+  // other HTTP servers, so that a client (or the operator reading its log) learns why; the
+  // connection is closed after the answer. A timeout (slowloris), EOF or reset is just closed:
+  // nobody is listening for an answer.
+  const bool parse_error = ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category() &&
+                           ec != beast_http::error::end_of_stream &&
+                           ec != beast_http::error::partial_message &&
+                           ec != beast_http::error::need_more;
+  if (!parse_error) return close();
+  const bool too_large = ec == beast_http::error::header_limit;
+  req_ = request(verb::get, "/", 11);  // nothing of the refused request is used
+  auto res = make_response(req_, too_large ? 431 : 400,
+                           too_large ? "Request Header Fields Too Large" : "Bad Request");
+  res.keep_alive(false);
+  write(std::move(res));
 }
 
 void http_connection::on_body(beast::error_code ec) {
@@ -90,6 +108,9 @@ void http_connection::handle() {
   if (const auto* endpoint = routes_.find_engine(path)) {
     return handle_engine(*endpoint, target);
   }
+  // The Engine.IO endpoint answers an oversized body itself (and closes the session); every
+  // other handler would see an empty body and call it malformed.
+  if (body_too_large_) return write(make_response(req_, 413, "Payload Too Large"));
   if (auto it = routes_.handlers.find(std::string(path)); it != routes_.handlers.end())
     return write(it->second(req_));
   if (auto it = routes_.async_handlers.find(std::string(path)); it != routes_.async_handlers.end())

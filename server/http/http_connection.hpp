@@ -28,6 +28,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
  private:
   void do_read();
   void on_header(boost::beast::error_code ec);
+  // Answers 431 / 400 to headers that are too large or do not parse, else just closes.
+  void refuse_header(boost::beast::error_code ec);
   void on_body(boost::beast::error_code ec);
   void handle();
   void handle_engine(const router::engine_endpoint& endpoint, std::string_view target);
