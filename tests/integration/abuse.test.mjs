@@ -389,6 +389,15 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
     await healthy.check('after oversized headers');
   });
 
+  test('a request that is not HTTP (garbage, a TLS ClientHello) gets 400 and the connection closed', TEST, async () => {
+    const hello = Buffer.from('160301020001000200030300', 'hex'); // the start of a TLS ClientHello
+    for (const bytes of ['GARBAGE\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n', hello]) {
+      const r = await rawExchange(srv.port, bytes, CLOSE_WITHIN_MS + 1000);
+      assert.equal(r.status, 400, `${JSON.stringify(bytes.toString())}: ${JSON.stringify(r.text.slice(0, 60))}`);
+    }
+    await healthy.check('after non-HTTP requests');
+  });
+
   test('an oversized polling POST is answered 413 and closes its session (payload_too_large)', TEST, async () => {
     const before = await scrape(srv.url);
     // With Content-Length: answered from the headers alone.
