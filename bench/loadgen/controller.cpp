@@ -184,12 +184,14 @@ result run(const options& o, const std::atomic<bool>& stop) {
   const bool publishes =
       o.kind == workload::fanout || o.kind == workload::broadcast || o.kind == workload::soak;
   r.rate_target = publishes ? o.rate : 0;
+  r.failed = o.sessions;  // until the connect phase says otherwise
   raise_file_limit(o.sessions);
 
   sockaddr_in target{};
   target.sin_family = AF_INET;
   target.sin_port = htons(o.target.port);
-  if (::inet_pton(AF_INET, o.target.host.c_str(), &target.sin_addr) != 1) {
+  const std::string host = o.target.host == "localhost" ? "127.0.0.1" : o.target.host;
+  if (::inet_pton(AF_INET, host.c_str(), &target.sin_addr) != 1) {
     r.errors.push_back("--target: not an IPv4 address: " + o.target.host);
     r.ok = false;
     return r;
