@@ -102,7 +102,8 @@ bool room_index::add(member& m, const subscription& s) {
   auto& subs = m.subs_;
   if (std::find(subs.begin(), subs.end(), stored) != subs.end()) return false;
   // Grow first, so the push_back below cannot throw after the room already holds the entry.
-  if (subs.size() == subs.capacity()) subs.reserve(std::max<std::size_t>(4, subs.size() * 2));
+  // Most clients hold one or two subscriptions: start at one, so an idle session stays small.
+  if (subs.size() == subs.capacity()) subs.reserve(std::max<std::size_t>(1, subs.size() * 2));
   entry e{&m, stored.type, type_mask(stored), stored.events};
   room_for(stored).entries.push_back(std::move(e));
   subs.push_back(std::move(stored));

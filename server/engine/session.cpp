@@ -313,7 +313,7 @@ void session::send_binary_message(std::string_view bytes) {
   enqueue({make_shared_bytes(std::string(bytes)), true});
 }
 
-void session::enqueue(outgoing packet) {
+void session::enqueue(const outgoing& packet) {
   if (!is_open()) return;
   if (state_ == state::websocket) {
     ws_->send(packet);
@@ -321,7 +321,7 @@ void session::enqueue(outgoing packet) {
     return;
   }
   add_queued(packet.packet().size());
-  polling_queue_.push_back(std::move(packet));
+  polling_queue_.push_back(packet);
   if (queued_bytes_ > options_.send_queue_bytes) return close(close_reason::slow_consumer);
   flush_polling();
 }

@@ -83,7 +83,7 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void handle_packet(const eio::packet& p, bool from_websocket);
   void handle_message(std::string_view data, bool binary);
-  void enqueue(outgoing packet);
+  void enqueue(const outgoing& packet);
   void flush_polling();
   void answer_pending_get(std::string packet);
   void finish(close_reason reason, bool tell_client);

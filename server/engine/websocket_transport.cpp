@@ -93,6 +93,9 @@ void websocket_transport::accept(request req, std::function<void(bool)> done) {
           return;
         }
         self->socket_.non_blocking(true, ignored);
+        // Frames are already gathered per loop turn; Nagle would only hold the next write back
+        // until the peer's delayed ACK (tens of milliseconds).
+        self->socket_.set_option(net::ip::tcp::no_delay(true), ignored);
         done(true);
       });
 }
@@ -348,7 +351,7 @@ void websocket_transport::after_close_frame_written() {
 
 void websocket_transport::start_close_timer() {
   if (close_timer_) return;
-  close_timer_.emplace(socket_.get_executor());
+  close_timer_ = std::make_unique<net::steady_timer>(socket_.get_executor());
   close_timer_->expires_after(close_bound);
   close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->abort();

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -85,7 +84,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   void drop_queue() noexcept;
 
   net::ip::tcp::socket socket_;
-  std::optional<net::steady_timer> close_timer_;  // only while closing
+  std::unique_ptr<net::steady_timer> close_timer_;  // only while closing (idle sessions stay small)
   const engine_options& options_;
   eio::version version_;
   protocol::ws::reader reader_;

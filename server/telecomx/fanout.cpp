@@ -73,9 +73,13 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
   // is FIFO and this function runs on one loop.
   for (std::size_t i = 0; i < indexes_.size(); ++i) {
     boost::asio::post(loops_.loop(i), [this, i, ev] {
-      const auto delivered = indexes_[i]->for_each_match(ev->meta(), [&ev](rooms::member& m) {
+      // Each loop queues its own copy of the frame: the reference count of one shared copy
+      // would bounce between the cores on every delivery.
+      const engine::outgoing frame{engine::make_shared_bytes(*ev->frame.bytes), ev->frame.binary,
+                                   ev->frame.ws_header};
+      const auto delivered = indexes_[i]->for_each_match(ev->meta(), [&frame](rooms::member& m) {
         auto& c = static_cast<client&>(m);
-        if (c.socket) c.socket->send_encoded(ev->frame);
+        if (c.socket) c.socket->send_encoded(frame);
       });
       metrics::deliveries.get().inc(delivered);
     });
