@@ -78,6 +78,8 @@ function fmt(x, digits = 0) {
 const ms = (us) => (us === undefined || us === null ? '–' : fmt(us / 1000, us < 10_000 ? 2 : 1));
 const cpuTotal = (r) => (r?.server ? r.server.cpu_user_s + r.server.cpu_sys_s : null);
 const perDelivery = (seconds, r) => (r?.deliveries > 0 && seconds !== null ? (seconds * 1e6) / r.deliveries : null);
+const cpuUser = (r) => perDelivery(r?.server?.cpu_user_s ?? null, r);  // µs per delivery
+const cpuAll = (r) => perDelivery(cpuTotal(r), r);
 
 function report(path) {
   const env = process.env;
@@ -119,14 +121,16 @@ function report(path) {
     row(`${title}: max deliveries/s (p99 ≤ 100 ms, no loss)`, (s) => best(s, workload)?.result.deliveries_per_s, true);
     row(`${workload}: latency p50 at that rate (ms)`, (s) => best(s, workload)?.result.latency_us?.p50 / 1000, false, 2);
     row(`${workload}: latency p99 at that rate (ms)`, (s) => best(s, workload)?.result.latency_us?.p99 / 1000, false, 2);
-    row(`${workload}: server CPU µs per delivery at that rate, user`, (s) => { const r = best(s, workload)?.result; return perDelivery(r?.server?.cpu_user_s ?? null, r); }, false, 2);
-    row(`${workload}: server CPU µs per delivery at that rate, user+sys`, (s) => { const r = best(s, workload)?.result; return perDelivery(cpuTotal(r), r); }, false, 2);
+    row(`${workload}: server CPU µs per delivery at that rate, user`,
+      (s) => cpuUser(best(s, workload)?.result), false, 2);
+    row(`${workload}: server CPU µs per delivery at that rate, user+sys`,
+      (s) => cpuAll(best(s, workload)?.result), false, 2);
     const common = commonRate(workload);
     if (common !== null) {
       row(`${workload} at ${fmt(common)} events/s (every server's last common pass): CPU µs per delivery, user`,
-        (s) => { const r = atRate(s, workload, common); return perDelivery(r?.server?.cpu_user_s ?? null, r); }, false, 2);
+        (s) => cpuUser(atRate(s, workload, common)), false, 2);
       row(`${workload} at ${fmt(common)} events/s: CPU µs per delivery, user+sys`,
-        (s) => { const r = atRate(s, workload, common); return perDelivery(cpuTotal(r), r); }, false, 2);
+        (s) => cpuAll(atRate(s, workload, common)), false, 2);
     }
   }
   // One event at a time to every session: the p99 of all deliveries' latency, and the slowest
@@ -147,7 +151,8 @@ function report(path) {
   const p = (line = '') => out.push(line);
   p('# Performance: txrt against Node.js socket.io');
   p();
-  p(`Measured by \`${env.BENCH_COMMAND}\` on ${env.BENCH_DATE}${env.BENCH_QUICK === '1' ? ' — **quick mode: small sizes, for trying the script, not for quoting**' : ''}.`);
+  const quickNote = env.BENCH_QUICK === '1' ? ' — **quick mode: small sizes, for trying the script, not for quoting**' : '';
+  p(`Measured by \`${env.BENCH_COMMAND}\` on ${env.BENCH_DATE}${quickNote}.`);
   p('txrt and the Node.js baseline (`bench/node/server.mjs`: socket.io with ioredis, the same');
   p('authenticate / subscribe / Redis ingest contract) run one after the other against one');
   p('`redis-server`, driven by the same load generator (`txrt-bench`) with the same arguments.');
@@ -220,7 +225,10 @@ function report(path) {
       p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
       for (const s of steps) {
         const r = s.result ?? {};
-        p(`| ${fmt(s.rate)} | ${fmt(r.rate)} | ${fmt(r.deliveries_per_s)} | ${ms(r.latency_us?.p50)} | ${ms(r.latency_us?.p99)} | ${ms(r.latency_us?.max)} | ${fmt(r.lost)} | ${fmt(r.server?.cpu_user_s, 2)} | ${fmt(r.server?.cpu_sys_s, 2)} | ${fmt(perDelivery(cpuTotal(r), r), 2)} | ${s.verdict} |`);
+        const cells = [fmt(s.rate), fmt(r.rate), fmt(r.deliveries_per_s), ms(r.latency_us?.p50),
+          ms(r.latency_us?.p99), ms(r.latency_us?.max), fmt(r.lost), fmt(r.server?.cpu_user_s, 2),
+          fmt(r.server?.cpu_sys_s, 2), fmt(cpuAll(r), 2), s.verdict];
+        p(`| ${cells.join(' | ')} |`);
       }
       p();
     }
