@@ -47,15 +47,10 @@ void http_connection::do_read() {
 
 void http_connection::on_header(beast::error_code ec) {
   if (ec) return refuse_header(ec);
-  const auto& header = parser_->get();
   auto length = parser_->content_length();
   if (length && *length > routes_.max_body) {
     // Do not read what we will refuse: answer from the headers alone, then close.
-    body_too_large_ = true;
-    req_ = request(header.method(), header.target(), header.version());
-    for (const auto& f : header) req_.set(f.name_string(), f.value());
-    req_.keep_alive(false);
-    return handle();
+    return refuse_body();
   }
   parser_->body_limit(routes_.max_body);
   beast_http::async_read(
@@ -82,14 +77,20 @@ void http_connection::refuse_header(beast::error_code ec) {
 }
 
 void http_connection::on_body(beast::error_code ec) {
-  if (ec == beast_http::error::body_limit) {
-    // A chunked body that grew past the limit.
-    auto res = make_response(parser_->get(), 413, "Payload Too Large");
-    res.keep_alive(false);
-    return write(std::move(res));
-  }
+  // A chunked body that grew past the limit: refused like one announced too large (an
+  // Engine.IO session is closed too).
+  if (ec == beast_http::error::body_limit) return refuse_body();
   if (ec) return close();
   req_ = parser_->release();
+  handle();
+}
+
+void http_connection::refuse_body() {
+  body_too_large_ = true;
+  const auto& header = parser_->get();
+  req_ = request(header.method(), header.target(), header.version());
+  for (const auto& f : header) req_.set(f.name_string(), f.value());
+  req_.keep_alive(false);
   handle();
 }
 

@@ -31,6 +31,9 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   // Answers 431 / 400 to headers that are too large or do not parse, else just closes.
   void refuse_header(boost::beast::error_code ec);
   void on_body(boost::beast::error_code ec);
+  // The body is over max_body (announced or read so far): handle() with body_too_large_ set,
+  // the headers only, and no keep-alive.
+  void refuse_body();
   void handle();
   void handle_engine(const router::engine_endpoint& endpoint, std::string_view target);
   void write(response res);

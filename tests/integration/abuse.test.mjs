@@ -419,6 +419,9 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
     const chunks = Array.from({ length: 6 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
     const c = await rawExchange(srv.port, `POST ${POLL}&sid=${sid3} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`);
     assert.equal(c.status, 413, `chunked oversized polling body: ${c.text.slice(0, 60)}`);
+    assert.match(c.text, /\{"code":3,"message":"Payload too large"\}/);
+    assert.equal(closed(await scrape(srv.url), 'payload_too_large'), closed(before, 'payload_too_large') + 3, 'the chunked one closes its session too');
+    assert.equal(engineError(await request(`${srv.url}${POLL}&sid=${sid3}`)).body.code, 1);
     await healthy.check('after oversized polling bodies');
   });
 
