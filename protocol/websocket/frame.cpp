@@ -129,22 +129,23 @@ reader::frame_result reader::fail(error e) noexcept {
 reader::status reader::next(std::span<char>& input, message& out) {
   if (failure_ != error::none) return status::failed;
   release_returned();
-  // With a partial frame held, the new bytes join it and parsing goes on in our buffer;
-  // otherwise frames are parsed (and unmasked) where they lie in the caller's span.
-  if (!pending_.empty()) {
-    pending_.append(input.data(), input.size());
-    input = input.subspan(input.size());
-  }
   for (;;) {
     frame_result r;
     if (pending_used_ < pending_.size()) {
+      // A partial frame is held: complete it from the input (taking only what it needs, so
+      // that the rest of a large read is still parsed in place), then parse it from here.
+      top_up(input);
       std::span<char> held(pending_.data() + pending_used_, pending_.size() - pending_used_);
       const auto before = held.size();
       r = take_frame(held, out);
       pending_used_ += before - held.size();
       if (r == frame_result::incomplete) {
-        pending_.erase(0, pending_used_);
-        pending_used_ = 0;
+        // top_up takes what the frame lacks, so input is left only once the frame is complete;
+        // anything else would be a disagreement with take_frame: refuse rather than spin.
+        if (!input.empty()) {
+          fail(error::protocol);
+          return status::failed;
+        }
         return status::need_more;
       }
     } else {
@@ -164,6 +165,48 @@ reader::status reader::next(std::span<char>& input, message& out) {
     if (r == frame_result::message) return status::message;
     if (r == frame_result::failed) return status::failed;
     // frame_result::fragment: a piece of a fragmented message was stored; go on.
+  }
+}
+
+std::size_t reader::whole_frame_size(std::string_view head) const noexcept {
+  if (head.size() < 2) return 0;
+  const auto b1 = static_cast<std::uint8_t>(head[1]);
+  const std::uint64_t length7 = b1 & 0x7F;
+  const std::size_t header =
+      2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + ((b1 & mask_bit) ? 4 : 0);
+  if (head.size() < header) return 0;
+  std::uint64_t length = length7;
+  if (length7 == 126) {
+    length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(head[2])) << 8) |
+             static_cast<std::uint8_t>(head[3]);
+  } else if (length7 == 127) {
+    length = 0;
+    for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(head[2 + i]);
+  }
+  // A data frame over the limit is refused from its header; never wait for its payload.
+  // (Control frames are bounded at 125 bytes by take_frame, whatever the message limit.)
+  const bool control = (static_cast<std::uint8_t>(head[0]) & 0x8) != 0;
+  if (!control && length > max_message_) return header;
+  return header + static_cast<std::size_t>(length);
+}
+
+void reader::top_up(std::span<char>& input) {
+  // Twice at most: the rest of the header, then the rest of the payload.
+  for (int step = 0; step < 2 && !input.empty(); ++step) {
+    const std::string_view head(pending_.data() + pending_used_, pending_.size() - pending_used_);
+    const auto whole = whole_frame_size(head);
+    std::size_t want;
+    if (whole == 0)
+      want = max_header_size - std::min(head.size(), max_header_size);  // may take a few bytes
+                                                                       // of the next frame
+    else if (whole > head.size())
+      want = whole - head.size();
+    else
+      return;
+    if (want == 0) want = 1;
+    const auto take = std::min(want, input.size());
+    pending_.append(input.data(), take);
+    input = input.subspan(take);
   }
 }
 

@@ -89,6 +89,11 @@ class reader {
   // Parses one frame at the front of `data`, advancing it unless the frame is incomplete.
   frame_result take_frame(std::span<char>& data, message& out);
   void release_returned();
+  // The size of the frame that starts with `head` (header + payload), or 0 while its header
+  // is incomplete.
+  std::size_t whole_frame_size(std::string_view head) const noexcept;
+  // Moves from `input` into pending_ only the bytes the held frame still lacks.
+  void top_up(std::span<char>& input);
   static void shrink(std::string& buffer);
 
   role role_;
