@@ -47,6 +47,11 @@ function grown(before, after) {
   return out;
 }
 
+function rssKb(pid) {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
 function openFds(pid) {
   try {
     return fs.readdirSync(`/proc/${pid}/fd`).length;
@@ -557,6 +562,100 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
     await request(`${srv.url}${POLL}&sid=${sid}`, { method: 'POST', body: '1' });
     assert.deepEqual(engineError(await request(`${srv.url}${POLL}&sid=${sid}`)), unknown, 'a closed session');
     await healthy.check('after unknown sids');
+  });
+});
+
+// ==========================================================================================================
+
+describe('abuse: floods from clients that never read', () => {
+  // Small, so that the queue of tiny answers stays far below the RSS bound checked here (each
+  // queued packet costs ~50 bytes of bookkeeping besides its payload: at the default 1 MiB a
+  // flood of "2" grows the server by ~48 MB before slow_consumer).
+  const SEND_QUEUE_BYTES = 65536;
+  let srv;
+  let healthy;
+  const pool = socketPool();
+  const raws = [];
+  before(async () => {
+    srv = await startServer(TXRT_BIN, ['--publish-secret', SECRET, '--ping-interval-ms', '25000', '--ping-timeout-ms', '20000',
+      '--send-queue-bytes', String(SEND_QUEUE_BYTES)]);
+    healthy = await healthyClient(pool, srv.url);
+  });
+  after(async () => {
+    for (const c of raws.splice(0)) c.destroy();
+    pool.closeAll();
+    await srv?.stop('SIGTERM', 10000);
+  });
+
+  // A client that floods pings and never reads: every answer (a WebSocket pong, an Engine.IO v3
+  // pong "3") is queued towards it, so the answers must count against send-queue-bytes (then
+  // slow_consumer) or be dropped; the server's memory must not follow the flood.
+  const FLOODS = [
+    {
+      name: 'WebSocket ping frames (Engine.IO v4)',
+      path: '/socket.io/?EIO=4&transport=websocket',
+      ping: () => frame(0x9, 'p'.repeat(125)),
+      // server/engine/websocket_transport.cpp queues every pong with push_frame, outside the
+      // session's send-queue-bytes check: 64 MiB of pings leave ~55 MB queued (reported to the lead).
+      todo: 'pongs bypass send-queue-bytes in server/engine/websocket_transport.cpp (docs/hardening.md)',
+    },
+    { name: 'Engine.IO v3 pings "2"', path: '/socket.io/?EIO=3&transport=websocket', ping: () => frame(0x1, '2'), closes: 'slow_consumer' },
+  ];
+  for (const flood of FLOODS) {
+    test(`a flood of ${flood.name} from a client that never reads stays bounded`, { timeout: 60000, todo: flood.todo }, async (t) => {
+      const before = await scrape(srv.url);
+      const rss0 = rssKb(srv.pid);
+      const ws = new RawWs(srv.port);
+      raws.push(ws.conn);
+      await ws.open(flood.path);
+      ws.conn.socket.pause(); // never read again: the answers pile up on the server
+      const one = flood.ping();
+      const batch = Buffer.concat(Array.from({ length: Math.ceil(65536 / one.length) }, () => one)); // ~64 KiB
+      let sent = 0;
+      let peak = rss0;
+      let batches = 0;
+      const deadline = Date.now() + 20000;
+      // Up to 64 MiB, while the connection lasts and the server keeps reading.
+      while (sent < 64 * 1024 * 1024 && !ws.conn.endedAt && Date.now() < deadline) {
+        const drained = ws.conn.socket.write(batch);
+        sent += batch.length;
+        batches += 1;
+        if (!drained) {
+          const ok = await withTimeout(new Promise((resolve) => ws.conn.socket.once('drain', () => resolve(true))), 1000, 'drain').catch(() => false);
+          if (!ok) break; // the server stopped reading us: the backpressure reached the client
+        }
+        if (batches % 16 === 0) peak = Math.max(peak, rssKb(srv.pid));
+      }
+      peak = Math.max(peak, rssKb(srv.pid));
+      const after = await scrape(srv.url);
+      t.diagnostic(`sent ${(sent / 1048576).toFixed(1)} MiB; server RSS ${rss0} -> peak ${peak} kB; ` +
+        `txrt_outbound_queue_bytes ${after.get('txrt_outbound_queue_bytes')}; closed ${JSON.stringify(grown(before, after))}`);
+      ws.conn.destroy();
+      assert.ok(peak - rss0 < 48 * 1024, `server RSS grew by ${peak - rss0} kB during the flood`);
+      if (flood.closes) assert.deepEqual(grown(before, after), { [flood.closes]: 1 });
+      await pollUntil(async () => (await scrape(srv.url)).get('txrt_outbound_queue_bytes') < 1024, T, 'txrt_outbound_queue_bytes back near 0');
+      await healthy.check(`after a flood of ${flood.name}`);
+    });
+  }
+
+  // Last: every session these floods opened is gone, so SIGTERM exits at once instead of
+  // waiting shutdown-timeout-ms (5 s) for a session nobody can close.
+  test('after the floods, SIGTERM finds no session left and exits promptly', {
+    timeout: 20000,
+    // An Engine.IO v3 WebSocket session closed as slow_consumer during a flood of "2" stays
+    // counted in live_engine_objects: "shutdown: 1 sessions still open after 5000 ms"
+    // (server/engine; reported to the lead).
+    todo: 'a v3 session closed as slow_consumer is left behind (server/engine, docs/hardening.md)',
+  }, async () => {
+    for (const c of raws.splice(0)) c.destroy();
+    pool.closeAll();
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    const r = await srv.stop('SIGTERM', 10000);
+    const ms = Date.now() - started;
+    assert.deepEqual(r, { code: 0, signal: null });
+    assert.doesNotMatch(srv.output(), /still open/, 'no session left at shutdown');
+    assert.ok(ms < 2000, `SIGTERM took ${ms} ms`);
   });
 });
 
