@@ -45,6 +45,12 @@ struct Config {
 
   std::string publish_secret;
   std::uint64_t send_queue_bytes = 1048576;
+  // Connection and rate limits; 0 = unlimited. Counted in txrt_limited_total{limit}.
+  std::uint32_t max_connections = 0;          // HTTP connections + Engine.IO sessions, per node
+  std::uint32_t max_connections_per_ip = 0;   // the same, per TCP peer address
+  std::uint32_t auth_rate_per_socket = 10;    // authenticate attempts per minute, per socket
+  std::uint32_t auth_rate_per_ip = 0;         // authenticate attempts per minute, per client address
+  std::uint32_t request_rate_per_socket = 100;  // request + reply messages per second, per socket
   std::string log_level = "info";
   std::string log_format = "text";        // text | json (one JSON object per line)
   std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close

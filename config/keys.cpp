@@ -247,6 +247,27 @@ const Key kKeys[] = {
   {"send-queue-bytes", "Limits and logging", "BYTES", "1048576",
    "per-socket outbound bound before the slow-consumer policy (at least 1024)",
    set_number<&Config::send_queue_bytes, 1024, kU64>},
+  {"max-connections", "Limits and logging", "N", "0 = unlimited",
+   "open HTTP connections plus Engine.IO sessions on this node (a WebSocket client holds 1, a "
+   "long-polling client 2-3); a TCP connection past it is closed at accept, a session at its "
+   "handshake. Set it below the descriptor limit (LimitNOFILE)",
+   set_number<&Config::max_connections, 0, kU32>},
+  {"max-connections-per-ip", "Limits and logging", "N", "0 = unlimited",
+   "the same, per TCP peer address (trusted-proxies are exempt). Off by default: offices and "
+   "mobile carriers put many employees behind one address",
+   set_number<&Config::max_connections_per_ip, 0, kU32>},
+  {"auth-rate-per-socket", "Limits and logging", "N", "10",
+   "authenticate attempts per minute per socket (a burst of N, then one every 60/N s); past "
+   "it: unauthorized rate_limited, without asking the validator; 0 = unlimited",
+   set_number<&Config::auth_rate_per_socket, 0, kU32>},
+  {"auth-rate-per-ip", "Limits and logging", "N", "0 = unlimited",
+   "authenticate attempts per minute per client address (the X-Forwarded-For of a trusted "
+   "proxy, else the peer), all sockets together; e.g. 600 where clients do not share addresses",
+   set_number<&Config::auth_rate_per_ip, 0, kU32>},
+  {"request-rate-per-socket", "Limits and logging", "N", "100",
+   "request and reply messages per second per socket (a burst of N); past it the ack is "
+   "{success:false, code:rate_limited}; 0 = unlimited",
+   set_number<&Config::request_rate_per_socket, 0, kU32>},
   {"log-level", "Limits and logging", "LEVEL", "info",
    "spdlog level: trace, debug, info, warn, error, critical or off",
    set_log_level},

@@ -1,17 +1,24 @@
 #include "server/listener.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/http/http_connection.hpp"
+#include "server/metrics/metrics.hpp"
 
 namespace txrt::server {
 
 listener::listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint,
-                   const http::router& routes)
-    : loops_(loops), acceptor_(loops.loop(0)), routes_(routes) {
+                   const http::router& routes, limits::connection_limiter* limiter,
+                   std::vector<std::string> trusted_proxies)
+    : loops_(loops),
+      acceptor_(loops.loop(0)),
+      routes_(routes),
+      limiter_(limiter),
+      trusted_proxies_(std::move(trusted_proxies)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -39,11 +46,58 @@ void listener::do_accept() {
       // Out of descriptors and the like: keep accepting; the failure is the client's alone.
       spdlog::warn("accept failed: {}", ec.message());
     } else {
-      boost::system::error_code ignored;
-      socket.set_option(net::ip::tcp::no_delay(true), ignored);
-      std::make_shared<http::http_connection>(std::move(socket), self->routes_)->start();
+      self->admit(std::move(socket));
     }
     self->do_accept();
+  });
+}
+
+void listener::admit(net::ip::tcp::socket socket) {
+  boost::system::error_code ignored;
+  if (!limiter_) {
+    socket.set_option(net::ip::tcp::no_delay(true), ignored);
+    std::make_shared<http::http_connection>(std::move(socket), routes_)->start();
+    return;
+  }
+  auto peer = socket.remote_endpoint(ignored);
+  std::string address = ignored ? std::string() : peer.address().to_string();
+  if (std::find(trusted_proxies_.begin(), trusted_proxies_.end(), address) !=
+      trusted_proxies_.end())
+    address.clear();
+  switch (limiter_->try_acquire(address)) {
+    case limits::admission::admitted:
+      break;
+    case limits::admission::node_full:
+      metrics::count_limited(metrics::limit::connections);
+      socket.close(ignored);
+      return;
+    case limits::admission::address_full:
+      metrics::count_limited(metrics::limit::connections_per_ip);
+      socket.close(ignored);
+      return;
+  }
+  socket.set_option(net::ip::tcp::no_delay(true), ignored);
+  metrics::connection_slots.get().inc();
+  // The slot is released when the connection object goes: after its last request, or when it
+  // hands a WebSocket over to the engine. A deleter rather than a member, so that
+  // http_connection needs no change (its shared_from_this() shares this control block).
+  struct release_slot {
+    std::shared_ptr<limits::connection_slot> slot;
+    void operator()(http::http_connection* c) const {
+      delete c;
+      slot->release();
+      metrics::connection_slots.get().dec();
+    }
+  };
+  // Created on the connection's own loop, so that every reference to it is held there: a
+  // reference held here (loop 0) could outlive a WebSocket handover on the other loop, and the
+  // new session would find the slot of its own HTTP connection still taken.
+  auto slot = std::make_shared<limits::connection_slot>(*limiter_, std::move(address));
+  auto executor = socket.get_executor();
+  net::post(executor, [&routes = routes_, socket = std::move(socket), slot = std::move(slot)]() mutable {
+    std::shared_ptr<http::http_connection> connection(
+        new http::http_connection(std::move(socket), routes), release_slot{std::move(slot)});
+    connection->start();
   });
 }
 

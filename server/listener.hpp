@@ -1,12 +1,18 @@
 #pragma once
 // Accepts TCP connections on one address and hands each to a loop, round-robin, where it
-// lives as an http_connection for the rest of its life.
+// lives as an http_connection for the rest of its life. With a connection limiter, a
+// connection past max-connections / max-connections-per-ip is closed at once, before a byte is
+// read, and counted (txrt_limited_total); an admitted one holds its slot until its
+// http_connection is gone (a WebSocket is counted from then on as a session, see
+// server/limits/session_limit.hpp).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
 #include "server/http/router.hpp"
+#include "server/limits/connection_limiter.hpp"
 #include "server/loop_pool.hpp"
 
 namespace txrt::server {
@@ -14,7 +20,11 @@ namespace txrt::server {
 class listener : public std::enable_shared_from_this<listener> {
  public:
   // Binds and listens at once (throws on a bad address: configuration fails fast).
-  listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint, const http::router& routes);
+  // `limiter` may be null (no limits); peers in `trusted_proxies` (load balancers, whose
+  // clients are many) are counted against the node only, not per address.
+  listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint, const http::router& routes,
+           limits::connection_limiter* limiter = nullptr,
+           std::vector<std::string> trusted_proxies = {});
 
   net::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   void start();
@@ -23,11 +33,15 @@ class listener : public std::enable_shared_from_this<listener> {
 
  private:
   void do_accept();
+  // Counts `socket` against the limits and starts its http_connection, or closes it.
+  void admit(net::ip::tcp::socket socket);
 
   loop_pool& loops_;
   net::ip::tcp::acceptor acceptor_;
   const http::router& routes_;
   std::size_t next_loop_ = 0;
+  limits::connection_limiter* limiter_;
+  std::vector<std::string> trusted_proxies_;
 };
 
 // "0.0.0.0:3000", "127.0.0.1:0", "[::1]:3000", "localhost:3000" -> endpoint. Throws

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "server/engine/live_count.hpp"
+#include "server/limits/session_limit.hpp"
 #include "server/listener.hpp"
 
 namespace txrt::server {
@@ -22,7 +23,10 @@ unsigned thread_count(const config::Config& cfg) {
 }
 }  // namespace
 
-runtime::runtime(const config::Config& cfg) : cfg_(cfg), loops_(thread_count(cfg)) {
+runtime::runtime(const config::Config& cfg)
+    : cfg_(cfg),
+      connections_({cfg.max_connections, cfg.max_connections_per_ip}),
+      loops_(thread_count(cfg)) {
   routes_.max_body = cfg.max_payload;
   routes_.header_timeout = std::chrono::milliseconds(cfg.header_timeout_ms);
   routes_.cors = std::make_shared<http::cors_policy>(cfg.cors_origins, cfg.cors_credentials);
@@ -55,7 +59,8 @@ engine::engine_server& runtime::add_engine(const std::string& path,
                                            engine::handler_factory factory,
                                            engine::engine_options options) {
   engines_.push_back(
-      std::make_unique<engine::engine_server>(loops_, options, std::move(factory)));
+      std::make_unique<engine::engine_server>(loops_, options,
+                                              limits::count_sessions(std::move(factory), connections_)));
   routes_.engines.push_back({path, engines_.back().get()});
   return *engines_.back();
 }
@@ -63,7 +68,8 @@ engine::engine_server& runtime::add_engine(const std::string& path,
 int runtime::run() {
   std::shared_ptr<listener> l;
   try {
-    l = std::make_shared<listener>(loops_, parse_endpoint(cfg_.listen), routes_);
+    l = std::make_shared<listener>(loops_, parse_endpoint(cfg_.listen), routes_, &connections_,
+                                   cfg_.trusted_proxies);
   } catch (const std::exception& e) {
     spdlog::critical("listen: cannot listen on {}: {}", cfg_.listen, e.what());
     return 1;

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "server/engine/engine_server.hpp"
 #include "server/http/router.hpp"
+#include "server/limits/connection_limiter.hpp"
 #include "server/logging.hpp"
 #include "server/loop_pool.hpp"
 
@@ -24,7 +25,8 @@ class runtime {
   http::router& routes() noexcept { return routes_; }
   engine::engine_options engine_options() const;
 
-  // Adds an Engine.IO endpoint at `path` ("/socket.io/"); call before run().
+  // Adds an Engine.IO endpoint at `path` ("/socket.io/"); call before run(). Its sessions
+  // count against max-connections / max-connections-per-ip.
   engine::engine_server& add_engine(const std::string& path, engine::handler_factory factory,
                                     engine::engine_options options);
 
@@ -40,6 +42,9 @@ class runtime {
 
  private:
   const config::Config& cfg_;
+  // HTTP connections (at accept) and Engine.IO sessions (at the handshake) of this node.
+  // Declared before the loops and engines, which hold slots until they are destroyed.
+  limits::connection_limiter connections_;
   loop_pool loops_;
   http::router routes_;
   std::vector<std::unique_ptr<engine::engine_server>> engines_;

@@ -30,6 +30,12 @@ family<counter> requests{"txrt_requests_total",
                          "Request and reply messages, by result.",
                          {"kind", request_kinds},
                          {"result", request_results}};
+family<counter> limited{"txrt_limited_total",
+                        "Connections, sessions and messages refused by a limit, by limit.",
+                        {"limit", limit_names}};
+family<gauge> connection_slots{
+    "txrt_connection_slots",
+    "HTTP connections plus Engine.IO sessions open now, as max-connections counts them."};
 family<gauge> redis_connected{"txrt_redis_connected",
                               "1 while the Redis bus is connected and subscribed, else 0."};
 family<counter> redis_reconnects{"txrt_redis_reconnects_total",

@@ -29,14 +29,27 @@ inline constexpr std::array<std::string_view, 2> drop_reasons{"not_json", "bad_c
 enum class drop_reason : std::uint8_t { not_json, bad_channel };
 inline constexpr std::array<std::string_view, 2> request_kinds{"request", "reply"};
 enum class request_kind : std::uint8_t { request, reply };
-inline constexpr std::array<std::string_view, 7> request_results{
-    "success", "not_authenticated", "invalid",    "access_denied",
-    "offline", "unknown_request",   "unavailable"};
-// auth::auth_error in enum order ("none" is success), then the authentication timeout.
-inline constexpr std::array<std::string_view, 7> auth_results{
+inline constexpr std::array<std::string_view, 8> request_results{
+    "success", "not_authenticated", "invalid",     "access_denied",
+    "offline", "unknown_request",   "unavailable", "rate_limited"};
+// auth::auth_error in enum order ("none" is success), then the authentication timeout and the
+// attempts refused by a rate limit.
+inline constexpr std::array<std::string_view, 8> auth_results{
     "success", "invalid_token", "expired", "credentials_invalid",
-    "revoked", "unavailable",   "timeout"};
+    "revoked", "unavailable",   "timeout", "rate_limited"};
 inline constexpr std::size_t auth_timeout_index = 6;
+inline constexpr std::size_t auth_rate_limited_index = 7;
+// What a limit refused (txrt_limited_total{limit}); see the limit keys in config/keys.cpp.
+inline constexpr std::array<std::string_view, 5> limit_names{
+    "connections", "connections_per_ip", "auth_per_socket", "auth_per_ip", "requests_per_socket"};
+enum class limit : std::uint8_t {
+  connections,
+  connections_per_ip,
+  auth_per_socket,
+  auth_per_ip,
+  requests_per_socket
+};
+static_assert(limit_names.size() == static_cast<std::size_t>(limit::requests_per_socket) + 1);
 inline constexpr std::array<double, 12> validator_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                           0.1,   0.25,   0.5,   1,    2.5,   5};
 
@@ -53,6 +66,11 @@ extern family<counter> events_in;            // {type}
 extern family<counter> events_dropped;       // {reason}
 extern family<counter> deliveries;
 extern family<counter> requests;  // {kind, result}
+// Limits.
+extern family<counter> limited;        // {limit}: connections, sessions, messages refused
+extern family<gauge> connection_slots;  // HTTP connections + sessions counted by max-connections
+// Counts one refusal by `l`.
+inline void count_limited(limit l) noexcept { limited.at(static_cast<std::size_t>(l)).inc(); }
 // Redis and the token validators.
 extern family<gauge> redis_connected;
 extern family<counter> redis_reconnects;

@@ -40,6 +40,10 @@ namespace {
 // Validated identities are cached briefly: a reconnecting client does not cost a round trip.
 constexpr auto identity_cache_ttl = std::chrono::seconds(30);
 constexpr std::size_t identity_cache_entries = 100000;
+// Addresses whose authenticate attempts are tracked (auth-rate-per-ip) at most; an idle one is
+// forgotten as soon as its budget is full again, so only a flood from more addresses than
+// this reaches the bound (then the least recently seen is forgotten early). ~100 bytes each.
+constexpr std::size_t auth_rate_addresses = 100000;
 
 std::shared_ptr<const auth::file_store> load_store(const config::Config& cfg) {
   const std::string path = cfg.auth_file.empty() ? config::default_auth_file() : cfg.auth_file;
@@ -117,8 +121,9 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
                                        directory->invalidate(customer);
                                      });
 
-  router_ = std::make_unique<request_router>(loops, cfg.prefix, *bus_, *store_, directory_,
-                                             raw_employees);
+  router_ = std::make_unique<request_router>(
+      loops, cfg.prefix, *bus_, *store_, directory_, raw_employees, std::chrono::seconds(300),
+      limits::rate_limit{cfg.request_rate_per_socket, std::chrono::seconds(1)});
   lifecycle_ = std::make_unique<lifecycle>(*bus_, cfg.prefix, server_name_);
   revocation_ = std::make_unique<revocation>(
       loops, raw_employees, dynamic_cast<auth::cached_validator*>(validator_.get()));
@@ -132,6 +137,11 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
   deps.router = router_.get();
   deps.observer = lifecycle_.get();
   deps.auth_timeout = std::chrono::milliseconds(cfg.auth_timeout_ms);
+  deps.auth_per_socket = {cfg.auth_rate_per_socket, std::chrono::minutes(1)};
+  if (cfg.auth_rate_per_ip != 0)
+    deps.auth_per_address = std::make_shared<limits::address_rate_limiter>(
+        limits::rate_limit{cfg.auth_rate_per_ip, std::chrono::minutes(1)},
+        auth_rate_addresses);
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
 
   spaces_ = std::make_unique<sio::namespaces>();

@@ -11,6 +11,7 @@
 
 #include "auth/identity.hpp"
 #include "rooms/room_index.hpp"
+#include "server/limits/rate_limit.hpp"
 #include "server/socketio/socket.hpp"
 
 namespace txrt::telecomx {
@@ -48,6 +49,10 @@ struct client final : rooms::member {
   std::chrono::system_clock::time_point connected_at = std::chrono::system_clock::now();
 
   boost::asio::steady_timer auth_timer;
+
+  // Rate limits of this socket (auth-rate-per-socket, request-rate-per-socket).
+  limits::token_bucket auth_attempts;
+  limits::token_bucket requests;
 };
 
 }  // namespace txrt::telecomx

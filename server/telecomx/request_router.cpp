@@ -193,14 +193,15 @@ request_router::request_router(server::loop_pool& loops, std::string prefix, bri
                                bridge::kv_store& store,
                                std::shared_ptr<auth::customer_directory> directory,
                                std::vector<employee_index*> employees,
-                               std::chrono::seconds request_ttl)
+                               std::chrono::seconds request_ttl, limits::rate_limit per_socket)
     : loops_(loops),
       prefix_(std::move(prefix)),
       bus_(bus),
       store_(store),
       directory_(std::move(directory)),
       employees_(std::move(employees)),
-      request_ttl_(request_ttl) {}
+      request_ttl_(request_ttl),
+      per_socket_(per_socket) {}
 
 bool request_router::is_employee_channel(std::string_view channel) const noexcept {
   return channel.size() > prefix_.size() + 9 && channel.starts_with(prefix_) &&
@@ -210,8 +211,16 @@ bool request_router::is_employee_channel(std::string_view channel) const noexcep
 // ---------------------------------------------------------------------------------------------
 // Sender's node
 
+bool request_router::admit(client& c) const {
+  // Checked first, before any parsing or store round trip: a flood costs one clock read each.
+  if (c.requests.try_take(per_socket_, limits::clock::now())) return true;
+  metrics::count_limited(metrics::limit::requests_per_socket);
+  return false;
+}
+
 void request_router::on_request(client& c, const sio::event& e) {
   ack_target ack{c.socket->weak_from_this(), e.ack_id, metrics::request_kind::request};
+  if (!admit(c)) return ack.fail("rate_limited", "too many requests and replies on this connection");
   if (!c.who) return ack.fail("not_authenticated", "authenticate first");
   auto m = parse_message(e.args, false);
   if (!m.error.empty()) return ack.fail("invalid", m.error);
@@ -288,6 +297,7 @@ void request_router::on_request(client& c, const sio::event& e) {
 
 void request_router::on_reply(client& c, const sio::event& e) {
   ack_target ack{c.socket->weak_from_this(), e.ack_id, metrics::request_kind::reply};
+  if (!admit(c)) return ack.fail("rate_limited", "too many requests and replies on this connection");
   if (!c.who) return ack.fail("not_authenticated", "authenticate first");
   auto m = parse_message(e.args, true);
   if (!m.error.empty()) return ack.fail("invalid", m.error);

@@ -17,6 +17,7 @@
 #include "auth/identity.hpp"
 #include "bridge/bus.hpp"
 #include "bridge/kv_store.hpp"
+#include "server/limits/rate_limit.hpp"
 #include "server/loop_pool.hpp"
 #include "server/socketio/namespace_handler.hpp"
 
@@ -30,9 +31,11 @@ class request_router {
   request_router(server::loop_pool& loops, std::string prefix, bridge::bus& bus,
                  bridge::kv_store& store, std::shared_ptr<auth::customer_directory> directory,
                  std::vector<employee_index*> employees,
-                 std::chrono::seconds request_ttl = std::chrono::seconds(300));
+                 std::chrono::seconds request_ttl = std::chrono::seconds(300),
+                 limits::rate_limit per_socket = {});
 
-  // On the client's loop.
+  // On the client's loop. Request and reply messages share one budget per socket
+  // (request-rate-per-socket); past it the ack is {success:false, code:"rate_limited"}.
   void on_request(client& c, const sio::event& e);
   void on_reply(client& c, const sio::event& e);
 
@@ -49,6 +52,8 @@ class request_router {
     int sockets = 0;
     std::string customer;
   };
+  // Takes one message from the socket's request budget; false (counted) when it is spent.
+  bool admit(client& c) const;
   void deliver(const std::string& employee, const std::string& instance_id,
                std::string frame);
 
@@ -59,6 +64,7 @@ class request_router {
   std::shared_ptr<auth::customer_directory> directory_;
   std::vector<employee_index*> employees_;
   std::chrono::seconds request_ttl_;
+  limits::rate_limit per_socket_;
   // Bus loop only: employees with sockets on this node.
   std::unordered_map<std::string, registered> online_;
 };

@@ -23,6 +23,7 @@ static_assert(metrics::subscription_types.size() ==
               static_cast<std::size_t>(rooms::subscription_type::call) + 1);
 static_assert(metrics::auth_timeout_index ==
               static_cast<std::size_t>(auth::auth_error::unavailable) + 1);
+static_assert(metrics::auth_rate_limited_index == metrics::auth_timeout_index + 1);
 
 namespace {
 
@@ -134,19 +135,48 @@ void telecomx_namespace::on_event(const std::shared_ptr<sio::socket>& s, const s
 
 void telecomx_namespace::refuse(client& c, std::optional<std::uint64_t> ack_id,
                                 auth::auth_error code, std::string_view message) {
+  refuse(c, ack_id, auth::to_code(code), static_cast<std::size_t>(code), message);
+}
+
+void telecomx_namespace::refuse(client& c, std::optional<std::uint64_t> ack_id,
+                                std::string_view name, std::size_t metric_index,
+                                std::string_view message) {
   auto* s = c.socket;
   if (!s) return;
-  metrics::auth_results_total.at(static_cast<std::size_t>(code)).inc();
-  const auto name = auth::to_code(code);
+  metrics::auth_results_total.at(metric_index).inc();
   s->emit("unauthorized", failure_json(name, message, false));
   if (ack_id) s->ack(*ack_id, failure_json(name, message, true));
-  spdlog::info("authenticate refused: socket={} ip={} code={}", s->id(), s->remote_address(),
-               name);
+  // Refusals by a rate limit come in floods by nature: not one info line each.
+  spdlog::log(metric_index == metrics::auth_rate_limited_index ? spdlog::level::debug
+                                                               : spdlog::level::info,
+              "authenticate refused: socket={} ip={} code={}", s->id(), s->remote_address(), name);
   s->disconnect();
+}
+
+bool telecomx_namespace::admit_attempt(client& c, const sio::socket& s,
+                                       std::optional<std::uint64_t> ack_id) {
+  // Checked before the payload is even parsed: every attempt counts, well-formed or not. The
+  // socket's own limit first, so that one noisy socket does not use up its address's budget.
+  const auto now = limits::clock::now();
+  std::optional<metrics::limit> hit;
+  if (!c.auth_attempts.try_take(deps_.auth_per_socket, now))
+    hit = metrics::limit::auth_per_socket;
+  else if (deps_.auth_per_address && !deps_.auth_per_address->try_take(s.remote_address(), now))
+    hit = metrics::limit::auth_per_ip;
+  if (!hit) return true;
+  metrics::count_limited(*hit);
+  // Whatever the validator is doing for an earlier attempt no longer matters.
+  ++c.generation;
+  refuse(c, ack_id, "rate_limited", metrics::auth_rate_limited_index,
+         *hit == metrics::limit::auth_per_socket
+             ? "too many authenticate attempts on this connection"
+             : "too many authenticate attempts from this address");
+  return false;
 }
 
 void telecomx_namespace::authenticate(const std::shared_ptr<sio::socket>& s, client& c,
                                       const sio::event& e) {
+  if (!admit_attempt(c, *s, e.ack_id)) return;
   auto payload = parse_authenticate(e.args);
   const std::uint64_t generation = ++c.generation;
   if (!payload.ok)

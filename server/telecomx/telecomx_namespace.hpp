@@ -9,6 +9,8 @@
 #include "auth/directory.hpp"
 #include "auth/validator.hpp"
 #include "rooms/room_index.hpp"
+#include "server/limits/address_rate_limiter.hpp"
+#include "server/limits/rate_limit.hpp"
 #include "server/loop_pool.hpp"
 #include "server/socketio/namespace_handler.hpp"
 
@@ -36,6 +38,10 @@ struct namespace_deps {
   request_router* router = nullptr;
   std::chrono::milliseconds auth_timeout{10000};
   client_observer* observer = nullptr;      // may be null
+  // authenticate attempts: per socket, and per client address across every loop (may be null
+  // = unlimited). Past either, the attempt is refused with rate_limited, unvalidated.
+  limits::rate_limit auth_per_socket;
+  std::shared_ptr<limits::address_rate_limiter> auth_per_address;
 };
 
 class telecomx_namespace : public sio::namespace_handler {
@@ -51,6 +57,12 @@ class telecomx_namespace : public sio::namespace_handler {
   void finish_authentication(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r);
   void refuse(client& c, std::optional<std::uint64_t> ack_id, auth::auth_error code,
               std::string_view message);
+  // `unauthorized {code, message}`, the ack if asked for, then the disconnect; counted in
+  // txrt_auth_total at `metric_index`.
+  void refuse(client& c, std::optional<std::uint64_t> ack_id, std::string_view code,
+              std::size_t metric_index, std::string_view message);
+  // False (and the client refused with rate_limited) when an authenticate limit is reached.
+  bool admit_attempt(client& c, const sio::socket& s, std::optional<std::uint64_t> ack_id);
   void subscribe(client& c, const sio::event& e);
   void unsubscribe(client& c, const sio::event& e);
   rooms::room_index& index_of(const client& c);
