@@ -94,7 +94,8 @@ void listener::admit(net::ip::tcp::socket socket) {
   // new session would find the slot of its own HTTP connection still taken.
   auto slot = std::make_shared<limits::connection_slot>(*limiter_, std::move(address));
   auto executor = socket.get_executor();
-  net::post(executor, [&routes = routes_, socket = std::move(socket), slot = std::move(slot)]() mutable {
+  net::post(executor, [&routes = routes_, socket = std::move(socket),
+                       slot = std::move(slot)]() mutable {
     std::shared_ptr<http::http_connection> connection(
         new http::http_connection(std::move(socket), routes), release_slot{std::move(slot)});
     connection->start();

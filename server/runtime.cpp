@@ -58,9 +58,8 @@ engine::engine_options runtime::engine_options() const {
 engine::engine_server& runtime::add_engine(const std::string& path,
                                            engine::handler_factory factory,
                                            engine::engine_options options) {
-  engines_.push_back(
-      std::make_unique<engine::engine_server>(loops_, options,
-                                              limits::count_sessions(std::move(factory), connections_)));
+  engines_.push_back(std::make_unique<engine::engine_server>(
+      loops_, options, limits::count_sessions(std::move(factory), connections_)));
   routes_.engines.push_back({path, engines_.back().get()});
   return *engines_.back();
 }

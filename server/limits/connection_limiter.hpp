@@ -96,9 +96,7 @@ class connection_limiter {
   bool tracks(std::string_view address) const noexcept {
     return limits_.max_per_address != 0 && !address.empty();
   }
-  shard& shard_of(std::string_view address) {
-    return shards_[hash{}(address) % shards_.size()];
-  }
+  shard& shard_of(std::string_view address) { return shards_[hash{}(address) % shards_.size()]; }
 
   connection_limits limits_;
   std::atomic<std::size_t> open_{0};

@@ -56,8 +56,8 @@ class counted_handler final : public engine::session_handler {
 }  // namespace
 
 engine::handler_factory count_sessions(engine::handler_factory inner, connection_limiter& limiter) {
-  return [inner = std::move(inner), &limiter](engine::session& s)
-             -> std::unique_ptr<engine::session_handler> {
+  return [inner = std::move(inner),
+          &limiter](engine::session& s) -> std::unique_ptr<engine::session_handler> {
     const std::string& address = s.remote_address();
     switch (limiter.try_acquire(address)) {
       case admission::admitted:

@@ -114,6 +114,8 @@ parsed_message parse_message(std::string_view args, bool is_reply) {
   return m;
 }
 
+constexpr std::string_view too_many_messages = "too many requests and replies on this connection";
+
 bool is_zero_tier(std::string_view request) { return request.starts_with("CommunicatorZeroTier"); }
 
 bool needs_chain(const auth::identity& who, const std::string& customer) {
@@ -220,7 +222,7 @@ bool request_router::admit(client& c) const {
 
 void request_router::on_request(client& c, const sio::event& e) {
   ack_target ack{c.socket->weak_from_this(), e.ack_id, metrics::request_kind::request};
-  if (!admit(c)) return ack.fail("rate_limited", "too many requests and replies on this connection");
+  if (!admit(c)) return ack.fail("rate_limited", too_many_messages);
   if (!c.who) return ack.fail("not_authenticated", "authenticate first");
   auto m = parse_message(e.args, false);
   if (!m.error.empty()) return ack.fail("invalid", m.error);
@@ -297,7 +299,7 @@ void request_router::on_request(client& c, const sio::event& e) {
 
 void request_router::on_reply(client& c, const sio::event& e) {
   ack_target ack{c.socket->weak_from_this(), e.ack_id, metrics::request_kind::reply};
-  if (!admit(c)) return ack.fail("rate_limited", "too many requests and replies on this connection");
+  if (!admit(c)) return ack.fail("rate_limited", too_many_messages);
   if (!c.who) return ack.fail("not_authenticated", "authenticate first");
   auto m = parse_message(e.args, true);
   if (!m.error.empty()) return ack.fail("invalid", m.error);

@@ -30,9 +30,9 @@ TEST_CASE("limit keys: defaults", "[config][limits]") {
 }
 
 TEST_CASE("limit keys: flags and environment", "[config][limits]") {
-  auto out = parse({"--max-connections", "5000", "--max-connections-per-ip=20",
-                    "--auth-rate-per-socket", "0"},
-                   {"TXRT_AUTH_RATE_PER_IP=600", "TXRT_REQUEST_RATE_PER_SOCKET=7"});
+  auto out = parse(
+      {"--max-connections", "5000", "--max-connections-per-ip=20", "--auth-rate-per-socket", "0"},
+      {"TXRT_AUTH_RATE_PER_IP=600", "TXRT_REQUEST_RATE_PER_SOCKET=7"});
   INFO(out.message);
   REQUIRE(out.config);
   CHECK(out.config->max_connections == 5000);
@@ -58,11 +58,11 @@ TEST_CASE("limit keys: bad values name their key", "[config][limits]") {
 TEST_CASE("limit keys: --help lists them with their defaults", "[config][limits]") {
   auto help = parse({"--help"});
   CHECK(help.exit_code == 0);
-  for (const char* text : {"--max-connections ", "TXRT_MAX_CONNECTIONS]", "--max-connections-per-ip",
-                           "TXRT_MAX_CONNECTIONS_PER_IP", "--auth-rate-per-socket",
-                           "TXRT_AUTH_RATE_PER_SOCKET", "--auth-rate-per-ip", "TXRT_AUTH_RATE_PER_IP",
-                           "--request-rate-per-socket", "TXRT_REQUEST_RATE_PER_SOCKET",
-                           "rate_limited"}) {
+  for (const char* text :
+       {"--max-connections ", "TXRT_MAX_CONNECTIONS]", "--max-connections-per-ip",
+        "TXRT_MAX_CONNECTIONS_PER_IP", "--auth-rate-per-socket", "TXRT_AUTH_RATE_PER_SOCKET",
+        "--auth-rate-per-ip", "TXRT_AUTH_RATE_PER_IP", "--request-rate-per-socket",
+        "TXRT_REQUEST_RATE_PER_SOCKET", "rate_limited"}) {
     INFO(text);
     CHECK(help.message.find(text) != std::string::npos);
   }
