@@ -5,6 +5,7 @@
 //
 // The loopback range gives each test client its own address: 127.0.0.1 is the one limited,
 // 127.0.0.2+ the "other clients", 127.0.0.9 the metrics scraper where a per-address limit is on.
+// Behind a trusted proxy (127.0.0.1) the limited address is the X-Forwarded-For one.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -300,5 +301,42 @@ describe('request-rate-per-socket: request and reply messages of one socket', ()
       after.get('txrt_requests_total{kind="request",result="rate_limited"}'),
       before.get('txrt_requests_total{kind="request",result="rate_limited"}') + 2,
     );
+  });
+});
+
+describe('behind a trusted proxy: limits per X-Forwarded-For address', () => {
+  let srv;
+  const pool = socketPool();
+  before(async () => {
+    srv = await startApp([
+      '--trusted-proxies', '127.0.0.1', '--max-connections-per-ip', '1',
+      '--auth-rate-per-ip', '1', '--auth-rate-per-socket', '0',
+    ]);
+  });
+  after(() => srv?.stop());
+  afterEach(() => pool.closeAll());
+
+  const via = (client) => ({ extraHeaders: { 'X-Forwarded-For': client } });
+
+  test('the proxy is not limited as one address; each client behind it is', TEST, async () => {
+    const before = await metrics(srv.url);
+    // Every connection comes from the proxy (127.0.0.1): none is refused at accept. Sessions
+    // count under the client's address, which may hold one.
+    const a = await connected(pool.v4(srv.url, via('203.0.113.1')));
+    const second = pool.v4(srv.url, via('203.0.113.1'));
+    const [reason] = await once(second, 'disconnect', T, { rejectOn: ['connect'] });
+    assert.equal(reason, 'transport close', 'the session over the limit is closed as it opens');
+    const c = await connected(pool.v4(srv.url, via('203.0.113.2')));
+
+    // authenticate attempts are counted per client address too (1 a minute here).
+    assert.equal((await authenticate(a, { token: 'demo-viewer' })).ack.success, true);
+    assert.equal((await authenticate(c, { token: 'demo-manager' })).ack.success, true);
+    const refusal = await authenticateFails(a, [{ token: 'demo-owner' }]);
+    assert.equal(refusal.ack.code, 'rate_limited');
+    assert.equal((await subscribeOk(c, { type: 'PBX', customer: 'customer-north-2' })).ack.success, true);
+
+    const after = await metrics(srv.url);
+    assert.equal(after.get(limited('connections_per_ip')), before.get(limited('connections_per_ip')) + 1);
+    assert.equal(after.get(limited('auth_per_ip')), before.get(limited('auth_per_ip')) + 1);
   });
 });
