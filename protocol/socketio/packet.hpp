@@ -45,6 +45,11 @@ struct packet {
 // Limits that bound the work a hostile packet can cause.
 struct decode_limits {
   std::uint32_t max_attachments = 64;
+  // The text and the attachments of one binary packet together, checked by the Socket.IO layer
+  // while the attachments arrive: each attachment is bounded only by the Engine.IO max-payload,
+  // so without this a client could make the server hold max_attachments of them (64 MB) for
+  // as long as it keeps the packet unfinished.
+  std::uint64_t max_binary_bytes = 1000000;
 };
 
 // Validates:

@@ -76,6 +76,7 @@ void connection::on_message(std::string_view text) {
   if (!p) return protocol_error();
   if (p->attachments > 0) {
     pending_text_.assign(text);
+    pending_bytes_ = text.size();
     pending_expected_ = p->attachments;
     pending_attachments_.clear();
     pending_attachments_.reserve(p->attachments);
@@ -88,6 +89,8 @@ void connection::on_message(std::string_view text) {
 void connection::on_binary(std::string_view bytes) {
   if (closed_) return;
   if (pending_expected_ == 0) return protocol_error();  // a stray binary message
+  pending_bytes_ += bytes.size();
+  if (pending_bytes_ > spaces_.limits.max_binary_bytes) return protocol_error();
   pending_attachments_.emplace_back(bytes);
   if (pending_attachments_.size() < pending_expected_) return;
   pending_expected_ = 0;

@@ -45,6 +45,7 @@ class connection : public engine::session_handler {
   // A binary packet waiting for its attachments.
   std::string pending_text_;
   std::uint32_t pending_expected_ = 0;
+  std::uint64_t pending_bytes_ = 0;  // text + attachments so far, against limits.max_binary_bytes
   std::vector<std::string> pending_attachments_;
 
   boost::asio::steady_timer connect_timer_;

@@ -638,6 +638,38 @@ describe('abuse: floods from clients that never read', () => {
     });
   }
 
+  test('binary attachments announced and never completed: what the server holds is bounded', { timeout: 60000 }, async (t) => {
+    const before = await scrape(srv.url);
+    const rss0 = rssKb(srv.pid);
+    let peak = rss0;
+    // Four clients each announce 64 attachments and send 1 MB ones (each under max-payload):
+    // without a bound on the whole packet, each would make the server hold 63 MB.
+    for (let k = 0; k < 4; k++) {
+      const ws = new RawWs(srv.port, { echoClose: true });
+      raws.push(ws.conn);
+      await ws.open();
+      ws.send(frame(0x1, '40'));
+      await ws.until(() => ws.texts.some((x) => x.startsWith('40')), T, 'the namespace connect');
+      const placeholders = Array.from({ length: 64 }, (_, i) => `{"_placeholder":true,"num":${i}}`).join(',');
+      ws.send(frame(0x1, `4564-["upload",${placeholders}]`));
+      const attachment = frame(0x2, Buffer.alloc(999000, 7));
+      for (let i = 0; i < 63 && !ws.conn.endedAt; i++) {
+        if (!ws.conn.socket.write(attachment)) {
+          const drained = new Promise((resolve) => ws.conn.socket.once('drain', () => resolve(true)));
+          const ok = await withTimeout(Promise.race([drained, ws.conn.closed.then(() => false)]), 2000, 'drain').catch(() => false);
+          if (!ok) break;
+        }
+      }
+      await ws.conn.waitClosed(CLOSE_WITHIN_MS, 'the server to close the unfinished binary packet');
+      peak = Math.max(peak, rssKb(srv.pid));
+    }
+    const after = await scrape(srv.url);
+    t.diagnostic(`server RSS ${rss0} -> peak ${peak} kB; closed ${JSON.stringify(grown(before, after))}`);
+    assert.deepEqual(grown(before, after), { parse_error: 4 });
+    assert.ok(peak - rss0 < 32 * 1024, `server RSS grew by ${peak - rss0} kB`);
+    await healthy.check('after unfinished binary packets');
+  });
+
   // Last: every session these floods opened is gone, so SIGTERM exits at once instead of
   // waiting shutdown-timeout-ms (5 s) for a session nobody can close.
   test('after the floods, SIGTERM finds no session left and exits promptly', {
