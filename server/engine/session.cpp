@@ -74,6 +74,7 @@ void session::start(std::unique_ptr<session_handler> handler,
 // Heartbeat
 
 void session::schedule_ping() {
+  if (!is_open()) return;  // a timer armed after finish() would hold the session until it fires
   ping_timer_.expires_after(options_.ping_interval);
   ping_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_ping_due();
@@ -91,6 +92,8 @@ void session::on_ping_due() {
 }
 
 void session::arm_pong_deadline(clock::time_point deadline) {
+  // The answer just queued may have closed the session (a slow consumer): arm nothing then.
+  if (!is_open()) return;
   deadline_ = deadline;
   timeout_timer_.expires_at(deadline);
   timeout_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -320,7 +323,7 @@ void session::enqueue(const outgoing& packet) {
     if (ws_->queued_bytes() > options_.send_queue_bytes) close(close_reason::slow_consumer);
     return;
   }
-  add_queued(packet.packet().size());
+  add_queued(packet.packet().size() + queued_packet_overhead);
   polling_queue_.push_back(packet);
   if (queued_bytes_ > options_.send_queue_bytes) return close(close_reason::slow_consumer);
   flush_polling();

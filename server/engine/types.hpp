@@ -50,6 +50,10 @@ inline shared_bytes make_shared_bytes(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
 }
 
+// What a queued packet costs beyond its bytes (queue entry, shared string, allocator), counted
+// against send-queue-bytes so that a flood of tiny packets is bounded by memory, not by bytes.
+inline constexpr std::uint64_t queued_packet_overhead = 64;
+
 // A text packet with its WebSocket frame header in front, in one allocation.
 outgoing make_text_frame(std::string_view packet);
 

@@ -168,6 +168,12 @@ bool websocket_transport::deliver(std::span<char> input) {
         break;
       case ws::opcode::ping:
         push_frame(ws::opcode::pong, {make_shared_bytes(std::string(m.payload)), true});
+        // A client that pings without reading our pongs is a slow consumer like any other.
+        if (queued_bytes_ > options_.send_queue_bytes) {
+          abort();
+          report_closed(close_reason::slow_consumer);
+          return false;
+        }
         break;
       case ws::opcode::pong:
         break;
@@ -211,7 +217,7 @@ void websocket_transport::send(const outgoing& packet) {
   if (!open_ || close_queued_) return;
   if (packet.ws_header != 0) {
     queue_.push_back({packet, {}, 0});
-    adjust_queued(queued_bytes_, static_cast<std::int64_t>(queue_.back().size()));
+    adjust_queued(queued_bytes_, queue_.back().cost());
     mark_dirty();
     return;
   }
@@ -232,7 +238,7 @@ void websocket_transport::push_frame(ws::opcode op, outgoing packet) {
   frame.header_size =
       static_cast<std::uint8_t>(ws::encode_header(header, op, frame.packet.bytes->size()));
   std::copy_n(header, frame.header_size, frame.header);
-  adjust_queued(queued_bytes_, static_cast<std::int64_t>(frame.size()));
+  adjust_queued(queued_bytes_, frame.cost());
   queue_.push_back(std::move(frame));
   mark_dirty();
 }
@@ -303,7 +309,7 @@ void websocket_transport::flush() {
         break;
       }
       n -= left;
-      adjust_queued(queued_bytes_, -static_cast<std::int64_t>(f.size()));
+      adjust_queued(queued_bytes_, -f.cost());
       f.packet.bytes.reset();
       ++queue_head_;
       head_written_ = 0;

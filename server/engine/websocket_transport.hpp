@@ -65,6 +65,10 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
     std::uint8_t header[protocol::ws::max_server_header_size];
     std::uint8_t header_size = 0;
     std::size_t size() const noexcept { return header_size + packet.bytes->size(); }
+    // What it counts against send-queue-bytes: its bytes and its bookkeeping.
+    std::int64_t cost() const noexcept {
+      return static_cast<std::int64_t>(size() + queued_packet_overhead);
+    }
   };
 
   void do_wait_readable();
