@@ -61,7 +61,9 @@ struct redis_options {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_deadline{2000};  // default per-command deadline
   std::chrono::milliseconds backoff_initial{100};
-  std::chrono::milliseconds backoff_max{2000};
+  // Retries at most a second apart (jitter: half to all of it), so that delivery and
+  // authentication resume within ~1 s of Redis coming back (issue: within 2 s).
+  std::chrono::milliseconds backoff_max{1000};
 };
 
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
