@@ -248,9 +248,10 @@ const Key kKeys[] = {
    "per-socket outbound bound before the slow-consumer policy (at least 1024)",
    set_number<&Config::send_queue_bytes, 1024, kU64>},
   {"max-connections", "Limits and logging", "N", "0 = unlimited",
-   "open HTTP connections plus Engine.IO sessions on this node (a WebSocket client holds 1, a "
-   "long-polling client 2-3); a TCP connection past it is closed at accept, a session at its "
-   "handshake. Set it below the descriptor limit (LimitNOFILE)",
+   "open HTTP connections plus Engine.IO sessions on this node (a WebSocket client holds 1; a "
+   "long-polling one its session and each connection it keeps open, often 3 or more); a TCP "
+   "connection past it is closed at accept, a session at its handshake. Set it below the "
+   "descriptor limit (LimitNOFILE)",
    set_number<&Config::max_connections, 0, kU32>},
   {"max-connections-per-ip", "Limits and logging", "N", "0 = unlimited",
    "the same, per TCP peer address (trusted-proxies are exempt). Off by default: offices and "
