@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   spaces.by_name["/custom"] = txrt::conformance::make_custom_namespace();
   spaces.by_name["/test"] = txrt::conformance::make_test_namespace();
   spaces.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  spaces.limits.max_binary_bytes = cfg.max_payload;
 
   rt.add_engine("/engine.io/", txrt::conformance::make_echo_factory(), rt.engine_options());
   rt.add_engine("/socket.io/", txrt::sio::make_connection_factory(spaces), rt.engine_options());

@@ -147,6 +147,8 @@ app::app(const config::Config& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
   spaces_ = std::make_unique<sio::namespaces>();
   spaces_->by_name["/"] = namespace_;
   spaces_->connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  // One binary packet (text + attachments) is bounded like one message.
+  spaces_->limits.max_binary_bytes = cfg.max_payload;
   rt.add_engine("/socket.io/", sio::make_connection_factory(*spaces_), rt.engine_options());
 
   auto& routes = rt.routes();
