@@ -12,7 +12,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { withTimeout, emitAck } from './lib/wait.mjs';
-import { request } from './lib/http.mjs';
+import { request, scrapeSamples } from './lib/http.mjs';
+import { takeServerFrames } from './lib/ws_frames.mjs';
 import { startServer } from './lib/server.mjs';
 import { T, TXRT_BIN, socketPool, login, subscribeOk, Recorder, pollUntil, publishHttp } from './lib/app.mjs';
 
@@ -24,16 +25,7 @@ const TEST = { timeout: 60000 };
 
 // --- /metrics ----------------------------------------------------------------------------------------
 
-async function scrape(url) {
-  const res = await request(`${url}/metrics`, {}, 3000);
-  assert.equal(res.status, 200);
-  const samples = new Map();
-  for (const line of res.body.toString().split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) samples.set(m[1], Number(m[2]));
-  }
-  return samples;
-}
+const scrape = (url) => scrapeSamples(url);
 const closed = (m, reason) => m.get(`txrt_connections_closed_total{reason="${reason}"}`) ?? 0;
 const closedSum = (m) => [...m].filter(([k]) => k.startsWith('txrt_connections_closed_total{')).reduce((a, [, v]) => a + v, 0);
 const wsConnections = (m) => [...m].filter(([k]) => k.startsWith('txrt_connections{') && k.includes('transport="websocket"')).reduce((a, [, v]) => a + v, 0);
@@ -189,23 +181,9 @@ class RawWs {
       this.head = this.buf.subarray(0, end).toString('latin1');
       this.buf = this.buf.subarray(end + 4);
     }
-    for (;;) {
-      if (this.buf.length < 2) break;
-      const opcode = this.buf[0] & 0x0f;
-      let len = this.buf[1] & 0x7f;
-      let off = 2;
-      if (len === 126) {
-        if (this.buf.length < 4) break;
-        len = this.buf.readUInt16BE(2);
-        off = 4;
-      } else if (len === 127) {
-        if (this.buf.length < 10) break;
-        len = Number(this.buf.readBigUInt64BE(2));
-        off = 10;
-      }
-      if (this.buf.length < off + len) break;
-      const payload = this.buf.subarray(off, off + len);
-      this.buf = this.buf.subarray(off + len);
+    const { frames, rest } = takeServerFrames(this.buf);
+    this.buf = rest;
+    for (const { opcode, payload } of frames) {
       if (opcode === 0x1) this.texts.push(payload.toString());
       else if (opcode === 0x8) {
         this.closeFrames.push({ code: payload.length >= 2 ? payload.readUInt16BE(0) : null, at: Date.now() });

@@ -7,7 +7,7 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, RedisClient, freePort } from './lib/redis.mjs';
-import { request } from './lib/http.mjs';
+import { request, scrapeSamples } from './lib/http.mjs';
 import { emitAck } from './lib/wait.mjs';
 import {
   T, SECRET, startApp, socketPool, connected, authenticate, authenticateFails, subscribeOk,
@@ -25,16 +25,7 @@ let tokens = 0;
 // A token the server has not cached yet (answers are cached 30 s; `unavailable` never is).
 const freshToken = () => `tok-${process.pid}-${++tokens}`;
 
-async function scrape(url) {
-  const res = await request(`${url}/metrics`, {}, 3000);
-  assert.equal(res.status, 200);
-  const samples = new Map();
-  for (const line of res.body.toString().split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) samples.set(m[1], Number(m[2]));
-  }
-  return samples;
-}
+const scrape = (url) => scrapeSamples(url);
 const metric = (m, key) => m.get(key) ?? 0;
 
 function alive(pid) {

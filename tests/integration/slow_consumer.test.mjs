@@ -13,6 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { withTimeout } from './lib/wait.mjs';
 import { request } from './lib/http.mjs';
+import { takeServerFrames } from './lib/ws_frames.mjs';
 import { startServer } from './lib/server.mjs';
 import { T, TXRT_BIN, socketPool, login, subscribeOk, Recorder, pollUntil } from './lib/app.mjs';
 
@@ -213,23 +214,9 @@ class RawWs {
       this.buf = this.buf.subarray(end + 4);
       this.upgraded = true;
     }
-    for (;;) {
-      if (this.buf.length < 2) break;
-      const opcode = this.buf[0] & 0x0f;
-      let len = this.buf[1] & 0x7f;
-      let off = 2;
-      if (len === 126) {
-        if (this.buf.length < 4) break;
-        len = this.buf.readUInt16BE(2);
-        off = 4;
-      } else if (len === 127) {
-        if (this.buf.length < 10) break;
-        len = Number(this.buf.readBigUInt64BE(2));
-        off = 10;
-      }
-      if (this.buf.length < off + len) break;
-      const payload = this.buf.subarray(off, off + len);
-      this.buf = this.buf.subarray(off + len);
+    const { frames, rest } = takeServerFrames(this.buf);
+    this.buf = rest;
+    for (const { opcode, payload } of frames) {
       if (opcode === 0x1) this.texts.push(payload.toString());
       else if (opcode === 0x8) this.gotCloseFrame = true;
       else if (opcode === 0x9) this.socket.write(encodeFrame(0xa, payload));

@@ -14,3 +14,15 @@ export function request(url, { method = 'GET', headers = {}, body } = {}, ms = 5
     req.end(body);
   });
 }
+
+// GET /metrics as a Map from "name{labels}" to its value.
+export async function scrapeSamples(url, ms = 3000) {
+  const res = await request(`${url}/metrics`, {}, ms);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  const samples = new Map();
+  for (const line of res.body.toString().split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (m) samples.set(m[1], Number(m[2]));
+  }
+  return samples;
+}
