@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/metrics/metrics.hpp"
+
 namespace txrt::engine {
 
 struct polling_response {
@@ -28,7 +30,11 @@ inline polling_response error_response(unsigned status, int code, std::string_vi
 
 // The Engine.IO error answers (engine.io's codes and messages).
 inline polling_response unknown_transport() { return error_response(400, 0, "Transport unknown"); }
-inline polling_response unknown_sid() { return error_response(400, 1, "Session ID unknown"); }
+// Counted: a client guessing or replaying sids shows in txrt_http_refused_total.
+inline polling_response unknown_sid() {
+  metrics::count_http_refused(metrics::http_refusal::unknown_sid);
+  return error_response(400, 1, "Session ID unknown");
+}
 inline polling_response bad_handshake_method() {
   return error_response(400, 2, "Bad handshake method");
 }

@@ -4,11 +4,13 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "protocol/engineio/handshake.hpp"
+#include "server/metrics/metrics.hpp"
 #include "server/engine/engine_server.hpp"
 
 namespace txrt::http {
@@ -67,8 +69,13 @@ void http_connection::refuse_header(beast::error_code ec) {
                            ec != beast_http::error::end_of_stream &&
                            ec != beast_http::error::partial_message &&
                            ec != beast_http::error::need_more;
-  if (!parse_error) return close();
+  if (!parse_error) {
+    if (ec == beast::error::timeout) metrics::count_http_refused(metrics::http_refusal::timeout);
+    return close();
+  }
   const bool too_large = ec == beast_http::error::header_limit;
+  metrics::count_http_refused(too_large ? metrics::http_refusal::header_too_large
+                                        : metrics::http_refusal::bad_request);
   req_ = request(verb::get, "/", 11);  // nothing of the refused request is used
   auto res = make_response(req_, too_large ? 431 : 400,
                            too_large ? "Request Header Fields Too Large" : "Bad Request");
@@ -80,6 +87,7 @@ void http_connection::on_body(beast::error_code ec) {
   // A chunked body that grew past the limit: refused like one announced too large (an
   // Engine.IO session is closed too).
   if (ec == beast_http::error::body_limit) return refuse_body();
+  if (ec == beast::error::timeout) metrics::count_http_refused(metrics::http_refusal::timeout);
   if (ec) return close();
   req_ = parser_->release();
   handle();
@@ -87,6 +95,7 @@ void http_connection::on_body(beast::error_code ec) {
 
 void http_connection::refuse_body() {
   body_too_large_ = true;
+  metrics::count_http_refused(metrics::http_refusal::body_too_large);
   const auto& header = parser_->get();
   req_ = request(header.method(), header.target(), header.version());
   for (const auto& f : header) req_.set(f.name_string(), f.value());

@@ -33,6 +33,9 @@ family<counter> requests{"txrt_requests_total",
 family<counter> limited{"txrt_limited_total",
                         "Connections, sessions and messages refused by a limit, by limit.",
                         {"limit", limit_names}};
+family<counter> http_refused{"txrt_http_refused_total",
+                             "HTTP requests refused before any handler, by reason.",
+                             {"reason", http_refusals}};
 family<gauge> connection_slots{
     "txrt_connection_slots",
     "HTTP connections plus Engine.IO sessions open now, as max-connections counts them."};

@@ -50,6 +50,17 @@ enum class limit : std::uint8_t {
   requests_per_socket
 };
 static_assert(limit_names.size() == static_cast<std::size_t>(limit::requests_per_socket) + 1);
+// What the HTTP layer refused before any handler ran (txrt_http_refused_total{reason}).
+inline constexpr std::array<std::string_view, 5> http_refusals{
+    "timeout", "header_too_large", "bad_request", "body_too_large", "unknown_sid"};
+enum class http_refusal : std::uint8_t {
+  timeout,           // headers or body late (slowloris, silent connections): closed
+  header_too_large,  // 431
+  bad_request,       // 400: not HTTP
+  body_too_large,    // 413 (or the Engine.IO 413)
+  unknown_sid,       // the Engine.IO "Session ID unknown" answer
+};
+static_assert(http_refusals.size() == static_cast<std::size_t>(http_refusal::unknown_sid) + 1);
 inline constexpr std::array<double, 12> validator_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                           0.1,   0.25,   0.5,   1,    2.5,   5};
 
@@ -69,6 +80,10 @@ extern family<counter> requests;  // {kind, result}
 // Limits.
 extern family<counter> limited;        // {limit}: connections, sessions, messages refused
 extern family<gauge> connection_slots;  // HTTP connections + sessions counted by max-connections
+extern family<counter> http_refused;  // {reason}
+inline void count_http_refused(http_refusal r) noexcept {
+  http_refused.at(static_cast<std::size_t>(r)).inc();
+}
 // Counts one refusal by `l`.
 inline void count_limited(limit l) noexcept { limited.at(static_cast<std::size_t>(l)).inc(); }
 // Redis and the token validators.

@@ -27,6 +27,7 @@ const TEST = { timeout: 60000 };
 
 const scrape = (url) => scrapeSamples(url);
 const closed = (m, reason) => m.get(`txrt_connections_closed_total{reason="${reason}"}`) ?? 0;
+const refused = (m, reason) => m.get(`txrt_http_refused_total{reason="${reason}"}`) ?? 0;
 const closedSum = (m) => [...m].filter(([k]) => k.startsWith('txrt_connections_closed_total{')).reduce((a, [, v]) => a + v, 0);
 const wsConnections = (m) => [...m].filter(([k]) => k.startsWith('txrt_connections{') && k.includes('transport="websocket"')).reduce((a, [, v]) => a + v, 0);
 // The close reasons whose counter grew between two scrapes, e.g. { transport_error: 1 }.
@@ -279,6 +280,7 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
   // --- slow and silent clients ---
 
   test('slowloris: headers trickled one line every 100 ms are cut at header-timeout-ms', TEST, async (t) => {
+    const before = await scrape(srv.url);
     const c = raw(new RawConn(srv.port));
     await c.connected;
     const started = Date.now();
@@ -292,6 +294,7 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
       t.diagnostic(`closed after ${at - started} ms; answer: ${JSON.stringify(c.text().slice(0, 40))}`);
       assert.ok(at - started >= HEADER_TIMEOUT_MS - 50, `closed after ${at - started} ms, before the header timeout`);
       assert.ok(!/^HTTP\/1\.1 200/.test(c.text()), 'no 200 for a request whose headers never ended');
+      assert.ok(refused(await scrape(srv.url), 'timeout') >= refused(before, 'timeout') + 1, 'counted as a timeout');
     } finally {
       clearInterval(trickle);
     }
@@ -358,6 +361,7 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
   // --- oversized input ---
 
   test('oversized headers (20 KiB) are refused with 431 and the connection closed', TEST, async (t) => {
+    const before = await scrape(srv.url);
     const big = 'a'.repeat(20 * 1024);
     for (const path of ['/health', POLL]) {
       const started = Date.now();
@@ -369,15 +373,18 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
     const many = Array.from({ length: 2000 }, (_, i) => `X-H${i}: v\r\n`).join('');
     const r = await rawExchange(srv.port, `GET /health HTTP/1.1\r\nHost: x\r\n${many}\r\n`, CLOSE_WITHIN_MS + 1000);
     assert.equal(r.status, 431);
+    assert.equal(refused(await scrape(srv.url), 'header_too_large'), refused(before, 'header_too_large') + 3);
     await healthy.check('after oversized headers');
   });
 
   test('a request that is not HTTP (garbage, a TLS ClientHello) gets 400 and the connection closed', TEST, async () => {
+    const before = await scrape(srv.url);
     const hello = Buffer.from('160301020001000200030300', 'hex'); // the start of a TLS ClientHello
     for (const bytes of ['GARBAGE\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n', hello]) {
       const r = await rawExchange(srv.port, bytes, CLOSE_WITHIN_MS + 1000);
       assert.equal(r.status, 400, `${JSON.stringify(bytes.toString())}: ${JSON.stringify(r.text.slice(0, 60))}`);
     }
+    assert.equal(refused(await scrape(srv.url), 'bad_request'), refused(before, 'bad_request') + 4);
     await healthy.check('after non-HTTP requests');
   });
 
@@ -409,6 +416,7 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
   });
 
   test('an oversized POST /events is answered 413 (Content-Length and chunked)', TEST, async () => {
+    const before = await scrape(srv.url);
     const pad = 'x'.repeat(MAX_PAYLOAD + 10);
     const res = await publishHttp(srv.url, { type: 'PBX', customer: 'customer-north-2', event: { pad } }, { secret: SECRET });
     assert.equal(res.status, 413);
@@ -420,6 +428,7 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
     }
     const r = await rawExchange(srv.port, `POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SECRET}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunks.join('')}0\r\n\r\n`);
     assert.equal(r.status, 413);
+    assert.equal(refused(await scrape(srv.url), 'body_too_large'), refused(before, 'body_too_large') + 2);
     await healthy.check('after oversized /events bodies');
   });
 
@@ -521,6 +530,7 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
   });
 
   test('unknown sids get the Engine.IO error answer (400, code 1) on every path', TEST, async () => {
+    const before = await scrape(srv.url);
     const unknown = { status: 400, body: { code: 1, message: 'Session ID unknown' } };
     // A sid this node could have issued (loop prefix "00") and plain garbage.
     for (const sid of ['00AAAAAAAAAAAAAAAAAAAA', 'nope', '%00%ff', 'x'.repeat(5000)]) {
@@ -539,6 +549,8 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
     const sid = await pollingHandshake(srv.url);
     await request(`${srv.url}${POLL}&sid=${sid}`, { method: 'POST', body: '1' });
     assert.deepEqual(engineError(await request(`${srv.url}${POLL}&sid=${sid}`)), unknown, 'a closed session');
+    // 4 sids × (GET, POST, v3 GET, upgrade) + the closed session.
+    assert.equal(refused(await scrape(srv.url), 'unknown_sid'), refused(before, 'unknown_sid') + 17);
     await healthy.check('after unknown sids');
   });
 });
