@@ -183,11 +183,18 @@ store_load file_store::parse(std::string_view json) {
                   "\" is not in \"customers\"");
     }
     std::unordered_set<std::string_view> seen{id};
-    for (std::string_view at = parent; !at.empty();
-         at = store->customers_.find(at)->second.parent) {
+    for (std::string_view at = parent; !at.empty();) {
       if (!seen.insert(at).second) {
         return fail("customer \"" + std::string(id) + "\": its parent chain has a cycle");
       }
+      // A grandparent may be missing although the parent is not (its own check comes later in
+      // the file's order): never step past the end of the map (found by fuzz_payloads).
+      const auto up = store->customers_.find(at);
+      if (up == store->customers_.end()) {
+        return fail("customer \"" + std::string(id) + "\": its parent chain reaches \"" +
+                    std::string(at) + "\", which is not in \"customers\"");
+      }
+      at = up->second.parent;
     }
   }
 
