@@ -11,6 +11,7 @@
 #include "protocol/engineio/packet.hpp"
 #include "protocol/engineio/payload.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/outgoing_packets.hpp"
 
 using namespace txrt::eio;
 
@@ -25,17 +26,7 @@ void round_trip(std::string_view input, bool binary_form) {
     if (p.binary && p.type != packet_type::message) return;
   }
   std::vector<std::string> texts;
-  texts.reserve(packets->size());
-  std::vector<outgoing_packet> out;
-  for (const auto& p : *packets) {
-    if (p.binary) {
-      out.push_back({true, p.data});
-    } else {
-      texts.emplace_back();
-      encode_text(p.type, p.data, texts.back());
-      out.push_back({false, texts.back()});
-    }
-  }
+  const auto out = fuzz::to_outgoing(*packets, texts);
   std::string body;
   encode_payload_v3(out, binary_form, body);
   auto again = decode_payload_v3(body, binary_form);

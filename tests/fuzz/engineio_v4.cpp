@@ -10,6 +10,7 @@
 #include "protocol/engineio/packet.hpp"
 #include "protocol/engineio/payload.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/outgoing_packets.hpp"
 
 using namespace txrt::eio;
 
@@ -28,19 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto packets = decode_payload_v4(input);
   if (!packets) return 0;
-  // Text packets are queued in their full text form, binary messages as raw bytes.
   std::vector<std::string> texts;
-  texts.reserve(packets->size());
-  std::vector<outgoing_packet> out;
-  for (const auto& p : *packets) {
-    if (p.binary) {
-      out.push_back({true, p.data});
-    } else {
-      texts.emplace_back();
-      encode_text(p.type, p.data, texts.back());
-      out.push_back({false, texts.back()});
-    }
-  }
+  const auto out = fuzz::to_outgoing(*packets, texts);
   std::string body;
   encode_payload_v4(out, body);
   auto again = decode_payload_v4(body);
