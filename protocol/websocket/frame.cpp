@@ -1,6 +1,7 @@
 #include "protocol/websocket/frame.hpp"
 
 #include <cstring>
+#include <optional>
 
 #include <simdjson.h>
 
@@ -15,6 +16,31 @@ constexpr std::uint8_t mask_bit = 0x80;
 constexpr std::uint64_t max_control_payload = 125;
 
 bool is_control(std::uint8_t op) noexcept { return (op & 0x8) != 0; }
+
+struct frame_sizes {
+  std::size_t header;    // 2 to 14 bytes, the mask key included
+  std::uint64_t length;  // of the payload
+};
+
+// The sizes of the frame at the front of `head`, or nullopt while its header is incomplete.
+// Validation (reserved bits, minimal length encoding, limits) is take_frame's.
+std::optional<frame_sizes> read_frame_sizes(std::string_view head) noexcept {
+  if (head.size() < 2) return std::nullopt;
+  const auto b1 = static_cast<std::uint8_t>(head[1]);
+  const std::uint64_t length7 = b1 & 0x7F;
+  const std::size_t header =
+      2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + ((b1 & mask_bit) ? 4 : 0);
+  if (head.size() < header) return std::nullopt;
+  std::uint64_t length = length7;
+  if (length7 == 126) {
+    length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(head[2])) << 8) |
+             static_cast<std::uint8_t>(head[3]);
+  } else if (length7 == 127) {
+    length = 0;
+    for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(head[2 + i]);
+  }
+  return frame_sizes{header, length};
+}
 
 bool is_known(std::uint8_t op) noexcept {
   switch (static_cast<opcode>(op)) {
@@ -169,25 +195,13 @@ reader::status reader::next(std::span<char>& input, message& out) {
 }
 
 std::size_t reader::whole_frame_size(std::string_view head) const noexcept {
-  if (head.size() < 2) return 0;
-  const auto b1 = static_cast<std::uint8_t>(head[1]);
-  const std::uint64_t length7 = b1 & 0x7F;
-  const std::size_t header =
-      2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + ((b1 & mask_bit) ? 4 : 0);
-  if (head.size() < header) return 0;
-  std::uint64_t length = length7;
-  if (length7 == 126) {
-    length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(head[2])) << 8) |
-             static_cast<std::uint8_t>(head[3]);
-  } else if (length7 == 127) {
-    length = 0;
-    for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(head[2 + i]);
-  }
+  const auto sizes = read_frame_sizes(head);
+  if (!sizes) return 0;
   // A data frame over the limit is refused from its header; never wait for its payload.
   // (Control frames are bounded at 125 bytes by take_frame, whatever the message limit.)
   const bool control = (static_cast<std::uint8_t>(head[0]) & 0x8) != 0;
-  if (!control && length > max_message_) return header;
-  return header + static_cast<std::size_t>(length);
+  if (!control && sizes->length > max_message_) return sizes->header;
+  return sizes->header + static_cast<std::size_t>(sizes->length);
 }
 
 void reader::top_up(std::span<char>& input) {
@@ -238,34 +252,22 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
   const bool fin = (b0 & fin_bit) != 0;
   const bool masked = (b1 & mask_bit) != 0;
   if (masked != (role_ == role::server)) return fail(error::protocol);
-  std::uint64_t length = b1 & 0x7F;
-  std::size_t header = 2;
-  if (is_control(op) && (!fin || length > max_control_payload)) return fail(error::protocol);
-  if (length == 126) {
-    if (data.size() < 4) return frame_result::incomplete;
-    length = (static_cast<std::uint64_t>(static_cast<std::uint8_t>(data[2])) << 8) |
-             static_cast<std::uint8_t>(data[3]);
-    if (length < 126) return fail(error::protocol);  // not the minimal encoding
-    header = 4;
-  } else if (length == 127) {
-    if (data.size() < 10) return frame_result::incomplete;
-    length = 0;
-    for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(data[2 + i]);
-    if (length >> 63) return fail(error::protocol);
-    if (length <= 0xFFFF) return fail(error::protocol);
-    header = 10;
-  }
+  const std::uint64_t length7 = b1 & 0x7F;
+  if (is_control(op) && (!fin || length7 > max_control_payload)) return fail(error::protocol);
+  const auto sizes = read_frame_sizes(std::string_view(data.data(), data.size()));
+  if (!sizes) return frame_result::incomplete;
+  const std::uint64_t length = sizes->length;
+  // The extended lengths must be the minimal encoding, and the 64-bit one below 2^63.
+  if (length7 == 126 && length < 126) return fail(error::protocol);
+  if (length7 == 127 && ((length >> 63) || length <= 0xFFFF)) return fail(error::protocol);
   // Enforce the size limit on the header alone, before a byte of the payload is held.
   if (!is_control(op)) {
     const std::uint64_t so_far = in_message_ ? fragments_.size() : 0;
     if (length > max_message_ || so_far + length > max_message_) return fail(error::too_big);
   }
+  const std::size_t header = sizes->header;
   std::uint8_t mask[4] = {0, 0, 0, 0};
-  if (masked) {
-    if (data.size() < header + 4) return frame_result::incomplete;
-    std::memcpy(mask, data.data() + header, 4);
-    header += 4;
-  }
+  if (masked) std::memcpy(mask, data.data() + header - 4, 4);
   if (data.size() - header < length) return frame_result::incomplete;
 
   std::span<char> payload = data.subspan(header, static_cast<std::size_t>(length));
