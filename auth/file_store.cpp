@@ -60,7 +60,7 @@ std::string read_token(const dom::object& t, std::string& where, token_entry& en
   if (auto e = required_string(t, "accessLevel", text); !e.empty()) {
     return where + ": " + e;
   }
-  const auto level = parse_access_level(text);
+  const auto level = telecomx::parse_access_level(text);
   if (!level) return where + ": unknown accessLevel \"" + std::string(text) + "\"";
   entry.who.level = *level;
   switch (string_member(t, "name", text)) {

@@ -23,9 +23,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "auth/identity.hpp"
+#include "protocol/telecomx/identity.hpp"
 
 namespace txrt::auth {
+
+// Who a token stands for, in the Telecom X vocabulary (protocol/telecomx/identity.hpp).
+using telecomx::access_level;
+using telecomx::identity;
 
 // The longest parent chain a directory walk returns (customer_directory's contract).
 inline constexpr std::size_t max_parent_chain = 32;

@@ -6,10 +6,10 @@ namespace txrt::auth {
 
 namespace {
 
-using rooms::subscription_type;
+using telecomx::subscription_type;
 
 // The lowest level allowed to hold a subscription of type `t`, before customer access is
-// checked. A plain switch rather than rooms::is_admin_type() so the policy depends only on the
+// checked. A plain switch rather than telecomx::is_admin_type() so the policy depends only on the
 // header's vocabulary; the compiler flags a new enumerator that is not handled here.
 access_level minimum_level(subscription_type t) noexcept {
   switch (t) {
@@ -63,7 +63,7 @@ bool may_access_customer(const identity& who, std::string_view customer,
   return false;
 }
 
-subscribe_decision may_subscribe(const identity& who, const rooms::subscription& s,
+subscribe_decision may_subscribe(const identity& who, const telecomx::subscription& s,
                                  const std::vector<std::string>& parent_chain) {
   // NO_LOGIN never authenticates, but the policy does not rely on that.
   if (who.level == access_level::no_login || who.level < minimum_level(s.type)) {
@@ -74,7 +74,7 @@ subscribe_decision may_subscribe(const identity& who, const rooms::subscription&
                                                             : subscribe_decision::access_denied;
 }
 
-bool needs_parent_chain(const identity& who, const rooms::subscription& s) {
+bool needs_parent_chain(const identity& who, const telecomx::subscription& s) {
   return who.level == access_level::reseller && is_customer_type(s.type) && !s.customer.empty() &&
          s.customer != who.customer;
 }

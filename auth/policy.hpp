@@ -6,10 +6,14 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/identity.hpp"
-#include "rooms/subscription.hpp"
+#include "protocol/telecomx/identity.hpp"
+#include "protocol/telecomx/subscription.hpp"
 
 namespace txrt::auth {
+
+// Who a token stands for, in the Telecom X vocabulary (protocol/telecomx/identity.hpp).
+using telecomx::access_level;
+using telecomx::identity;
 
 // Whether `who` may see customer `customer`'s events. `parent_chain` is `customer`'s parent,
 // its parent, ... up to the root (customer_directory::parent_chain); it only matters for
@@ -25,11 +29,11 @@ enum class subscribe_decision { allowed, access_denied };
 // (RESELLER_ADMIN is not enough); PBX, CONFIG, CONFIG-NOT-IPTV need >= PERSONAL and access to
 // s.customer; REGISTER and CALL need >= VIEWER and access to s.customer. `parent_chain` is
 // s.customer's chain; pass an empty vector when needs_parent_chain() is false.
-subscribe_decision may_subscribe(const identity& who, const rooms::subscription& s,
+subscribe_decision may_subscribe(const identity& who, const telecomx::subscription& s,
                                  const std::vector<std::string>& parent_chain);
 
 // True only when may_subscribe()'s answer depends on the directory: a RESELLER subscribing to
 // a customer type for a customer other than its own. Otherwise the caller skips the lookup.
-bool needs_parent_chain(const identity& who, const rooms::subscription& s);
+bool needs_parent_chain(const identity& who, const telecomx::subscription& s);
 
 }  // namespace txrt::auth

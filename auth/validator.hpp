@@ -11,9 +11,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "auth/identity.hpp"
+#include "protocol/telecomx/identity.hpp"
 
 namespace txrt::auth {
+
+// Who a token stands for, in the Telecom X vocabulary (protocol/telecomx/identity.hpp).
+using telecomx::access_level;
+using telecomx::identity;
 
 enum class auth_error : std::uint8_t {
   none,

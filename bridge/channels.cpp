@@ -24,7 +24,7 @@ std::optional<event_channel> parse_event_channel(std::string_view prefix,
   // The type ends at the first ':'; everything after it is the customer, which may itself
   // contain ':' (customer ids are opaque), but must not be empty.
   const auto colon = channel.find(':');
-  const auto type = rooms::parse_event_type(channel.substr(0, colon));
+  const auto type = telecomx::parse_event_type(channel.substr(0, colon));
   if (!type) return std::nullopt;
   if (colon == std::string_view::npos) return event_channel{*type, {}};
   const auto customer = channel.substr(colon + 1);
@@ -32,9 +32,9 @@ std::optional<event_channel> parse_event_channel(std::string_view prefix,
   return event_channel{*type, customer};
 }
 
-std::string event_channel_name(std::string_view prefix, rooms::event_type type,
+std::string event_channel_name(std::string_view prefix, telecomx::event_type type,
                                std::string_view customer) {
-  std::string out = joined(prefix, event_segment, rooms::to_string(type));
+  std::string out = joined(prefix, event_segment, telecomx::to_string(type));
   if (!customer.empty()) out.append(":").append(customer);
   return out;
 }

@@ -4,12 +4,12 @@
 #include <string>
 #include <string_view>
 
-#include "rooms/subscription.hpp"
+#include "protocol/telecomx/subscription.hpp"
 
 namespace txrt::bridge {
 
 struct event_channel {
-  rooms::event_type type;
+  telecomx::event_type type;
   std::string_view customer;  // empty when the channel has none
 };
 
@@ -18,7 +18,7 @@ struct event_channel {
 std::optional<event_channel> parse_event_channel(std::string_view prefix,
                                                  std::string_view channel) noexcept;
 
-std::string event_channel_name(std::string_view prefix, rooms::event_type type,
+std::string event_channel_name(std::string_view prefix, telecomx::event_type type,
                                std::string_view customer);
 // The pattern a node PSUBSCRIBEs to: "<prefix>event:*".
 std::string event_pattern(std::string_view prefix);

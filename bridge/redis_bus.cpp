@@ -6,7 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "bridge/channels.hpp"
-#include "server/metrics/metrics.hpp"
+#include "bridge/bridge_metrics.hpp"
 
 namespace txrt::bridge {
 

@@ -22,7 +22,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
-#include "server/metrics/metrics.hpp"
+#include "bridge/bridge_metrics.hpp"
 
 namespace txrt::bridge {
 

@@ -1,9 +1,9 @@
 // config::parse(): Boost.Program_options reads three sources into one variables_map, then the
-// table of keys (keys.cpp) turns the strings into Config fields and validates them.
+// table of keys (keys.cpp) turns the strings into settings fields and validates them.
 //
 // Precedence comes from program_options itself: store() keeps the first non-defaulted value it
 // sees for a key, so we store flags, then the environment, then the file. No key has a
-// program_options default; the defaults live in Config's member initialisers only, so there is
+// program_options default; the defaults live in settings's member initialisers only, so there is
 // one source of truth and "was this key given?" is just vm.count(key).
 #include "config/config.hpp"
 
@@ -42,7 +42,7 @@ namespace {
 
 namespace po = boost::program_options;
 using detail::env_name;
-using detail::Key;
+using detail::key_spec;
 
 struct Descriptions {
   po::options_description keys{"Keys"};                 // what the file and the environment may set
@@ -58,7 +58,7 @@ struct Descriptions {
     add("check-config", "validate the configuration (no network), print the verdict and exit");
     add("help,h", "print this help and exit");
     add("version", "print the version and exit");
-    for (const Key& k : detail::keys()) {
+    for (const key_spec& k : detail::keys()) {
       if (group_names.empty() || group_names.back() != k.group) {
         group_names.emplace_back(k.group);
         groups.emplace_back(k.group, 100, 50);
@@ -108,7 +108,7 @@ po::parsed_options parse_env(const po::options_description& desc, const char* co
     if (name == "TXRT_CONFIG") {
       key = "config";
     } else {
-      for (const Key& k : detail::keys()) {
+      for (const key_spec& k : detail::keys()) {
         if (env_name(k.name) == name) key = k.name;
       }
     }
@@ -127,13 +127,13 @@ bool contains(const po::parsed_options& parsed, const std::string& key) {
                      [&](const po::option& o) { return o.string_key == key; });
 }
 
-ParseOutcome failure(const std::string& program, const std::string& what) {
+parse_outcome failure(const std::string& program, const std::string& what) {
   return {std::nullopt, program + ": " + what + "\nTry '" + program + " --help'.\n", 2};
 }
 
 }  // namespace
 
-ParseOutcome parse(int argc, const char* const* argv, const char* const* environment,
+parse_outcome parse(int argc, const char* const* argv, const char* const* environment,
                    const std::string& program) {
   try {
     Descriptions d;
@@ -175,8 +175,8 @@ ParseOutcome parse(int argc, const char* const* argv, const char* const* environ
       }
     }
 
-    Config config;
-    for (const Key& k : detail::keys()) {
+    settings config;
+    for (const key_spec& k : detail::keys()) {
       if (!vm.count(k.name)) continue;
       const std::string& value = vm[k.name].as<std::string>();
       std::string why = k.apply(config, value);

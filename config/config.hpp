@@ -1,5 +1,5 @@
 #pragma once
-// One Config for the whole process: read from a file (--config FILE, "key = value" lines), the
+// The settings of the whole process: read from a file (--config FILE, "key = value" lines), the
 // environment (TXRT_<KEY>, upper-cased, '-' -> '_') and command-line flags (--<key> VALUE);
 // flags win over the environment, which wins over the file. Validated at start-up: a bad value
 // fails fast with a message that names the key.
@@ -10,7 +10,7 @@
 
 namespace txrt::config {
 
-struct Config {
+struct settings {
   // listener and threads
   std::string listen = "0.0.0.0:3000";  // address:port; "[::1]:3000" for IPv6
   unsigned threads = 0;                 // 0 = number of cores
@@ -56,17 +56,17 @@ struct Config {
   std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close
 };
 
-// Parsed command line: either a Config to run with, or a message to print and an exit code
+// Parsed command line: either the settings to run with, or a message to print and an exit code
 // (--help, --version, a bad key or value).
-struct ParseOutcome {
-  std::optional<Config> config;
+struct parse_outcome {
+  std::optional<settings> config;
   std::string message;  // help text, or an error naming the offending key
   int exit_code = 0;
   bool check_only = false;  // --check-config: validate, print the verdict, do not serve
 };
 
 // `program` names the binary in --help. `environment` is normally ::environ.
-ParseOutcome parse(int argc, const char* const* argv, const char* const* environment,
+parse_outcome parse(int argc, const char* const* argv, const char* const* environment,
                    const std::string& program = "txrt");
 
 // The build-time default of client_dist_dir.

@@ -106,47 +106,47 @@ constexpr std::uint64_t kU32 = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint64_t kU64 = std::numeric_limits<std::uint64_t>::max();
 
 // Appliers for the table below, one instantiation per field.
-template <std::string Config::*Field>
-std::string set_text(Config& c, const std::string& v) {
+template <std::string settings::*Field>
+std::string set_text(settings& c, const std::string& v) {
   c.*Field = v;
   return {};
 }
 
 template <auto Field, std::uint64_t Min, std::uint64_t Max>
-std::string set_number(Config& c, const std::string& v) {
+std::string set_number(settings& c, const std::string& v) {
   return to_unsigned(v, c.*Field, Min, Max);
 }
 
-template <bool Config::*Field>
-std::string set_bool(Config& c, const std::string& v) {
+template <bool settings::*Field>
+std::string set_bool(settings& c, const std::string& v) {
   return to_bool(v, c.*Field);
 }
 
-std::string set_listen(Config& c, const std::string& v) {
+std::string set_listen(settings& c, const std::string& v) {
   auto why = check_listen(v);
   if (why.empty()) c.listen = v;
   return why;
 }
 
-std::string set_auth(Config& c, const std::string& v) {
+std::string set_auth(settings& c, const std::string& v) {
   return one_of(v, {"file", "redis", "http"}, c.auth);
 }
 
-std::string set_directory(Config& c, const std::string& v) {
+std::string set_directory(settings& c, const std::string& v) {
   return one_of(v, {"", "file", "redis"}, c.directory);
 }
 
-std::string set_cors_origins(Config& c, const std::string& v) {
+std::string set_cors_origins(settings& c, const std::string& v) {
   c.cors_origins = split_origins(v);
   return {};
 }
 
-std::string set_trusted_proxies(Config& c, const std::string& v) {
+std::string set_trusted_proxies(settings& c, const std::string& v) {
   c.trusted_proxies = split_origins(v);
   return {};
 }
 
-std::string set_node_id(Config& c, const std::string& v) {
+std::string set_node_id(settings& c, const std::string& v) {
   if (v.size() > 16) return "must be at most 16 letters and digits";
   for (unsigned char ch : v)
     if (!std::isalnum(ch)) return "must be letters and digits only";
@@ -154,83 +154,83 @@ std::string set_node_id(Config& c, const std::string& v) {
   return {};
 }
 
-std::string set_log_format(Config& c, const std::string& v) {
+std::string set_log_format(settings& c, const std::string& v) {
   return one_of(v, {"text", "json"}, c.log_format);
 }
 
-std::string set_log_level(Config& c, const std::string& v) {
+std::string set_log_level(settings& c, const std::string& v) {
   return one_of(v, {"trace", "debug", "info", "warn", "error", "critical", "off"}, c.log_level);
 }
 
 // The one table: --help, the environment mapper, the file parser and the conversion all use it.
 // clang-format off
-const Key kKeys[] = {
+const key_spec all_keys[] = {
   {"listen", "Listener", "HOST:PORT", "0.0.0.0:3000",
    "address:port of the HTTP/WebSocket listener; IPv6 in brackets; port 0 = any free port",
    set_listen},
   {"threads", "Listener", "N", "0 = number of cores",
    "event-loop threads (at most 256)",
-   set_number<&Config::threads, 0, 256>},
+   set_number<&settings::threads, 0, 256>},
   {"server-name", "Listener", "NAME", "host name",
    "this node's name in REALTIME events and logs",
-   set_text<&Config::server_name>},
+   set_text<&settings::server_name>},
 
   {"redis", "Bus and authentication", "URL", "empty = built-in bus",
    "Redis used as the shared bus, e.g. redis://127.0.0.1:6379",
-   set_text<&Config::redis>},
+   set_text<&settings::redis>},
   {"prefix", "Bus and authentication", "TEXT", "rt:",
    "prefix of every Redis key and channel",
-   set_text<&Config::prefix>},
+   set_text<&settings::prefix>},
   {"auth", "Bus and authentication", "KIND", "file",
    "token validator: file, redis or http",
    set_auth},
   {"auth-file", "Bus and authentication", "FILE", "the demo tokens file",
    "tokens (and customer parents) for auth=file",
-   set_text<&Config::auth_file>},
+   set_text<&settings::auth_file>},
   {"auth-url", "Bus and authentication", "URL", "none",
    "validation URL for auth=http (required then)",
-   set_text<&Config::auth_url>},
+   set_text<&settings::auth_url>},
   {"directory", "Bus and authentication", "KIND", "empty = same as auth",
    "where customer parent chains come from: file or redis",
    set_directory},
   {"auth-timeout-ms", "Bus and authentication", "MS", "10000",
    "unauthenticated sockets are closed after this",
-   set_number<&Config::auth_timeout_ms, 1, kU32>},
+   set_number<&settings::auth_timeout_ms, 1, kU32>},
   {"validator-timeout-ms", "Bus and authentication", "MS", "2000",
    "deadline of one redis/http token validation or directory lookup (then: unavailable)",
-   set_number<&Config::validator_timeout_ms, 1, kU32>},
+   set_number<&settings::validator_timeout_ms, 1, kU32>},
   {"demo-events", "Bus and authentication", "BOOL", "false",
    "publish a steady trickle of demo PBX, CALL, CONFIG and REGISTER events",
-   set_bool<&Config::demo_events>},
+   set_bool<&settings::demo_events>},
 
   {"ping-interval-ms", "Engine.IO", "MS", "25000",
    "Engine.IO heartbeat interval",
-   set_number<&Config::ping_interval_ms, 1, kU32>},
+   set_number<&settings::ping_interval_ms, 1, kU32>},
   {"ping-timeout-ms", "Engine.IO", "MS", "20000",
    "Engine.IO heartbeat timeout",
-   set_number<&Config::ping_timeout_ms, 1, kU32>},
+   set_number<&settings::ping_timeout_ms, 1, kU32>},
   {"max-payload", "Engine.IO", "BYTES", "1000000",
    "largest accepted message or polling payload (at least 1024)",
-   set_number<&Config::max_payload, 1024, kU64>},
+   set_number<&settings::max_payload, 1024, kU64>},
   {"allow-eio3", "Engine.IO", "BOOL", "true",
    "accept socket.io v2 clients (Engine.IO v3 / Socket.IO v4)",
-   set_bool<&Config::allow_eio3>},
+   set_bool<&settings::allow_eio3>},
   {"connect-timeout-ms", "Engine.IO", "MS", "45000",
    "an Engine.IO session that joins no namespace is closed after this",
-   set_number<&Config::connect_timeout_ms, 1, kU32>},
+   set_number<&settings::connect_timeout_ms, 1, kU32>},
 
   {"cors-origins", "HTTP", "LIST", "*",
    "comma-separated allowed origins; * = any; empty = no cross-origin access",
    set_cors_origins},
   {"cors-credentials", "HTTP", "BOOL", "false",
    "send Access-Control-Allow-Credentials: true",
-   set_bool<&Config::cors_credentials>},
+   set_bool<&settings::cors_credentials>},
   {"client-dist-dir", "HTTP", "DIR", "empty = the build-time socket.io-client/dist",
    "directory holding socket.io.js served at /socket.io/socket.io.js",
-   set_text<&Config::client_dist_dir>},
+   set_text<&settings::client_dist_dir>},
   {"web-dir", "HTTP", "DIR", "empty = the build-time web/ directory",
    "directory of the demo page served at /",
-   set_text<&Config::web_dir>},
+   set_text<&settings::web_dir>},
   {"trusted-proxies", "HTTP", "LIST", "empty = none",
    "comma-separated addresses of load balancers whose X-Forwarded-For is believed",
    set_trusted_proxies},
@@ -239,36 +239,36 @@ const Key kKeys[] = {
    set_node_id},
   {"header-timeout-ms", "HTTP", "MS", "10000",
    "a request's headers must arrive within this",
-   set_number<&Config::header_timeout_ms, 1, kU32>},
+   set_number<&settings::header_timeout_ms, 1, kU32>},
   {"publish-secret", "HTTP", "SECRET", "empty = POST /events disabled",
    "bearer secret for POST /events",
-   set_text<&Config::publish_secret>},
+   set_text<&settings::publish_secret>},
 
   {"send-queue-bytes", "Limits and logging", "BYTES", "1048576",
    "per-socket outbound bound before the slow-consumer policy (at least 1024)",
-   set_number<&Config::send_queue_bytes, 1024, kU64>},
+   set_number<&settings::send_queue_bytes, 1024, kU64>},
   {"max-connections", "Limits and logging", "N", "0 = unlimited",
    "open HTTP connections plus Engine.IO sessions on this node (a WebSocket client holds 1; a "
    "long-polling one its session and each connection it keeps open, often 3 or more); a TCP "
    "connection past it is closed at accept, a session at its handshake. Set it below the "
    "descriptor limit (LimitNOFILE)",
-   set_number<&Config::max_connections, 0, kU32>},
+   set_number<&settings::max_connections, 0, kU32>},
   {"max-connections-per-ip", "Limits and logging", "N", "0 = unlimited",
    "the same, per TCP peer address (trusted-proxies are exempt). Off by default: offices and "
    "mobile carriers put many employees behind one address",
-   set_number<&Config::max_connections_per_ip, 0, kU32>},
+   set_number<&settings::max_connections_per_ip, 0, kU32>},
   {"auth-rate-per-socket", "Limits and logging", "N", "10",
    "authenticate attempts per minute per socket (a burst of N, then one every 60/N s); past "
    "it: unauthorized rate_limited, without asking the validator; 0 = unlimited",
-   set_number<&Config::auth_rate_per_socket, 0, kU32>},
+   set_number<&settings::auth_rate_per_socket, 0, kU32>},
   {"auth-rate-per-ip", "Limits and logging", "N", "0 = unlimited",
    "authenticate attempts per minute per client address (the X-Forwarded-For of a trusted "
    "proxy, else the peer), all sockets together; e.g. 600 where clients do not share addresses",
-   set_number<&Config::auth_rate_per_ip, 0, kU32>},
+   set_number<&settings::auth_rate_per_ip, 0, kU32>},
   {"request-rate-per-socket", "Limits and logging", "N", "100",
    "request and reply messages per second per socket (a burst of N); past it the ack is "
    "{success:false, code:rate_limited}; 0 = unlimited",
-   set_number<&Config::request_rate_per_socket, 0, kU32>},
+   set_number<&settings::request_rate_per_socket, 0, kU32>},
   {"log-level", "Limits and logging", "LEVEL", "info",
    "spdlog level: trace, debug, info, warn, error, critical or off",
    set_log_level},
@@ -277,14 +277,14 @@ const Key kKeys[] = {
    set_log_format},
   {"shutdown-timeout-ms", "Limits and logging", "MS", "5000",
    "on SIGTERM/SIGINT, how long sessions get to close before the process exits",
-   set_number<&Config::shutdown_timeout_ms, 1, kU32>},
+   set_number<&settings::shutdown_timeout_ms, 1, kU32>},
 };
 // clang-format on
 
 }  // namespace
 
-std::span<const Key> keys() {
-  return kKeys;
+std::span<const key_spec> keys() {
+  return all_keys;
 }
 
 std::string env_name(std::string_view key) {

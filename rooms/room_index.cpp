@@ -7,6 +7,8 @@
 
 namespace txrt::rooms {
 
+using namespace telecomx;  // the vocabulary of subscriptions and events
+
 namespace {
 
 constexpr std::uint8_t all_types = (1u << event_type_count) - 1;
@@ -80,23 +82,23 @@ struct flag_guard {
 
 }  // namespace
 
-room_index::room_index() = default;
-room_index::~room_index() = default;
+basic_room_index::basic_room_index() = default;
+basic_room_index::~basic_room_index() = default;
 
-room_index::room* room_index::find_room(const subscription& s) {
+basic_room_index::room* basic_room_index::find_room(const subscription& s) {
   if (is_admin_type(s.type)) return &admin_rooms_[admin_slot(s.type)];
   append_room_key(*selected_event_type(s.type), s.customer, key_);
   const auto it = rooms_.find(key_);
   return it == rooms_.end() ? nullptr : &it->second;
 }
 
-room_index::room& room_index::room_for(const subscription& s) {
+basic_room_index::room& basic_room_index::room_for(const subscription& s) {
   if (is_admin_type(s.type)) return admin_rooms_[admin_slot(s.type)];
   append_room_key(*selected_event_type(s.type), s.customer, key_);
   return rooms_[key_];
 }
 
-bool room_index::add(member& m, const subscription& s) {
+bool basic_room_index::add(member& m, const subscription& s) {
   assert(!delivering_ && "the index must not change during for_each_match");
   subscription stored = normalised(s);
   auto& subs = m.subs_;
@@ -111,7 +113,7 @@ bool room_index::add(member& m, const subscription& s) {
   return true;
 }
 
-std::size_t room_index::remove_exact(member& m, const subscription& s) {
+std::size_t basic_room_index::remove_exact(member& m, const subscription& s) {
   assert(!delivering_ && "the index must not change during for_each_match");
   const subscription stored = normalised(s);
   auto& subs = m.subs_;
@@ -123,7 +125,7 @@ std::size_t room_index::remove_exact(member& m, const subscription& s) {
   return 1;
 }
 
-std::size_t room_index::remove_type(member& m, subscription_type type, std::string_view customer) {
+std::size_t basic_room_index::remove_type(member& m, subscription_type type, std::string_view customer) {
   assert(!delivering_ && "the index must not change during for_each_match");
   // ADMIN subscriptions carry no customer, whatever the unsubscribe payload said.
   const auto selected = [&](const subscription& s) {
@@ -137,14 +139,14 @@ std::size_t room_index::remove_type(member& m, subscription_type type, std::stri
   return removed;
 }
 
-void room_index::remove_all(member& m) {
+void basic_room_index::remove_all(member& m) {
   assert(!delivering_ && "the index must not change during for_each_match");
   for (const auto& s : m.subs_) erase_entry(m, s);
   subscription_count_ -= m.subs_.size();
   m.subs_.clear();
 }
 
-void room_index::erase_entry(member& m, const subscription& s) {
+void basic_room_index::erase_entry(member& m, const subscription& s) {
   room* r = find_room(s);  // leaves a customer room's key in key_ for the erase below
   if (r == nullptr) return;
   auto& entries = r->entries;
@@ -165,8 +167,7 @@ void room_index::erase_entry(member& m, const subscription& s) {
   }
 }
 
-std::size_t room_index::for_each_match(const event_meta& e,
-                                       const std::function<void(member&)>& deliver) {
+std::size_t basic_room_index::for_each_match(const event_meta& e, sink deliver) {
   assert(!delivering_ && "for_each_match must not be re-entered from deliver");
   const flag_guard guard(delivering_);
   // A member is stamped with this number when delivered; later rooms skip it. Stamping only on
@@ -186,7 +187,7 @@ std::size_t room_index::for_each_match(const event_meta& e,
         continue;
       }
       who.last_event_ = seq;
-      deliver(who);
+      deliver.call(deliver.context, who);
       ++delivered;
     }
   };
@@ -200,7 +201,7 @@ std::size_t room_index::for_each_match(const event_meta& e,
   return delivered;
 }
 
-std::size_t room_index::room_count() const noexcept {
+std::size_t basic_room_index::room_count() const noexcept {
   const auto admin = std::count_if(admin_rooms_.begin(), admin_rooms_.end(),
                                    [](const room& r) { return !r.entries.empty(); });
   return rooms_.size() + static_cast<std::size_t>(admin);

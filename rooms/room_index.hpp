@@ -8,35 +8,51 @@
 // number stamped on the member). No allocation and no hashing per delivered member.
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
-#include "rooms/subscription.hpp"
+#include "protocol/telecomx/subscription.hpp"
 
 namespace txrt::rooms {
 
-// Derive from this to be a member of the index (the app's per-socket state does). A member
-// belongs to at most one index, and is removed from it (remove_all) before it is destroyed.
+using telecomx::event_meta;
+using telecomx::event_type;
+using telecomx::subscription;
+using telecomx::subscription_type;
+
+// The index's bookkeeping inside a member: derive from it to be a member (the app's per-socket
+// state does). A member belongs to at most one index, and is removed from it (remove_all)
+// before it is destroyed.
 class member {
- public:
-  virtual ~member() = default;
+ protected:
+  member() = default;
+  ~member() = default;  // never deleted through this type: the index does not own members
 
  private:
-  friend class room_index;
+  friend class basic_room_index;
   std::uint64_t last_event_ = 0;    // the last event delivered to this member
   std::vector<subscription> subs_;  // every subscription held (for unsubscribe / removal)
 };
 
-class room_index {
+// The index over `member`; use room_index<M>, which hands deliveries back as the caller's own
+// member type M.
+class basic_room_index {
  public:
-  room_index();
-  ~room_index();
-  room_index(const room_index&) = delete;
-  room_index& operator=(const room_index&) = delete;
+  // What for_each_match calls per matching member: a plain function pointer and its context
+  // (no std::function, no allocation per event).
+  struct sink {
+    void* context;
+    void (*call)(void* context, member& m);
+  };
+
+  basic_room_index();
+  ~basic_room_index();
+  basic_room_index(const basic_room_index&) = delete;
+  basic_room_index& operator=(const basic_room_index&) = delete;
 
   // Adds `s` for `m`; false when `m` already holds an identical subscription.
   bool add(member& m, const subscription& s);
@@ -51,10 +67,10 @@ class room_index {
     return m.subs_;
   }
 
-  // Calls `deliver(m)` once for every member with a subscription that matches `e`.
+  // Calls `deliver` once for every member with a subscription that matches `e`.
   // Returns the number of deliveries. `deliver` must not change the index (add, remove, or
   // for_each_match again): post such work instead.
-  std::size_t for_each_match(const event_meta& e, const std::function<void(member&)>& deliver);
+  std::size_t for_each_match(const event_meta& e, sink deliver);
 
   // Counts, for metrics and tests.
   std::size_t subscription_count() const noexcept { return subscription_count_; }
@@ -87,6 +103,36 @@ class room_index {
   std::uint64_t event_seq_ = 0;
   std::size_t subscription_count_ = 0;
   bool delivering_ = false;  // set during for_each_match: the index must not change then
+};
+
+// The room index of members of type M (M derives from rooms::member): every member that goes in
+// is an M, so every member handed back is one, and the caller never casts.
+template <class M>
+class room_index : private basic_room_index {
+ public:
+  bool add(M& m, const subscription& s) { return basic_room_index::add(m, s); }
+  std::size_t remove_exact(M& m, const subscription& s) {
+    return basic_room_index::remove_exact(m, s);
+  }
+  std::size_t remove_type(M& m, subscription_type type, std::string_view customer) {
+    return basic_room_index::remove_type(m, type, customer);
+  }
+  void remove_all(M& m) { basic_room_index::remove_all(m); }
+  const std::vector<subscription>& subscriptions_of(const M& m) const noexcept {
+    return basic_room_index::subscriptions_of(m);
+  }
+  using basic_room_index::room_count;
+  using basic_room_index::subscription_count;
+
+  // Calls `deliver(M&)` once for every member with a subscription that matches `e`; see
+  // basic_room_index::for_each_match.
+  template <class F>
+  std::size_t for_each_match(const event_meta& e, F&& deliver) {
+    using fn = std::remove_reference_t<F>;
+    auto call = [](void* context, member& m) { (*static_cast<fn*>(context))(static_cast<M&>(m)); };
+    void* context = const_cast<void*>(static_cast<const void*>(std::addressof(deliver)));
+    return basic_room_index::for_each_match(e, sink{context, call});
+  }
 };
 
 }  // namespace txrt::rooms

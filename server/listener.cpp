@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/http/http_connection.hpp"
-#include "server/metrics/metrics.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::server {
 

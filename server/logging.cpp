@@ -47,7 +47,7 @@ class json_formatter final : public spdlog::formatter {
 
 }  // namespace
 
-void setup_logging(const config::Config& cfg) {
+void setup_logging(const config::settings& cfg) {
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   if (cfg.log_format == "json")
     spdlog::set_formatter(std::make_unique<json_formatter>());

@@ -9,7 +9,7 @@
 namespace txrt::server {
 
 // Sets up spdlog from the configuration (level and format). Call once, first.
-void setup_logging(const config::Config& cfg);
+void setup_logging(const config::settings& cfg);
 
 // Applies a log level given by name ("info", ...); logs the change. Returns false (and logs
 // an error) for an unknown name. Thread-safe (spdlog's level is atomic).

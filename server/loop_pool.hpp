@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 namespace txrt::server {
 
@@ -22,6 +23,13 @@ class loop_pool {
 
   std::size_t size() const noexcept { return loops_.size(); }
   net::io_context& loop(std::size_t index) { return *loops_[index]; }
+
+  // Posts `work(i)` to every loop i (each runs it on its own thread, in FIFO order with the
+  // loop's other posted work). `work` is copied once per loop.
+  template <class F>
+  void post_to_each(const F& work) {
+    for (std::size_t i = 0; i < loops_.size(); ++i) net::post(*loops_[i], [work, i] { work(i); });
+  }
 
   // The index of the loop the calling thread runs, or size() when called from another thread.
   std::size_t current_index() const noexcept;

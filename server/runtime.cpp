@@ -16,14 +16,14 @@
 namespace txrt::server {
 
 namespace {
-unsigned thread_count(const config::Config& cfg) {
+unsigned thread_count(const config::settings& cfg) {
   if (cfg.threads > 0) return cfg.threads;
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : n;
 }
 }  // namespace
 
-runtime::runtime(const config::Config& cfg)
+runtime::runtime(const config::settings& cfg)
     : cfg_(cfg),
       connections_({cfg.max_connections, cfg.max_connections_per_ip}),
       loops_(thread_count(cfg)) {

@@ -18,7 +18,7 @@ namespace txrt::server {
 
 class runtime {
  public:
-  explicit runtime(const config::Config& cfg);
+  explicit runtime(const config::settings& cfg);
   ~runtime();
 
   loop_pool& loops() noexcept { return loops_; }
@@ -41,7 +41,7 @@ class runtime {
   int run();
 
  private:
-  const config::Config& cfg_;
+  const config::settings& cfg_;
   // HTTP connections (at accept) and Engine.IO sessions (at the handshake) of this node.
   // Declared before the loops and engines, which hold slots until they are destroyed.
   limits::connection_limiter connections_;

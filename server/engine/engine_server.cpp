@@ -174,13 +174,11 @@ void engine_server::upgrade_on_owner_loop(net::ip::tcp::socket socket, http::req
 }
 
 void engine_server::close_all(close_reason reason) {
-  for (std::size_t i = 0; i < loops_.size(); ++i) {
-    net::post(loops_.loop(i), [this, i, reason] {
-      std::vector<std::shared_ptr<session>> all;
-      registries_[i]->for_each([&](const std::shared_ptr<session>& s) { all.push_back(s); });
-      for (auto& s : all) s->close(reason);
-    });
-  }
+  loops_.post_to_each([this, reason](std::size_t i) {
+    std::vector<std::shared_ptr<session>> all;
+    registries_[i]->for_each([&](const std::shared_ptr<session>& s) { all.push_back(s); });
+    for (auto& s : all) s->close(reason);
+  });
 }
 
 std::size_t engine_server::session_count() const {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/metrics/metrics.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::engine {
 

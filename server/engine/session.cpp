@@ -3,7 +3,7 @@
 #include "protocol/engineio/handshake.hpp"
 #include "server/engine/session_registry.hpp"
 #include "server/engine/websocket_transport.hpp"
-#include "server/metrics/metrics.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::engine {
 

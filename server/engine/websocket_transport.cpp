@@ -11,7 +11,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "server/engine/session.hpp"
-#include "server/metrics/metrics.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::engine {
 

@@ -10,7 +10,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "protocol/engineio/handshake.hpp"
-#include "server/metrics/metrics.hpp"
+#include "server/server_metrics.hpp"
 #include "server/engine/engine_server.hpp"
 
 namespace txrt::http {

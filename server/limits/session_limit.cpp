@@ -3,7 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "server/engine/session.hpp"
-#include "server/metrics/metrics.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::limits {
 

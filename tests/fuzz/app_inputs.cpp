@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "bridge/channels.hpp"
-#include "bridge/identity_json.hpp"
+#include "protocol/telecomx/identity_document.hpp"
 #include "protocol/json.hpp"
 #include "protocol/socketio/packet.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -58,8 +58,8 @@ void event_arguments(std::string_view input) {
 }
 
 void identity(std::string_view input) {
-  auto d = txrt::bridge::parse_identity_json(input);
-  using txrt::bridge::identity_status;
+  auto d = txrt::telecomx::parse_identity_json(input);
+  using txrt::telecomx::identity_status;
   if (d.status == identity_status::ok) {
     TXRT_FUZZ_CHECK(!d.who.employee.empty() && !d.who.customer.empty());
   } else if (d.status == identity_status::malformed) {

@@ -9,7 +9,7 @@
 
 #include "auth/file_store.hpp"
 #include "protocol/json.hpp"
-#include "rooms/subscription.hpp"
+#include "protocol/telecomx/subscription.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace json = txrt::protocol::json;
@@ -27,11 +27,11 @@ bool within(std::string_view part, std::string_view whole) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
-  auto sub = txrt::rooms::parse_subscription(input);
+  auto sub = txrt::telecomx::parse_subscription(input);
   TXRT_FUZZ_CHECK(sub.value.has_value() != sub.error.has_value());
   if (sub.value) {
     // The normalised echo parses back to the same subscription.
-    auto again = txrt::rooms::parse_subscription(txrt::rooms::to_json(*sub.value));
+    auto again = txrt::telecomx::parse_subscription(txrt::telecomx::to_json(*sub.value));
     TXRT_FUZZ_CHECK(again.value && *again.value == *sub.value);
   }
 

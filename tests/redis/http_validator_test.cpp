@@ -1,7 +1,7 @@
-// auth::http_validator against a small in-process Beast server that answers like Telecom X's
+// telecomx::http_validator against a small in-process Beast server that answers like Telecom X's
 // /auth/validateToken (200 + identity for a good token bound to its IP, 403 otherwise), plus
 // paths that misbehave: 500, a non-JSON 200, and one that never answers.
-#include "server/auth/http_validator.hpp"
+#include "app/http_validator.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -23,10 +23,10 @@
 #include "tests/redis/redis_process.hpp"
 
 using namespace std::chrono_literals;
-using txrt::auth::access_level;
+using txrt::telecomx::access_level;
 using txrt::auth::auth_error;
 using txrt::auth::auth_result;
-using txrt::auth::http_validator;
+using txrt::telecomx::http_validator;
 using txrt::test::run_until;
 
 namespace {

@@ -1,6 +1,6 @@
-// bridge::redis_validator and bridge::redis_directory against a real redis-server.
-#include "bridge/redis_directory.hpp"
-#include "bridge/redis_validator.hpp"
+// telecomx::redis_validator and telecomx::redis_directory against a real redis-server.
+#include "app/redis_directory.hpp"
+#include "app/redis_validator.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,7 +11,7 @@
 #include "tests/redis/redis_process.hpp"
 
 using namespace std::chrono_literals;
-using txrt::auth::access_level;
+using txrt::telecomx::access_level;
 using txrt::auth::auth_error;
 using txrt::auth::auth_result;
 using txrt::auth::chain_result;
@@ -62,7 +62,7 @@ using strings = std::vector<std::string>;
 
 TEST_CASE("redis validator maps sessions to identities and codes", "[redis]") {
   fixture f;
-  txrt::bridge::redis_validator v(f.conn, "rt:", 500ms);
+  txrt::telecomx::redis_validator v(f.conn, "rt:", 500ms);
   f.server.call({"SET", "rt:session:good",
                  R"({"employee":"e1","customer":"c1","accessLevel":"MANAGER","name":"Ann",)"
                  R"("organizationResellers":["r1",7]})"});
@@ -120,7 +120,7 @@ TEST_CASE("redis validator maps sessions to identities and codes", "[redis]") {
 
 TEST_CASE("redis validator completes on the caller's executor", "[redis]") {
   fixture f;
-  txrt::bridge::redis_validator v(f.conn, "rt:");
+  txrt::telecomx::redis_validator v(f.conn, "rt:");
   f.server.call(
       {"SET", "rt:session:t", R"({"employee":"e","customer":"c","accessLevel":"ADMIN"})"});
   boost::asio::io_context caller;
@@ -143,7 +143,7 @@ TEST_CASE("redis validator completes on the caller's executor", "[redis]") {
 
 TEST_CASE("redis directory walks parent chains", "[redis]") {
   fixture f;
-  txrt::bridge::redis_directory d(f.conn, "rt:", 500ms);
+  txrt::telecomx::redis_directory d(f.conn, "rt:", 500ms);
   f.server.call({"HSET", "rt:customer:parent", "c3", "c2", "c2", "c1", "x", "y", "y", "x", "self",
                  "self", "empty", ""});
 

@@ -10,14 +10,14 @@
 
 #include "auth/validator.hpp"
 
-using txrt::auth::access_level;
-using txrt::auth::identity;
+using txrt::telecomx::access_level;
+using txrt::telecomx::identity;
 using txrt::auth::may_access_customer;
 using txrt::auth::may_subscribe;
 using txrt::auth::needs_parent_chain;
 using txrt::auth::subscribe_decision;
-using txrt::rooms::subscription;
-using txrt::rooms::subscription_type;
+using txrt::telecomx::subscription;
+using txrt::telecomx::subscription_type;
 
 namespace {
 
@@ -237,7 +237,7 @@ TEST_CASE("may_access_customer edge cases", "[auth]") {
 }
 
 TEST_CASE("access levels and error codes have their wire names", "[auth]") {
-  using txrt::auth::parse_access_level;
+  using txrt::telecomx::parse_access_level;
   const std::array<std::pair<const char*, access_level>, 8> levels = {{
       {"NO_LOGIN", L::no_login},
       {"PERSONAL", L::personal},

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 using namespace txrt::bridge;
-using txrt::rooms::event_type;
+using txrt::telecomx::event_type;
 
 namespace {
 
@@ -48,7 +48,7 @@ TEST_CASE("event channel names round-trip", "[bridge]") {
   CHECK(event_channel_name("rt:", event_type::pbx, "c1") == "rt:event:PBX:c1");
   CHECK(event_channel_name("rt:", event_type::trunk, "") == "rt:event:TRUNK");
   CHECK(event_channel_name("", event_type::reg, "x") == "event:REGISTER:x");
-  for (std::size_t i = 0; i < txrt::rooms::event_type_count; ++i) {
+  for (std::size_t i = 0; i < txrt::telecomx::event_type_count; ++i) {
     const auto t = static_cast<event_type>(i);
     CHECK(parses_to("p:", event_channel_name("p:", t, "cust"), t, "cust"));
     CHECK(parses_to("p:", event_channel_name("p:", t, ""), t, ""));

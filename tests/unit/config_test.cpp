@@ -14,13 +14,13 @@
 
 #include <unistd.h>
 
-using txrt::config::Config;
-using txrt::config::ParseOutcome;
+using txrt::config::settings;
+using txrt::config::parse_outcome;
 
 namespace {
 
 // Owns argv/environ arrays built from string lists for one parse() call.
-ParseOutcome run(std::vector<std::string> args, std::vector<std::string> env = {}) {
+parse_outcome run(std::vector<std::string> args, std::vector<std::string> env = {}) {
   args.insert(args.begin(), "txrt");
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
@@ -54,12 +54,12 @@ const char* const kAllKeys[] = {
 
 }  // namespace
 
-TEST_CASE("no sources gives Config's defaults", "[config]") {
+TEST_CASE("no sources gives settings's defaults", "[config]") {
   auto out = run({});
   REQUIRE(out.config);
   CHECK(out.exit_code == 0);
-  const Config& c = *out.config;
-  const Config d;
+  const settings& c = *out.config;
+  const settings d;
   CHECK(c.listen == "0.0.0.0:3000");
   CHECK(c.threads == 0);
   CHECK(c.server_name.empty());
@@ -98,7 +98,7 @@ TEST_CASE("every key is read from flags", "[config]") {
   // clang-format on
   INFO(out.message);
   REQUIRE(out.config);
-  const Config& c = *out.config;
+  const settings& c = *out.config;
   CHECK(c.listen == "[::1]:0");
   CHECK(c.threads == 4);
   CHECK(c.server_name == "node-a");

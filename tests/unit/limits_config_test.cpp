@@ -7,7 +7,7 @@
 #include <vector>
 
 namespace {
-txrt::config::ParseOutcome parse(std::vector<std::string> args, std::vector<std::string> env = {}) {
+txrt::config::parse_outcome parse(std::vector<std::string> args, std::vector<std::string> env = {}) {
   args.insert(args.begin(), "txrt");
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());

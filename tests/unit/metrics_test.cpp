@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "server/metrics/registry.hpp"
+#include "metrics/registry.hpp"
 
 using namespace txrt::metrics;
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 using namespace txrt::rooms;
+using namespace txrt::telecomx;
 
 namespace {
 
@@ -28,10 +29,10 @@ subscription sub(subscription_type t, std::string customer = {},
 
 // The ids delivered for `e`, sorted; checks that the return value counts them and that no
 // member was delivered twice.
-std::vector<int> delivered(room_index& index, const event_meta& e) {
+std::vector<int> delivered(room_index<test_member>& index, const event_meta& e) {
   std::vector<int> ids;
   const auto n =
-      index.for_each_match(e, [&](member& m) { ids.push_back(static_cast<test_member&>(m).id); });
+      index.for_each_match(e, [&](test_member& m) { ids.push_back(m.id); });
   CHECK(n == ids.size());
   std::sort(ids.begin(), ids.end());
   CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
@@ -45,7 +46,7 @@ using ids = std::vector<int>;
 }  // namespace
 
 TEST_CASE("room_index add refuses duplicates and counts rooms", "[rooms]") {
-  room_index index;
+  room_index<test_member> index;
   test_member a(1);
   CHECK(index.add(a, sub(st::pbx, "c1")));
   CHECK_FALSE(index.add(a, sub(st::pbx, "c1")));
@@ -74,7 +75,7 @@ TEST_CASE("room_index add refuses duplicates and counts rooms", "[rooms]") {
 }
 
 TEST_CASE("room_index remove_exact removes only the identical subscription", "[rooms]") {
-  room_index index;
+  room_index<test_member> index;
   test_member a(1), b(2);
   index.add(a, sub(st::pbx, "c1"));
   index.add(a, sub(st::pbx, "c1", {"A"}));
@@ -95,7 +96,7 @@ TEST_CASE("room_index remove_exact removes only the identical subscription", "[r
 }
 
 TEST_CASE("room_index remove_type removes every subscription of a type and customer", "[rooms]") {
-  room_index index;
+  room_index<test_member> index;
   test_member a(1);
   index.add(a, sub(st::pbx, "c1"));
   index.add(a, sub(st::pbx, "c1", {"A"}));
@@ -120,7 +121,7 @@ TEST_CASE("room_index remove_type removes every subscription of a type and custo
 }
 
 TEST_CASE("room_index remove_all leaves nothing behind", "[rooms]") {
-  room_index index;
+  room_index<test_member> index;
   test_member a(1), b(2);
   for (auto* m : {&a, &b}) {
     index.add(*m, sub(st::admin));
@@ -146,7 +147,7 @@ TEST_CASE("room_index remove_all leaves nothing behind", "[rooms]") {
 }
 
 TEST_CASE("room_index delivers once when several subscriptions match", "[rooms]") {
-  room_index index;
+  room_index<test_member> index;
   test_member a(1), b(2), c(3);
   index.add(a, sub(st::admin));
   index.add(a, sub(st::admin_pbx));
@@ -171,7 +172,7 @@ TEST_CASE("room_index delivers once when several subscriptions match", "[rooms]"
 }
 
 TEST_CASE("room_index with many members counts deliveries", "[rooms]") {
-  room_index index;
+  room_index<test_member> index;
   std::vector<std::unique_ptr<test_member>> members;
   for (int i = 0; i < 1000; ++i) {
     members.push_back(std::make_unique<test_member>(i));
@@ -220,7 +221,7 @@ TEST_CASE("room_index agrees with a brute-force model", "[rooms]") {
       return s;  // already sorted: the vocabularies are
     };
 
-    room_index index;
+    room_index<test_member> index;
     std::vector<std::unique_ptr<test_member>> members;
     std::vector<std::vector<subscription>> model(30);
     for (int i = 0; i < 30; ++i) members.push_back(std::make_unique<test_member>(i));

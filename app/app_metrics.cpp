@@ -1,0 +1,31 @@
+#include "app/app_metrics.hpp"
+
+#include "protocol/telecomx/identity.hpp"
+#include "protocol/telecomx/subscription.hpp"
+
+namespace txrt::metrics {
+
+family<gauge> authenticated_sockets{"txrt_authenticated_sockets",
+                                    "Authenticated sockets, by access level.",
+                                    {"level", telecomx::access_level_names}};
+family<counter> auth_results_total{
+    "txrt_auth_total", "Authentications, by result.", {"result", auth_results}};
+family<gauge> subscriptions{"txrt_subscriptions",
+                            "Subscriptions held, by type.",
+                            {"type", telecomx::subscription_type_names}};
+family<counter> events_in{"txrt_events_in_total",
+                          "Events received from the bus, by type.",
+                          {"type", telecomx::event_type_names}};
+family<counter> events_dropped{"txrt_events_dropped_total",
+                               "Bus messages dropped before delivery, by reason.",
+                               {"reason", drop_reasons}};
+family<counter> deliveries{"txrt_deliveries_total", "Events queued on a subscribed socket."};
+family<counter> requests{"txrt_requests_total",
+                         "Request and reply messages, by result.",
+                         {"kind", request_kinds},
+                         {"result", request_results}};
+histogram validator_duration{"txrt_validator_duration_seconds",
+                             "Round trips of the redis and http token validators.",
+                             validator_buckets};
+
+}  // namespace txrt::metrics

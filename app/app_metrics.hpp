@@ -1,0 +1,40 @@
+#pragma once
+// The Telecom X application's metrics (GET /metrics): authenticated sockets, authentications,
+// subscriptions, events and request/reply. The labels of the Telecom X enums are their wire
+// names from protocol/telecomx/, indexed by the enum's value.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "metrics/registry.hpp"
+
+namespace txrt::metrics {
+
+inline constexpr std::array<std::string_view, 2> drop_reasons{"not_json", "bad_channel"};
+enum class drop_reason : std::uint8_t { not_json, bad_channel };
+inline constexpr std::array<std::string_view, 2> request_kinds{"request", "reply"};
+enum class request_kind : std::uint8_t { request, reply };
+inline constexpr std::array<std::string_view, 8> request_results{
+    "success", "not_authenticated", "invalid",     "access_denied",
+    "offline", "unknown_request",   "unavailable", "rate_limited"};
+// auth::auth_error in enum order ("none" is success), then the authentication timeout and the
+// attempts refused by a rate limit.
+inline constexpr std::array<std::string_view, 8> auth_results{
+    "success", "invalid_token", "expired", "credentials_invalid",
+    "revoked", "unavailable",   "timeout", "rate_limited"};
+inline constexpr std::size_t auth_timeout_index = 6;
+inline constexpr std::size_t auth_rate_limited_index = 7;
+
+extern family<gauge> authenticated_sockets;  // {level}
+extern family<counter> auth_results_total;   // {result}
+extern family<gauge> subscriptions;          // {type}
+extern family<counter> events_in;            // {type}
+extern family<counter> events_dropped;       // {reason}
+extern family<counter> deliveries;
+extern family<counter> requests;  // {kind, result}
+// The redis and http token validators.
+inline constexpr std::array<double, 12> validator_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                          0.1,   0.25,   0.5,   1,    2.5,   5};
+extern histogram validator_duration;
+
+}  // namespace txrt::metrics

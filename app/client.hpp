@@ -1,0 +1,58 @@
+#pragma once
+// The Telecom X state of one socket: who it is, what it subscribed to (as a room-index member)
+// and what it told us about itself. Lives on the socket's loop; touched only there.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "protocol/telecomx/identity.hpp"
+#include "rooms/room_index.hpp"
+#include "server/limits/rate_limit.hpp"
+#include "server/socketio/socket.hpp"
+
+namespace txrt::telecomx {
+
+struct client final : rooms::member {
+  client(sio::socket& s, std::size_t loop_index)
+      : socket(&s),
+        loop(loop_index),
+        socket_id(s.id()),
+        transport(s.transport()),
+        remote_address(s.remote_address()),
+        auth_timer(s.executor()) {}
+
+  // Valid while the client is connected: the socket owns this state (socket::app_state), and
+  // the client leaves every room before the socket goes away.
+  sio::socket* socket;
+  std::size_t loop;
+  std::optional<telecomx::identity> who;
+  // Bumped by every authenticate and by the disconnect, so that a late validator or directory
+  // answer for an earlier request is recognised and dropped.
+  std::uint64_t generation = 0;
+  bool connected = true;
+
+  // Fixed at connect, for logs and REALTIME events (the socket may be gone by then).
+  std::string socket_id;
+  std::string transport;
+  std::string remote_address;
+  // SHA-1 of the token it authenticated with (revocation by token), never the token.
+  std::string token_digest;
+
+  // What the client reported in authenticate (informational, for debugging).
+  std::string client_name;
+  std::string instance_id;
+  std::string reported_ip;
+  std::chrono::system_clock::time_point connected_at = std::chrono::system_clock::now();
+
+  boost::asio::steady_timer auth_timer;
+
+  // Rate limits of this socket (auth-rate-per-socket, request-rate-per-socket).
+  limits::token_bucket auth_attempts;
+  limits::token_bucket requests;
+};
+
+}  // namespace txrt::telecomx

@@ -1,0 +1,133 @@
+#include "app/clients_endpoint.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <boost/asio/post.hpp>
+
+#include "app/client.hpp"
+#include "app/employee_index.hpp"
+#include "app/publish_endpoint.hpp"
+#include "auth/validator.hpp"
+#include "protocol/json.hpp"
+#include "protocol/telecomx/subscription.hpp"
+#include "rooms/room_index.hpp"
+
+namespace txrt::telecomx {
+
+namespace net = boost::asio;
+
+namespace {
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  ::gmtime_r(&secs, &utc);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return out;
+}
+
+void field(std::string& out, std::string_view name, std::string_view value) {
+  out += out.back() == '{' ? "\"" : ",\"";
+  out += name;
+  out += "\":";
+  protocol::json::append_string(value, out);
+}
+
+// One loop's clients as JSON objects separated by commas. Runs on that loop.
+std::string describe(const employee_index& employees, const rooms::room_index<client>& index) {
+  std::string out;
+  for (const client* c : employees.all()) {
+    if (!c->who) continue;
+    if (!out.empty()) out += ',';
+    out += '{';
+    field(out, "id", c->socket_id);
+    field(out, "employee", c->who->employee);
+    field(out, "customer", c->who->customer);
+    field(out, "accessLevel", telecomx::to_string(c->who->level));
+    field(out, "client", c->client_name);
+    field(out, "instanceId", c->instance_id);
+    field(out, "ip", c->reported_ip);
+    field(out, "remoteAddress", c->remote_address);
+    field(out, "connected", iso8601(c->connected_at));
+    field(out, "transport", c->socket ? std::string(c->socket->transport()) : c->transport);
+    out += ",\"subscriptions\":[";
+    bool first = true;
+    for (const auto& s : index.subscriptions_of(*c)) {
+      if (!first) out += ',';
+      first = false;
+      out += telecomx::to_json(s);
+    }
+    out += "]}";
+  }
+  return out;
+}
+
+// The gathering of one request; touched only on the requesting connection's executor.
+struct gather {
+  std::size_t waiting = 0;
+  std::string body = "[";
+  http::request req;
+  http::responder respond;
+};
+
+void collect(const clients_endpoint_deps& deps, const http::request& req,
+             net::any_io_executor caller, http::responder respond) {
+  auto g = std::make_shared<gather>();
+  g->waiting = deps.loops->size();
+  g->req = req;
+  g->respond = std::move(respond);
+  deps.loops->post_to_each(
+      [g, caller, employees = deps.employees, indexes = deps.indexes](std::size_t i) {
+        std::string part = describe(*employees[i], *indexes[i]);
+        net::post(caller, [g, part = std::move(part)] {
+          if (!part.empty()) {
+            if (g->body.size() > 1) g->body += ',';
+            g->body += part;
+          }
+          if (--g->waiting > 0) return;
+          g->body += ']';
+          g->respond(http::make_response(g->req, 200, std::move(g->body), "application/json"));
+        });
+      });
+}
+
+http::response unauthorized(const http::request& req, std::string_view why) {
+  std::string body = "{\"success\":false,\"code\":\"unauthorized\",\"message\":";
+  protocol::json::append_string(why, body);
+  body += "}";
+  return http::make_response(req, 401, std::move(body), "application/json");
+}
+
+}  // namespace
+
+http::async_handler make_clients_handler(clients_endpoint_deps deps) {
+  auto shared = std::make_shared<const clients_endpoint_deps>(std::move(deps));
+  return [shared](const http::request& req, net::any_io_executor caller, http::responder respond) {
+    const auto& d = *shared;
+    if (d.secret.empty()) return respond(http::make_response(req, 404, "Not Found"));
+    if (req.method() != http::beast_http::verb::get)
+      return respond(http::make_response(req, 405, "Method Not Allowed"));
+    std::string_view auth = req[http::beast_http::field::authorization];
+    constexpr std::string_view bearer = "Bearer ";
+    constexpr std::string_view token = "Token ";
+    if (auth.starts_with(bearer)) {
+      if (!secret_matches(auth.substr(bearer.size()), d.secret))
+        return respond(unauthorized(req, "missing or wrong bearer secret"));
+      return collect(d, req, caller, std::move(respond));
+    }
+    if (!auth.starts_with(token) || !d.validator)
+      return respond(unauthorized(req, "Authorization: Bearer <secret> or Token <ADMIN token>"));
+    auth::auth_request check{std::string(auth.substr(token.size())), {}};
+    // The validator completes on `caller`, so the request stays on the connection's loop.
+    d.validator->validate(check, caller,
+                          [shared, req, caller, respond](auth::auth_result r) mutable {
+                            if (!r.who || r.who->level != telecomx::access_level::admin)
+                              return respond(unauthorized(req, "an ADMIN token is required"));
+                            collect(*shared, req, caller, std::move(respond));
+                          });
+  };
+}
+
+}  // namespace txrt::telecomx

@@ -1,0 +1,84 @@
+#include "app/fanout.hpp"
+
+#include <memory>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include "app/app_metrics.hpp"
+#include "app/client.hpp"
+#include "bridge/channels.hpp"
+#include "protocol/json.hpp"
+#include "server/engine/types.hpp"
+
+namespace txrt::telecomx {
+
+namespace {
+
+// One published event, shared (read-only) by every loop that delivers it.
+struct shared_event {
+  telecomx::event_type type;
+  std::string customer;
+  std::string sub_event;
+  engine::outgoing frame;
+
+  telecomx::event_meta meta() const { return {type, customer, sub_event}; }
+};
+
+}  // namespace
+
+fanout::fanout(server::loop_pool& loops, std::string prefix,
+               std::vector<rooms::room_index<client>*> indexes,
+               std::function<void(const std::string&)> on_config_customer)
+    : loops_(loops),
+      prefix_(std::move(prefix)),
+      indexes_(std::move(indexes)),
+      on_config_customer_(std::move(on_config_customer)) {}
+
+void fanout::on_bus_message(std::string_view channel, std::string_view payload) {
+  auto parsed_channel = bridge::parse_event_channel(prefix_, channel);
+  if (!parsed_channel) {
+    metrics::events_dropped.at(static_cast<std::size_t>(metrics::drop_reason::bad_channel)).inc();
+    return;
+  }
+  // A publisher's message that is not a JSON object is dropped, never delivered.
+  auto doc = protocol::json::parse(payload);
+  simdjson::dom::object object;
+  if (doc.error() || doc.value().get_object().get(object)) {
+    metrics::events_dropped.at(static_cast<std::size_t>(metrics::drop_reason::not_json)).inc();
+    spdlog::debug("dropped a non-JSON-object message on {}", channel);
+    return;
+  }
+  auto ev = std::make_shared<shared_event>();
+  ev->type = parsed_channel->type;
+  metrics::events_in.at(static_cast<std::size_t>(ev->type)).inc();
+  ev->customer = std::string(parsed_channel->customer);
+  std::string_view sub_event;
+  if (!object["event"].get_string().get(sub_event)) ev->sub_event = std::string(sub_event);
+
+  const auto type_name = telecomx::to_string(ev->type);
+  // Built once, with its WebSocket header: every subscriber is written these very bytes.
+  std::string packet;
+  packet.reserve(payload.size() + type_name.size() + 8);
+  packet.append("42[\"").append(type_name).append("\",").append(payload).push_back(']');
+  ev->frame = engine::make_text_frame(packet);
+
+  if (ev->type == telecomx::event_type::config && !ev->customer.empty() && on_config_customer_ &&
+      (ev->sub_event == "CUSTOMER_UPDATED" || ev->sub_event == "CUSTOMER_DELETED"))
+    on_config_customer_(ev->customer);
+
+  // Cross to each loop once; events of one channel keep their order because each loop's queue
+  // is FIFO and this function runs on one loop.
+  loops_.post_to_each([this, ev](std::size_t i) {
+    // Each loop queues its own copy of the frame: the reference count of one shared copy
+    // would bounce between the cores on every delivery.
+    const engine::outgoing frame{engine::make_shared_bytes(*ev->frame.bytes), ev->frame.binary,
+                                 ev->frame.ws_header};
+    const auto delivered = indexes_[i]->for_each_match(ev->meta(), [&frame](client& c) {
+      if (c.socket) c.socket->send_encoded(frame);
+    });
+    metrics::deliveries.get().inc(delivered);
+  });
+}
+
+}  // namespace txrt::telecomx

@@ -1,0 +1,72 @@
+#pragma once
+// Request / reply between employee client instances (SPEC §7), on one node and across nodes.
+//
+// A request travels as an envelope on <prefix>employee:<recipient>, which every node holding
+// sockets of that employee subscribes. The sender's node checks the sender's right to reach the
+// recipient's customer (hash <prefix>employee:customer and the directory), records the request
+// (<prefix>request:<id>, TTL) so that a reply is accepted on any node, and learns from PUBLISH
+// whether any node holds the recipient (else: offline). The delivering node checks again and
+// writes REQUEST to the matching instances. `from` is always the server's, never the client's.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/directory.hpp"
+#include "protocol/telecomx/identity.hpp"
+#include "bridge/bus.hpp"
+#include "bridge/kv_store.hpp"
+#include "server/limits/rate_limit.hpp"
+#include "server/loop_pool.hpp"
+#include "server/socketio/namespace_handler.hpp"
+
+namespace txrt::telecomx {
+
+struct client;
+class employee_index;
+
+class request_router {
+ public:
+  request_router(server::loop_pool& loops, std::string prefix, bridge::bus& bus,
+                 bridge::kv_store& store, std::shared_ptr<auth::customer_directory> directory,
+                 std::vector<employee_index*> employees,
+                 std::chrono::seconds request_ttl = std::chrono::seconds(300),
+                 limits::rate_limit per_socket = {});
+
+  // On the client's loop. Request and reply messages share one budget per socket
+  // (request-rate-per-socket); past it the ack is {success:false, code:"rate_limited"}.
+  void on_request(client& c, const sio::event& e);
+  void on_reply(client& c, const sio::event& e);
+
+  // An employee gained / lost a socket on this node (any loop; posts to the bus loop).
+  void employee_online(const telecomx::identity& who);
+  void employee_offline(const std::string& employee);
+
+  // A message on <prefix>employee:<id> (bus loop).
+  void on_employee_message(std::string_view channel, std::string_view payload);
+  bool is_employee_channel(std::string_view channel) const noexcept;
+
+ private:
+  struct registered {
+    int sockets = 0;
+    std::string customer;
+  };
+  // Takes one message from the socket's request budget; false (counted) when it is spent.
+  bool admit(client& c) const;
+  void deliver(const std::string& employee, const std::string& instance_id,
+               std::string frame);
+
+  server::loop_pool& loops_;
+  std::string prefix_;
+  bridge::bus& bus_;
+  bridge::kv_store& store_;
+  std::shared_ptr<auth::customer_directory> directory_;
+  std::vector<employee_index*> employees_;
+  std::chrono::seconds request_ttl_;
+  limits::rate_limit per_socket_;
+  // Bus loop only: employees with sockets on this node.
+  std::unordered_map<std::string, registered> online_;
+};
+
+}  // namespace txrt::telecomx

@@ -1,0 +1,51 @@
+#include "app/revocation.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include "app/client.hpp"
+#include "app/employee_index.hpp"
+#include "app/replies.hpp"
+#include "auth/token_digest.hpp"
+#include "protocol/json.hpp"
+
+namespace txrt::telecomx {
+
+revocation::revocation(server::loop_pool& loops, std::vector<employee_index*> employees,
+                       auth::cached_validator* cache)
+    : loops_(loops), employees_(std::move(employees)), cache_(cache) {}
+
+void revocation::on_control_message(std::string_view payload) {
+  auto doc = protocol::json::parse(payload);
+  simdjson::dom::object revoke;
+  if (doc.error() || doc.value()["revoke"].get_object().get(revoke)) {
+    spdlog::warn("control: ignored a message that is not {{\"revoke\":{{...}}}}");
+    return;
+  }
+  std::string_view employee_view, token_view;
+  const bool by_employee = !revoke["employee"].get_string().get(employee_view);
+  const bool by_token = !revoke["token"].get_string().get(token_view);
+  if (!by_employee && !by_token) {
+    spdlog::warn("control: revoke names neither an employee nor a token");
+    return;
+  }
+  const std::string employee(employee_view);
+  const std::string digest = by_token ? auth::token_digest(token_view) : std::string();
+  if (cache_) {
+    if (by_employee) cache_->forget_employee(employee);
+    if (by_token) cache_->forget_token(token_view);
+  }
+  spdlog::info("control: revoke {}",
+               by_employee ? "employee " + employee : "token " + digest.substr(0, 12));
+  loops_.post_to_each([this, by_employee, employee, digest](std::size_t i) {
+    auto clients = by_employee ? employees_[i]->clients_of(employee) : employees_[i]->all();
+    for (client* c : clients) {
+      if (!c->socket || (!by_employee && c->token_digest != digest)) continue;
+      auto socket = c->socket->shared_from_this();
+      socket->emit("unauthorized", failure_json("revoked", "the session was revoked", false));
+      socket->disconnect();
+    }
+  });
+}
+
+}  // namespace txrt::telecomx

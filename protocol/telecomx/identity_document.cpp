@@ -1,0 +1,71 @@
+#include "protocol/telecomx/identity_document.hpp"
+
+#include "protocol/json.hpp"
+
+namespace txrt::telecomx {
+
+namespace {
+
+identity_document malformed(std::string why) {
+  identity_document d;
+  d.error = std::move(why);
+  return d;
+}
+
+// A string or an integer id, as text; false for anything else.
+bool read_id(simdjson::dom::element e, std::string& out) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::STRING:
+      out = std::string(e.get_string().value_unsafe());
+      return !out.empty();
+    case simdjson::dom::element_type::INT64:
+      out = std::to_string(e.get_int64().value_unsafe());
+      return true;
+    case simdjson::dom::element_type::UINT64:
+      out = std::to_string(e.get_uint64().value_unsafe());
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+identity_document parse_identity_json(std::string_view text) {
+  auto parsed = protocol::json::parse(text);
+  if (parsed.error()) return malformed("not JSON");
+  simdjson::dom::object obj;
+  if (parsed.value_unsafe().get_object().get(obj)) return malformed("not a JSON object");
+
+  // success:false wins over everything else: rejections carry no identity fields.
+  simdjson::dom::element success;
+  if (!obj["success"].get(success) && success.is_bool() && !success.get_bool().value_unsafe()) {
+    identity_document d;
+    d.status = identity_status::rejected;
+    return d;
+  }
+
+  identity_document d;
+  simdjson::dom::element e;
+  if (obj["employee"].get(e) || !read_id(e, d.who.employee)) return malformed("bad employee");
+  if (obj["customer"].get(e) || !read_id(e, d.who.customer)) return malformed("bad customer");
+  std::string_view level;
+  if (obj["accessLevel"].get(e) || e.get_string().get(level)) return malformed("bad accessLevel");
+  const auto parsed_level = telecomx::parse_access_level(level);
+  if (!parsed_level) return malformed("unknown accessLevel");
+  d.who.level = *parsed_level;
+  std::string_view name;
+  if (!obj["name"].get(e) && !e.get_string().get(name)) d.who.name = std::string(name);
+  simdjson::dom::array resellers;
+  if (!obj["organizationResellers"].get(e) && !e.get_array().get(resellers)) {
+    for (auto r : resellers) {
+      std::string id;
+      if (read_id(r, id)) d.who.organization_resellers.push_back(std::move(id));
+    }
+  }
+  d.status =
+      d.who.level == telecomx::access_level::no_login ? identity_status::no_login : identity_status::ok;
+  return d;
+}
+
+}  // namespace txrt::telecomx

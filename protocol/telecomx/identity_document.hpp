@@ -1,0 +1,28 @@
+#pragma once
+// The identity document both network validators receive: the Redis session value and the
+// Telecom X /auth/validateToken answer, {success?, employee, customer, accessLevel, name?,
+// organizationResellers?}. Pure. Ids may be JSON strings or integers (Telecom X sends both);
+// they become strings.
+#include <string>
+#include <string_view>
+
+#include "protocol/telecomx/identity.hpp"
+
+namespace txrt::telecomx {
+
+enum class identity_status : std::uint8_t {
+  ok,
+  rejected,   // "success": false
+  no_login,   // a valid document whose accessLevel is NO_LOGIN
+  malformed,  // not JSON, not an object, a required field missing or of the wrong type
+};
+
+struct identity_document {
+  identity_status status = identity_status::malformed;
+  identity who;  // set when ok
+  std::string error;   // for malformed: what is wrong (never echoes values)
+};
+
+identity_document parse_identity_json(std::string_view text);
+
+}  // namespace txrt::telecomx

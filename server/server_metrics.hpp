@@ -1,0 +1,61 @@
+#pragma once
+// The generic server's metrics (GET /metrics): Engine.IO sessions, the HTTP layer and the
+// limits. Labels are indexed by the value of the enum they name.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "metrics/registry.hpp"
+
+namespace txrt::metrics {
+
+// engine::close_reason, in enum order.
+inline constexpr std::array<std::string_view, 10> close_reasons{
+    "client_close",      "transport_close", "transport_error", "ping_timeout", "parse_error",
+    "payload_too_large", "polling_overlap", "slow_consumer",   "server_close", "shutdown"};
+inline constexpr std::array<std::string_view, 2> transports{"polling", "websocket"};
+inline constexpr std::array<std::string_view, 2> protocols{"3", "4"};  // Engine.IO protocol version
+
+// What a limit refused (txrt_limited_total{limit}); see the limit keys in config/keys.cpp. The
+// server enforces the connection limits; its rate limiters (server/limits/) also serve the
+// application's per-socket and per-address budgets, which is why their names are listed here.
+inline constexpr std::array<std::string_view, 5> limit_names{
+    "connections", "connections_per_ip", "auth_per_socket", "auth_per_ip", "requests_per_socket"};
+enum class limit : std::uint8_t {
+  connections,
+  connections_per_ip,
+  auth_per_socket,
+  auth_per_ip,
+  requests_per_socket
+};
+static_assert(limit_names.size() == static_cast<std::size_t>(limit::requests_per_socket) + 1);
+// What the HTTP layer refused before any handler ran (txrt_http_refused_total{reason}).
+inline constexpr std::array<std::string_view, 5> http_refusals{
+    "timeout", "header_too_large", "bad_request", "body_too_large", "unknown_sid"};
+enum class http_refusal : std::uint8_t {
+  timeout,           // headers or body late (slowloris, silent connections): closed
+  header_too_large,  // 431
+  bad_request,       // 400: not HTTP
+  body_too_large,    // 413 (or the Engine.IO 413)
+  unknown_sid,       // the Engine.IO "Session ID unknown" answer
+};
+static_assert(http_refusals.size() == static_cast<std::size_t>(http_refusal::unknown_sid) + 1);
+
+// Engine.IO sessions.
+extern family<gauge> connections;           // {transport, protocol}
+extern family<counter> connections_opened;  // txrt_connections_opened_total
+extern family<counter> connections_closed;  // {reason}
+extern family<gauge> outbound_queue_bytes;  // queued and unwritten, every session
+// Limits.
+extern family<counter> limited;         // {limit}: connections, sessions, messages refused
+extern family<gauge> connection_slots;  // HTTP connections + sessions counted by max-connections
+extern family<counter> http_refused;    // {reason}
+inline void count_http_refused(http_refusal r) noexcept {
+  http_refused.at(static_cast<std::size_t>(r)).inc();
+}
+// Counts one refusal by `l`.
+inline void count_limited(limit l) noexcept {
+  limited.at(static_cast<std::size_t>(l)).inc();
+}
+
+}  // namespace txrt::metrics
