@@ -10,6 +10,7 @@
 #include "bridge/channels.hpp"
 #include "protocol/json.hpp"
 #include "server/engine/types.hpp"
+#include "server/socketio/event_frame.hpp"
 
 namespace txrt::telecomx {
 
@@ -56,12 +57,8 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
   std::string_view sub_event;
   if (!object["event"].get_string().get(sub_event)) ev->sub_event = std::string(sub_event);
 
-  const auto type_name = telecomx::to_string(ev->type);
   // Built once, with its WebSocket header: every subscriber is written these very bytes.
-  std::string packet;
-  packet.reserve(payload.size() + type_name.size() + 8);
-  packet.append("42[\"").append(type_name).append("\",").append(payload).push_back(']');
-  ev->frame = engine::make_text_frame(packet);
+  ev->frame = sio::encode_event(telecomx::to_string(ev->type), payload);
 
   if (ev->type == telecomx::event_type::config && !ev->customer.empty() && on_config_customer_ &&
       (ev->sub_event == "CUSTOMER_UPDATED" || ev->sub_event == "CUSTOMER_DELETED"))
