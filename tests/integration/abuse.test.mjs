@@ -283,9 +283,9 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
 
   test('slowloris: headers trickled one line every 100 ms are cut at header-timeout-ms', TEST, async (t) => {
     const before = await scrape(srv.url);
+    const started = Date.now();  // before the connect: the server's timer starts at its accept
     const c = raw(new RawConn(srv.port));
     await c.connected;
-    const started = Date.now();
     c.write('GET /health HTTP/1.1\r\nHost: x\r\n');
     const trickle = setInterval(() => c.write(`X-Slow-${Date.now()}: y\r\n`), 100);
     try {
@@ -304,9 +304,11 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
   });
 
   test('a connection that never sends a byte is closed at header-timeout-ms', TEST, async (t) => {
+    // Timed from before the connect: the server's timer starts at its accept, which comes after
+    // this, while our 'connect' event may be seen late on a busy machine.
+    const started = Date.now();
     const c = raw(new RawConn(srv.port));
     await c.connected;
-    const started = Date.now();
     const at = await c.waitClosed(HEADER_TIMEOUT_MS + CLOSE_WITHIN_MS, 'the silent connection to be closed');
     t.diagnostic(`closed after ${at - started} ms`);
     assert.ok(at - started >= HEADER_TIMEOUT_MS - 50);
