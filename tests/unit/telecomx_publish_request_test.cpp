@@ -1,6 +1,6 @@
 // protocol/telecomx/publish_request: the POST /events body — the event object kept byte for
-// byte, and the 400 message of every malformed body (the messages app_delivery / http tests and
-// README rely on).
+// byte, and the message of the 400 answer for every malformed body (unchanged from the parser
+// that lived in app/publish_endpoint.cpp, in the same order of checks).
 #include "protocol/telecomx/publish_request.hpp"
 
 #include <catch2/catch.hpp>
