@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bridge/channels.hpp"
+#include "protocol/iso8601.hpp"
 
 namespace txrt::telecomx {
 
@@ -13,14 +14,6 @@ namespace {
 // The demo customers of data/demo-tokens.json.
 constexpr std::array<const char*, 3> customers = {"customer-north-2", "customer-north-1a",
                                                   "customer-south-1"};
-
-std::string now_iso() {
-  auto now = std::chrono::system_clock::now();
-  auto t = std::chrono::system_clock::to_time_t(now);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 }  // namespace
 
@@ -55,7 +48,8 @@ void demo_events::publish_one() {
   const std::string customer = customers[round % customers.size()];
   const std::string session = "s-" + std::to_string(round);
   const std::string id = std::to_string(1000 + n);
-  const std::string time = now_iso();
+  const std::string time = protocol::format_iso8601(std::chrono::system_clock::now(),
+                                                    protocol::iso8601_precision::seconds);
   std::string payload;
   telecomx::event_type type;
   switch (n % 5) {

@@ -8,7 +8,7 @@
 #include "app/app_metrics.hpp"
 #include "app/client.hpp"
 #include "bridge/channels.hpp"
-#include "protocol/json.hpp"
+#include "protocol/telecomx/event_message.hpp"
 #include "server/engine/types.hpp"
 #include "server/socketio/event_frame.hpp"
 
@@ -43,9 +43,8 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
     return;
   }
   // A publisher's message that is not a JSON object is dropped, never delivered.
-  auto doc = protocol::json::parse(payload);
-  simdjson::dom::object object;
-  if (doc.error() || doc.value().get_object().get(object)) {
+  auto message = telecomx::parse_event_message(payload);
+  if (!message) {
     metrics::events_dropped.at(static_cast<std::size_t>(metrics::drop_reason::not_json)).inc();
     spdlog::debug("dropped a non-JSON-object message on {}", channel);
     return;
@@ -54,8 +53,7 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
   ev->type = parsed_channel->type;
   metrics::events_in.at(static_cast<std::size_t>(ev->type)).inc();
   ev->customer = std::string(parsed_channel->customer);
-  std::string_view sub_event;
-  if (!object["event"].get_string().get(sub_event)) ev->sub_event = std::string(sub_event);
+  ev->sub_event = std::move(message->sub_event);
 
   // Built once, with its WebSocket header: every subscriber is written these very bytes.
   ev->frame = sio::encode_event(telecomx::to_string(ev->type), payload);

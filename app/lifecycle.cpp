@@ -1,28 +1,15 @@
 #include "app/lifecycle.hpp"
 
-#include <ctime>
-
 #include <spdlog/spdlog.h>
 
-#include "bridge/channels.hpp"
-#include "protocol/json.hpp"
 #include "app/client.hpp"
+#include "bridge/channels.hpp"
+#include "protocol/iso8601.hpp"
+#include "protocol/json.hpp"
 
 namespace txrt::telecomx {
 
 namespace json = protocol::json;
-
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
-  return buf;
-}
 
 namespace {
 void nullable(std::string& out, std::string_view value) {
@@ -56,7 +43,9 @@ void lifecycle::publish(std::string_view event, const client& c, bool with_ident
   out += ",\"server\":";
   nullable(out, server_name_);
   out += ",\"connected\":";
-  json::append_string(iso8601(c.connected_at), out);
+  // Milliseconds, e.g. 2026-11-26T14:05:09.123Z (GET /clients writes whole seconds).
+  json::append_string(
+      protocol::format_iso8601(c.connected_at, protocol::iso8601_precision::milliseconds), out);
   out += "}}";
   bus_.publish(bridge::event_channel_name(prefix_, telecomx::event_type::realtime, customer),
                std::move(out));

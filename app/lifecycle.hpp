@@ -27,7 +27,4 @@ class lifecycle final : public client_observer {
   std::string server_name_;
 };
 
-// ISO-8601 UTC with milliseconds, e.g. 2026-11-26T14:05:09.123Z.
-std::string iso8601(std::chrono::system_clock::time_point t);
-
 }  // namespace txrt::telecomx

@@ -7,7 +7,7 @@
 #include "app/employee_index.hpp"
 #include "app/replies.hpp"
 #include "auth/token_digest.hpp"
-#include "protocol/json.hpp"
+#include "protocol/telecomx/control_message.hpp"
 
 namespace txrt::telecomx {
 
@@ -16,24 +16,24 @@ revocation::revocation(server::loop_pool& loops, std::vector<employee_index*> em
     : loops_(loops), employees_(std::move(employees)), cache_(cache) {}
 
 void revocation::on_control_message(std::string_view payload) {
-  auto doc = protocol::json::parse(payload);
-  simdjson::dom::object revoke;
-  if (doc.error() || doc.value()["revoke"].get_object().get(revoke)) {
-    spdlog::warn("control: ignored a message that is not {{\"revoke\":{{...}}}}");
-    return;
+  const auto message = telecomx::parse_control_message(payload);
+  switch (message.status) {
+    case telecomx::control_status::not_revoke:
+      spdlog::warn("control: ignored a message that is not {{\"revoke\":{{...}}}}");
+      return;
+    case telecomx::control_status::names_nothing:
+      spdlog::warn("control: revoke names neither an employee nor a token");
+      return;
+    case telecomx::control_status::revoke:
+      break;
   }
-  std::string_view employee_view, token_view;
-  const bool by_employee = !revoke["employee"].get_string().get(employee_view);
-  const bool by_token = !revoke["token"].get_string().get(token_view);
-  if (!by_employee && !by_token) {
-    spdlog::warn("control: revoke names neither an employee nor a token");
-    return;
-  }
-  const std::string employee(employee_view);
-  const std::string digest = by_token ? auth::token_digest(token_view) : std::string();
+  const bool by_employee = message.employee.has_value();
+  const bool by_token = message.token.has_value();
+  const std::string employee = message.employee.value_or(std::string());
+  const std::string digest = by_token ? auth::token_digest(*message.token) : std::string();
   if (cache_) {
     if (by_employee) cache_->forget_employee(employee);
-    if (by_token) cache_->forget_token(token_view);
+    if (by_token) cache_->forget_token(*message.token);
   }
   spdlog::info("control: revoke {}",
                by_employee ? "employee " + employee : "token " + digest.substr(0, 12));

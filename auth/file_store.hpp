@@ -2,16 +2,8 @@
 // The tokens file (auth=file, the embedded default for development and demos): tokens resolved
 // to identities, and the customer tree the file directory answers from. Loaded once, immutable
 // afterwards; a reload builds a new store and swaps the shared_ptr (file_validator::replace,
-// file_directory::replace), so readers never lock.
-//
-//   {"customers": {"<id>": {"name": "...", "parent": "<id>" | null}, ...},
-//    "tokens": {"<token>": {"employee": "...", "customer": "...", "accessLevel": "VIEWER",
-//                           "name": "...", "organizationResellers": ["..."],
-//                           "ip": "<bound address>", "expires": "<ISO-8601>",
-//                           "success": true | false}, ...}}
-//
-// "customers" is optional; "tokens" is required. A token entry with "success": false needs no
-// other field (it mirrors the http/redis validators' {success:false}). Unknown keys are ignored.
+// file_directory::replace), so readers never lock. The file's format, and every check made on
+// it, are protocol/telecomx/tokens_file.hpp's; this is the lookup side.
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -87,9 +79,5 @@ class file_store {
   string_map<token_entry> tokens_;
   string_map<customer_entry> customers_;
 };
-
-// "2030-01-31T12:00:00Z", optionally with a fraction of a second and/or a "+HH:MM" / "-HH:MM"
-// offset instead of "Z". nullopt when malformed or out of range.
-std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
 
 }  // namespace txrt::auth

@@ -6,7 +6,9 @@
 //    server/telecomx/ are made of (those two live in an anonymous namespace there);
 //  - an identity document from the redis / http validators (parse_identity_json);
 //  - a Redis pub/sub channel name (parse_event_channel), which must round-trip through
-//    event_channel_name.
+//    event_channel_name;
+//  - a published event's payload (parse_event_message), a <prefix>control message
+//    (parse_control_message) and a POST /events body (parse_publish_request).
 // The input is used whole for each surface.
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +17,10 @@
 #include <string_view>
 
 #include "bridge/channels.hpp"
+#include "protocol/telecomx/control_message.hpp"
+#include "protocol/telecomx/event_message.hpp"
 #include "protocol/telecomx/identity_document.hpp"
+#include "protocol/telecomx/publish_request.hpp"
 #include "protocol/json.hpp"
 #include "protocol/socketio/packet.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -76,6 +81,33 @@ void channel(std::string_view input) {
   }
 }
 
+// Fan-out delivers a payload only when it is a JSON object; the sub-event is its "event".
+void event_message(std::string_view input) {
+  const auto m = txrt::telecomx::parse_event_message(input);
+  auto doc = json::parse(input);
+  TXRT_FUZZ_CHECK(m.has_value() == (!doc.error() && doc.value_unsafe().is_object()));
+  if (!m) return;
+  std::string_view sub_event;
+  if (doc.value_unsafe()["event"].get_string().get(sub_event)) sub_event = {};
+  TXRT_FUZZ_CHECK(m->sub_event == sub_event);
+}
+
+void control_message(std::string_view input) {
+  const auto m = txrt::telecomx::parse_control_message(input);
+  using txrt::telecomx::control_status;
+  TXRT_FUZZ_CHECK((m.status == control_status::revoke) == (m.employee || m.token));
+}
+
+// An accepted body's event is a span of the body that is itself one JSON object.
+void publish_request(std::string_view input) {
+  const auto r = txrt::telecomx::parse_publish_request(input);
+  TXRT_FUZZ_CHECK(r.value.has_value() == r.error.empty());
+  if (!r.value) return;
+  TXRT_FUZZ_CHECK(input.find(r.value->event) != std::string_view::npos);
+  auto doc = json::parse(r.value->event);
+  TXRT_FUZZ_CHECK(!doc.error() && doc.value_unsafe().is_object());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -83,5 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   event_arguments(input);
   identity(input);
   channel(input);
+  event_message(input);
+  control_message(input);
+  publish_request(input);
   return 0;
 }

@@ -1,15 +1,20 @@
 // JSON payloads the server reads: the subscribe / unsubscribe payload (parse_subscription), the
-// span helpers on text that protocol::json::parse accepts (first_element, object_members), and
-// the tokens file (file_store::parse) and its "expires" timestamps (parse_iso8601).
+// span helpers on text that protocol::json::parse accepts (first_element, object_members), the
+// tokens file (protocol/telecomx/tokens_file, through auth::file_store::parse as the server
+// loads it) and the ISO-8601 codec (its "expires" parser, and the formatter's round trip).
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
 
 #include "auth/file_store.hpp"
+#include "protocol/iso8601.hpp"
 #include "protocol/json.hpp"
 #include "protocol/telecomx/subscription.hpp"
+#include "protocol/telecomx/tokens_file.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace json = txrt::protocol::json;
@@ -20,6 +25,47 @@ bool within(std::string_view part, std::string_view whole) {
   if (part.empty()) return true;
   std::less_equal<const char*> le;
   return le(whole.data(), part.data()) && le(part.data() + part.size(), whole.data() + whole.size());
+}
+
+void tokens_file(std::string_view input) {
+  const auto loaded = txrt::auth::file_store::parse(input);
+  const auto parsed = txrt::telecomx::parse_tokens_file(input);
+  // The store is exactly the document: loads when it parses, with the same error otherwise.
+  TXRT_FUZZ_CHECK(bool(loaded) == parsed.value.has_value());
+  TXRT_FUZZ_CHECK(loaded.error == parsed.error);
+  if (!loaded) return;
+  TXRT_FUZZ_CHECK(loaded.store->token_count() == parsed.value->tokens.size());
+  TXRT_FUZZ_CHECK(loaded.store->customer_count() == parsed.value->customers.size());
+  for (const auto& t : parsed.value->tokens) {
+    TXRT_FUZZ_CHECK(!t.token.empty() && loaded.store->find_token(t.token) != nullptr);
+  }
+}
+
+void iso8601(std::string_view input) {
+  using namespace std::chrono;
+  using txrt::protocol::iso8601_precision;
+  const auto parsed = txrt::protocol::parse_iso8601(input);
+  // Away from the saturated ends, what is written reads back as the same instant, floored.
+  constexpr auto margin = duration_cast<system_clock::duration>(seconds{2});
+  const auto in_range = [&](system_clock::time_point t) {
+    return t > system_clock::time_point::min() + margin &&
+           t < system_clock::time_point::max() - margin;
+  };
+  const auto round_trip = [](system_clock::time_point t) {
+    const auto ms = txrt::protocol::format_iso8601(t, iso8601_precision::milliseconds);
+    const auto s = txrt::protocol::format_iso8601(t, iso8601_precision::seconds);
+    TXRT_FUZZ_CHECK(ms.size() == 24 && s.size() == 20);
+    TXRT_FUZZ_CHECK(txrt::protocol::parse_iso8601(ms) == floor<milliseconds>(t));
+    TXRT_FUZZ_CHECK(txrt::protocol::parse_iso8601(s) == floor<seconds>(t));
+  };
+  if (parsed && in_range(*parsed)) round_trip(*parsed);
+  // Any instant the clock can hold, taken from the input's first eight bytes.
+  if (input.size() >= 8) {
+    std::int64_t ns = 0;
+    std::memcpy(&ns, input.data(), sizeof ns);
+    const system_clock::time_point t{duration_cast<system_clock::duration>(nanoseconds{ns})};
+    if (in_range(t)) round_trip(t);
+  }
 }
 
 }  // namespace
@@ -35,8 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TXRT_FUZZ_CHECK(again.value && *again.value == *sub.value);
   }
 
-  (void)txrt::auth::file_store::parse(input);
-  (void)txrt::auth::parse_iso8601(input);
+  tokens_file(input);
+  iso8601(input);
 
   // The span helpers' contract: text already validated by json::parse. The spans they find
   // must be the values simdjson sees: as many, and each one valid JSON on its own.

@@ -1,0 +1,95 @@
+#include "protocol/iso8601.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace txrt::protocol {
+
+namespace {
+
+// Reads exactly `n` decimal digits at `pos`.
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string format_iso8601(std::chrono::system_clock::time_point t, iso8601_precision precision) {
+  using namespace std::chrono;
+  // Floored, not truncated toward zero: a time before 1970 still gets its own second.
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day date{day};
+  const hh_mm_ss time{ms - day};
+  char buf[40];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d",
+                        static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                        static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                        static_cast<int>(time.minutes().count()),
+                        static_cast<int>(time.seconds().count()));
+  if (precision == iso8601_precision::milliseconds) {
+    n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), ".%03d",
+                       static_cast<int>(time.subseconds().count()));
+  }
+  std::string out(buf, static_cast<std::size_t>(n));
+  out.push_back('Z');
+  return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || s[10] != 'T' || !digits(s, 11, 2, h) || s[13] != ':' ||
+      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  nanoseconds fraction{0};
+  if (pos < s.size() && s[pos] == '.') {
+    const std::size_t start = ++pos;
+    long long ns = 0;
+    for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos) {
+      if (pos - start < 9) ns = ns * 10 + (s[pos] - '0');  // finer digits are dropped
+    }
+    if (pos == start) return std::nullopt;
+    for (std::size_t n = std::min<std::size_t>(pos - start, 9); n < 9; ++n) ns *= 10;
+    fraction = nanoseconds{ns};
+  }
+  // A zone is required: a time without one would silently depend on the server's clock zone.
+  minutes offset{0};
+  if (pos < s.size() && s[pos] == 'Z') {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offset = hours{oh} + minutes{om};
+    if (s[pos] == '-') offset = -offset;
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
+                            day{static_cast<unsigned>(d)}};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits (years 1677..2262); "9999-12-31" is a common way
+  // to say "never", so times beyond the range saturate instead of overflowing.
+  const sys_seconds whole = sys_days{date} + hours{h} + minutes{mi} + seconds{sec} - offset;
+  constexpr auto limit = duration_cast<seconds>(system_clock::duration::max()) - seconds{1};
+  if (whole.time_since_epoch() >= limit) return system_clock::time_point::max();
+  if (whole.time_since_epoch() <= -limit) return system_clock::time_point::min();
+  return time_point_cast<system_clock::duration>(whole) +
+         duration_cast<system_clock::duration>(fraction);
+}
+
+}  // namespace txrt::protocol
