@@ -30,6 +30,7 @@
 #include "app/request_router.hpp"
 #include "app/revocation.hpp"
 #include "app/fanout.hpp"
+#include "app/check_config.hpp"
 #include "app/publish_endpoint.hpp"
 #include "app/telecomx_namespace.hpp"
 
@@ -45,113 +46,127 @@ constexpr std::size_t identity_cache_entries = 100000;
 // this reaches the bound (then the least recently seen is forgotten early). ~100 bytes each.
 constexpr std::size_t auth_rate_addresses = 100000;
 
-std::shared_ptr<const auth::file_store> load_store(const config::settings& cfg) {
-  const std::string path = cfg.auth_file.empty() ? config::default_auth_file() : cfg.auth_file;
-  auto loaded = auth::file_store::load(path);
-  if (!loaded) throw std::runtime_error("auth-file: " + loaded.error);
-  spdlog::info("tokens file {}: {} tokens, {} customers", path, loaded.store->token_count(),
-               loaded.store->customer_count());
-  return loaded.store;
+template <class T>
+std::vector<T*> raw(const std::vector<std::unique_ptr<T>>& owned) {
+  std::vector<T*> out;
+  for (const auto& p : owned) out.push_back(p.get());
+  return out;
+}
+
+std::string host_name() {
+  char host[256] = {};
+  return ::gethostname(host, sizeof host - 1) == 0 ? host : "txrt";
 }
 
 }  // namespace
 
 app::app(const config::settings& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
-  auto& loops = rt.loops();
-  std::vector<rooms::room_index<client>*> raw_indexes;
-  std::vector<employee_index*> raw_employees;
-  for (std::size_t i = 0; i < loops.size(); ++i) {
+  if (auto error = config::validate(cfg); !error.empty()) throw std::runtime_error(error);
+  server_name_ = cfg.server_name.empty() ? host_name() : cfg.server_name;
+  if (uses_tokens_file(cfg)) {
+    auto loaded = load_tokens(cfg);
+    if (!loaded) throw std::runtime_error(loaded.error);
+    spdlog::info("tokens file {}: {} tokens, {} customers", tokens_file_path(cfg),
+                 loaded.store->token_count(), loaded.store->customer_count());
+    tokens_ = loaded.store;
+  }
+  make_loop_indexes();
+  make_bus_and_store();
+  make_validator();
+  make_directory();
+  make_parts();
+  register_namespace();
+  register_routes();
+  if (cfg.demo_events) demo_ = std::make_unique<demo_events>(rt.loops().loop(0), *bus_, cfg.prefix);
+  if (tokens_) reload_tokens_on_sighup();
+}
+
+void app::make_loop_indexes() {
+  for (std::size_t i = 0; i < rt_.loops().size(); ++i) {
     indexes_.push_back(std::make_unique<rooms::room_index<client>>());
-    raw_indexes.push_back(indexes_.back().get());
     employees_.push_back(std::make_unique<employee_index>());
-    raw_employees.push_back(employees_.back().get());
   }
-  server_name_ = cfg.server_name;
-  if (server_name_.empty()) {
-    char host[256] = {};
-    server_name_ = ::gethostname(host, sizeof host - 1) == 0 ? host : "txrt";
-  }
+}
 
-  const auto timeout = std::chrono::milliseconds(cfg.validator_timeout_ms);
-  const std::string directory_kind =
-      !cfg.directory.empty() ? cfg.directory : (cfg.auth == "redis" ? "redis" : "file");
-  if ((cfg.auth == "redis" || directory_kind == "redis") && cfg.redis.empty())
-    throw std::runtime_error("redis: required by auth=redis or directory=redis");
-  std::shared_ptr<const auth::file_store> store;
-  if (cfg.auth == "file" || directory_kind == "file") store = load_store(cfg);
-
-  // One Redis command connection serves the bus's PUBLISHes, the validator and the directory.
-  auto& bus_loop = loops.loop(0);
-  std::shared_ptr<bridge::redis_connection> redis_commands;
-  if (cfg.redis.empty()) {
-    bus_ = std::make_unique<bridge::local_bus>(bus_loop, cfg.prefix);
+// One Redis command connection serves the bus's PUBLISHes, the validator and the directory.
+void app::make_bus_and_store() {
+  auto& bus_loop = rt_.loops().loop(0);
+  if (cfg_.redis.empty()) {
+    bus_ = std::make_unique<bridge::local_bus>(bus_loop, cfg_.prefix);
     store_ = std::make_unique<bridge::memory_kv_store>(bus_loop);
-  } else {
-    auto redis = std::make_unique<bridge::redis_bus>(bus_loop, cfg.redis, cfg.prefix);
-    redis_commands = redis->commands();
-    bus_ = std::move(redis);
-    store_ = std::make_unique<bridge::redis_kv_store>(redis_commands, timeout);
+    return;
   }
+  auto redis = std::make_unique<bridge::redis_bus>(bus_loop, cfg_.redis, cfg_.prefix);
+  redis_commands_ = redis->commands();
+  bus_ = std::move(redis);
+  store_ = std::make_unique<bridge::redis_kv_store>(
+      redis_commands_, std::chrono::milliseconds(cfg_.validator_timeout_ms));
+}
 
-  if (cfg.auth == "file") {
-    validator_ = std::make_shared<auth::file_validator>(store);
-  } else if (cfg.auth == "redis") {
-    auto inner = std::make_shared<telecomx::redis_validator>(redis_commands, cfg.prefix, timeout);
-    validator_ = std::make_shared<auth::cached_validator>(inner, identity_cache_ttl,
-                                                          identity_cache_entries);
-  } else {
-    if (cfg.auth_url.empty()) throw std::runtime_error("auth-url: required by auth=http");
-    std::shared_ptr<auth::token_validator> inner;
-    try {
-      inner = std::make_shared<telecomx::http_validator>(cfg.auth_url, timeout);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(std::string("auth-url: ") + e.what());
-    }
-    validator_ = std::make_shared<auth::cached_validator>(inner, identity_cache_ttl,
-                                                          identity_cache_entries);
+void app::make_validator() {
+  const auto timeout = std::chrono::milliseconds(cfg_.validator_timeout_ms);
+  if (cfg_.auth == "file") {
+    validator_ = std::make_shared<auth::file_validator>(tokens_);
+    return;
   }
-  if (directory_kind == "redis")
-    directory_ = std::make_shared<telecomx::redis_directory>(redis_commands, cfg.prefix, timeout);
+  std::shared_ptr<auth::token_validator> inner;
+  if (cfg_.auth == "redis")
+    inner = std::make_shared<telecomx::redis_validator>(redis_commands_, cfg_.prefix, timeout);
   else
-    directory_ = std::make_shared<auth::file_directory>(store);
+    inner = make_http_validator(cfg_, timeout);
+  validator_ =
+      std::make_shared<auth::cached_validator>(inner, identity_cache_ttl, identity_cache_entries);
+}
 
+void app::make_directory() {
+  if (config::directory_kind(cfg_) == "redis")
+    directory_ = std::make_shared<telecomx::redis_directory>(
+        redis_commands_, cfg_.prefix, std::chrono::milliseconds(cfg_.validator_timeout_ms));
+  else
+    directory_ = std::make_shared<auth::file_directory>(tokens_);
+}
+
+void app::make_parts() {
+  auto& loops = rt_.loops();
   auto directory = directory_;
-  fanout_ = std::make_unique<fanout>(loops, cfg.prefix, raw_indexes,
+  fanout_ = std::make_unique<fanout>(loops, cfg_.prefix, raw(indexes_),
                                      [directory](const std::string& customer) {
                                        directory->invalidate(customer);
                                      });
-
   router_ = std::make_unique<request_router>(
-      loops, cfg.prefix, *bus_, *store_, directory_, raw_employees, std::chrono::seconds(300),
-      limits::rate_limit{cfg.request_rate_per_socket, std::chrono::seconds(1)});
-  lifecycle_ = std::make_unique<lifecycle>(*bus_, cfg.prefix, server_name_);
+      loops, cfg_.prefix, *bus_, *store_, directory_, raw(employees_), std::chrono::seconds(300),
+      limits::rate_limit{cfg_.request_rate_per_socket, std::chrono::seconds(1)});
+  lifecycle_ = std::make_unique<lifecycle>(*bus_, cfg_.prefix, server_name_);
   revocation_ = std::make_unique<revocation>(
-      loops, raw_employees, dynamic_cast<auth::cached_validator*>(validator_.get()));
+      loops, raw(employees_), dynamic_cast<auth::cached_validator*>(validator_.get()));
+}
 
+void app::register_namespace() {
   namespace_deps deps;
-  deps.loops = &loops;
+  deps.loops = &rt_.loops();
   deps.validator = validator_;
   deps.directory = directory_;
-  deps.indexes = raw_indexes;
-  deps.employees = raw_employees;
+  deps.indexes = raw(indexes_);
+  deps.employees = raw(employees_);
   deps.router = router_.get();
   deps.observer = lifecycle_.get();
-  deps.auth_timeout = std::chrono::milliseconds(cfg.auth_timeout_ms);
-  deps.auth_per_socket = {cfg.auth_rate_per_socket, std::chrono::minutes(1)};
-  if (cfg.auth_rate_per_ip != 0)
+  deps.auth_timeout = std::chrono::milliseconds(cfg_.auth_timeout_ms);
+  deps.auth_per_socket = {cfg_.auth_rate_per_socket, std::chrono::minutes(1)};
+  if (cfg_.auth_rate_per_ip != 0)
     deps.auth_per_address = std::make_shared<limits::address_rate_limiter>(
-        limits::rate_limit{cfg.auth_rate_per_ip, std::chrono::minutes(1)},
-        auth_rate_addresses);
+        limits::rate_limit{cfg_.auth_rate_per_ip, std::chrono::minutes(1)}, auth_rate_addresses);
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
 
   spaces_ = std::make_unique<sio::namespaces>();
   spaces_->by_name["/"] = namespace_;
-  spaces_->connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  spaces_->connect_timeout = std::chrono::milliseconds(cfg_.connect_timeout_ms);
   // One binary packet (text + attachments) is bounded like one message.
-  spaces_->limits.max_binary_bytes = cfg.max_payload;
-  rt.add_engine("/socket.io/", sio::make_connection_factory(*spaces_), rt.engine_options());
+  spaces_->limits.max_binary_bytes = cfg_.max_payload;
+  rt_.add_engine("/socket.io/", sio::make_connection_factory(*spaces_), rt_.engine_options());
+}
 
-  auto& routes = rt.routes();
+void app::register_routes() {
+  auto& routes = rt_.routes();
   bridge::bus* bus = bus_.get();
   routes.handlers["/ready"] = [bus](const http::request& req) {
     const bool ready = bus->ready();
@@ -159,44 +174,41 @@ app::app(const config::settings& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) 
                                ready ? "{\"ready\":true}" : "{\"ready\":false}",
                                "application/json");
   };
-  routes.handlers["/events"] = make_publish_handler(cfg.publish_secret, cfg.prefix, *bus_);
+  routes.handlers["/events"] = make_publish_handler(cfg_.publish_secret, cfg_.prefix, *bus_);
   routes.handlers["/metrics"] = [](const http::request& req) {
     return http::make_response(req, 200, metrics::registry::global().render(),
                                "text/plain; version=0.0.4; charset=utf-8");
   };
   clients_endpoint_deps clients;
-  clients.loops = &loops;
-  clients.employees = raw_employees;
-  clients.indexes = raw_indexes;
+  clients.loops = &rt_.loops();
+  clients.employees = raw(employees_);
+  clients.indexes = raw(indexes_);
   clients.validator = validator_;
-  clients.secret = cfg.publish_secret;
+  clients.secret = cfg_.publish_secret;
   routes.async_handlers["/clients"] = make_clients_handler(std::move(clients));
-  const std::string web = cfg.web_dir.empty() ? config::default_web_dir() : cfg.web_dir;
+  const std::string web = cfg_.web_dir.empty() ? config::default_web_dir() : cfg_.web_dir;
   if (http::add_static_files(routes, web,
                              {{"/", "index.html", "text/html; charset=UTF-8"},
                               {"/demo.js", "demo.js", "application/javascript"}}) == 0)
     spdlog::warn("demo page not found in {}", web);
+}
 
-  if (cfg.demo_events) demo_ = std::make_unique<demo_events>(bus_loop, *bus_, cfg.prefix);
-
-  if (store) {
-    // SIGHUP: reload the tokens file; a file that does not load keeps the old one.
-    auto file_validator = std::dynamic_pointer_cast<auth::file_validator>(validator_);
-    auto file_directory = std::dynamic_pointer_cast<auth::file_directory>(directory_);
-    rt.on_reload([&cfg, file_validator, file_directory] {
-      const std::string path =
-          cfg.auth_file.empty() ? config::default_auth_file() : cfg.auth_file;
-      auto loaded = auth::file_store::load(path);
-      if (!loaded) {
-        spdlog::error("auth-file: not reloaded, keeping the previous tokens: {}", loaded.error);
-        return;
-      }
-      if (file_validator) file_validator->replace(loaded.store);
-      if (file_directory) file_directory->replace(loaded.store);
-      spdlog::info("tokens file {} reloaded: {} tokens, {} customers", path,
-                   loaded.store->token_count(), loaded.store->customer_count());
-    });
-  }
+// SIGHUP: reload the tokens file; a file that does not load keeps the old one.
+void app::reload_tokens_on_sighup() {
+  auto file_validator = std::dynamic_pointer_cast<auth::file_validator>(validator_);
+  auto file_directory = std::dynamic_pointer_cast<auth::file_directory>(directory_);
+  rt_.on_reload([&cfg = cfg_, file_validator, file_directory] {
+    auto loaded = load_tokens(cfg);
+    if (!loaded) {
+      spdlog::error("auth-file: not reloaded, keeping the previous tokens: {}",
+                    loaded.error.substr(std::string_view("auth-file: ").size()));
+      return;
+    }
+    if (file_validator) file_validator->replace(loaded.store);
+    if (file_directory) file_directory->replace(loaded.store);
+    spdlog::info("tokens file {} reloaded: {} tokens, {} customers", tokens_file_path(cfg),
+                 loaded.store->token_count(), loaded.store->customer_count());
+  });
 }
 
 app::~app() = default;

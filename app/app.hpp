@@ -12,11 +12,13 @@
 namespace txrt::auth {
 class token_validator;
 class customer_directory;
+class file_store;
 }  // namespace txrt::auth
 namespace txrt::bridge {
 class bus;
 class kv_store;
-}
+class redis_connection;
+}  // namespace txrt::bridge
 namespace txrt::rooms {
 template <class M>
 class room_index;
@@ -40,7 +42,7 @@ class app {
  public:
   // Builds everything and registers /socket.io/ and the routes on `rt`. Throws
   // std::runtime_error with a message naming the key on a configuration that cannot work
-  // (e.g. an unreadable tokens file).
+  // (config::validate(), an unreadable tokens file, an auth-url that is not http://).
   app(const config::settings& cfg, server::runtime& rt);
   ~app();
 
@@ -48,6 +50,16 @@ class app {
   void start();
 
  private:
+  // The constructor's steps, in order; each fills the members the next ones use.
+  void make_loop_indexes();
+  void make_bus_and_store();
+  void make_validator();
+  void make_directory();
+  void make_parts();  // fan-out, request router, lifecycle, revocation
+  void register_namespace();
+  void register_routes();
+  void reload_tokens_on_sighup();
+
   const config::settings& cfg_;
   server::runtime& rt_;
   std::shared_ptr<auth::token_validator> validator_;
@@ -64,6 +76,10 @@ class app {
   std::shared_ptr<telecomx_namespace> namespace_;
   std::unique_ptr<sio::namespaces> spaces_;
   std::unique_ptr<demo_events> demo_;
+  // Start-up only: the tokens file (when auth or directory is file) and the Redis command
+  // connection (when redis is set), shared by the validator, the directory and the store.
+  std::shared_ptr<const auth::file_store> tokens_;
+  std::shared_ptr<bridge::redis_connection> redis_commands_;
 };
 
 }  // namespace txrt::telecomx

@@ -1,41 +1,58 @@
 #include "app/check_config.hpp"
 
 #include <exception>
+#include <stdexcept>
 
-#include "auth/file_store.hpp"
-#include "bridge/redis_url.hpp"
 #include "app/http_validator.hpp"
+#include "bridge/redis_url.hpp"
 #include "server/listener.hpp"
 
 namespace txrt::telecomx {
 
-std::string check_config(const config::settings& cfg) {
+bool uses_tokens_file(const config::settings& cfg) {
+  return cfg.auth == "file" || config::directory_kind(cfg) == "file";
+}
+
+std::string tokens_file_path(const config::settings& cfg) {
+  return cfg.auth_file.empty() ? config::default_auth_file() : cfg.auth_file;
+}
+
+auth::store_load load_tokens(const config::settings& cfg) {
+  auto loaded = auth::file_store::load(tokens_file_path(cfg));
+  if (!loaded) loaded.error = "auth-file: " + loaded.error;
+  return loaded;
+}
+
+std::shared_ptr<http_validator> make_http_validator(const config::settings& cfg,
+                                                    std::chrono::milliseconds timeout) {
+  try {
+    return std::make_shared<http_validator>(cfg.auth_url, timeout);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    throw std::invalid_argument(what.starts_with("auth-url") ? what : "auth-url: " + what);
+  }
+}
+
+std::string validate(const config::settings& cfg) {
   try {
     server::parse_endpoint(cfg.listen);
   } catch (const std::exception& e) {
     return std::string("listen: ") + e.what();
   }
-  const std::string directory =
-      !cfg.directory.empty() ? cfg.directory : (cfg.auth == "redis" ? "redis" : "file");
-  if ((cfg.auth == "redis" || directory == "redis") && cfg.redis.empty())
-    return "redis: required by auth=redis or directory=redis";
+  if (auto error = config::validate(cfg); !error.empty()) return error;
   if (!cfg.redis.empty()) {
     std::string why;
     if (!bridge::parse_redis_url(cfg.redis, &why)) return "redis: " + why;
   }
   if (cfg.auth == "http") {
-    if (cfg.auth_url.empty()) return "auth-url: required by auth=http";
     try {
-      telecomx::http_validator probe(cfg.auth_url);
+      make_http_validator(cfg, std::chrono::milliseconds(cfg.validator_timeout_ms));
     } catch (const std::exception& e) {
-      const std::string what = e.what();
-      return what.starts_with("auth-url") ? what : "auth-url: " + what;
+      return e.what();
     }
   }
-  if (cfg.auth == "file" || directory == "file") {
-    const std::string path = cfg.auth_file.empty() ? config::default_auth_file() : cfg.auth_file;
-    auto loaded = auth::file_store::load(path);
-    if (!loaded) return "auth-file: " + loaded.error;
+  if (uses_tokens_file(cfg)) {
+    if (auto loaded = load_tokens(cfg); !loaded) return loaded.error;
   }
   return {};
 }

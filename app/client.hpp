@@ -6,7 +6,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocol/telecomx/identity.hpp"
@@ -16,19 +18,29 @@
 
 namespace txrt::telecomx {
 
-struct client final : rooms::member {
+// Held by a shared_ptr (the socket's app_state): the authenticator and subscriptions keep a
+// weak_ptr across a validator or directory call, and drop the answer when the client is gone.
+struct client final : rooms::member, std::enable_shared_from_this<client> {
   client(sio::socket& s, std::size_t loop_index)
-      : socket(&s),
-        loop(loop_index),
-        socket_id(s.id()),
-        transport(s.transport()),
-        remote_address(s.remote_address()),
-        auth_timer(s.executor()) {}
+      : client(s.executor(), loop_index, s.id(), std::string(s.transport()), s.remote_address()) {
+    socket = &s;
+  }
+  // A client without a socket, for tests: what it is told goes through a client_io.
+  client(boost::asio::any_io_executor ex, std::size_t loop_index, std::string id,
+         std::string transport_name, std::string address)
+      : loop(loop_index),
+        executor(ex),
+        socket_id(std::move(id)),
+        transport(std::move(transport_name)),
+        remote_address(std::move(address)),
+        auth_timer(ex) {}
 
   // Valid while the client is connected: the socket owns this state (socket::app_state), and
-  // the client leaves every room before the socket goes away.
-  sio::socket* socket;
+  // the client leaves every room before the socket goes away. Null in tests.
+  sio::socket* socket = nullptr;
   std::size_t loop;
+  // The socket's loop: validator and directory answers, and the auth deadline, complete here.
+  boost::asio::any_io_executor executor;
   std::optional<telecomx::identity> who;
   // Bumped by every authenticate and by the disconnect, so that a late validator or directory
   // answer for an earlier request is recognised and dropped.

@@ -8,8 +8,8 @@
 #include "app/client.hpp"
 #include "app/employee_index.hpp"
 #include "app/publish_endpoint.hpp"
+#include "app/replies.hpp"
 #include "auth/validator.hpp"
-#include "protocol/json.hpp"
 #include "protocol/telecomx/subscription.hpp"
 #include "rooms/room_index.hpp"
 
@@ -28,11 +28,15 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   return out;
 }
 
-void field(std::string& out, std::string_view name, std::string_view value) {
-  out += out.back() == '{' ? "\"" : ",\"";
-  out += name;
-  out += "\":";
-  protocol::json::append_string(value, out);
+// The subscriptions of `c` as a JSON array of their echoes.
+std::string subscriptions_json(const client& c, const rooms::room_index<client>& index) {
+  std::string out = "[";
+  for (const auto& s : index.subscriptions_of(c)) {
+    if (out.size() > 1) out += ',';
+    out += telecomx::to_json(s);
+  }
+  out += ']';
+  return out;
 }
 
 // One loop's clients as JSON objects separated by commas. Runs on that loop.
@@ -41,25 +45,20 @@ std::string describe(const employee_index& employees, const rooms::room_index<cl
   for (const client* c : employees.all()) {
     if (!c->who) continue;
     if (!out.empty()) out += ',';
-    out += '{';
-    field(out, "id", c->socket_id);
-    field(out, "employee", c->who->employee);
-    field(out, "customer", c->who->customer);
-    field(out, "accessLevel", telecomx::to_string(c->who->level));
-    field(out, "client", c->client_name);
-    field(out, "instanceId", c->instance_id);
-    field(out, "ip", c->reported_ip);
-    field(out, "remoteAddress", c->remote_address);
-    field(out, "connected", iso8601(c->connected_at));
-    field(out, "transport", c->socket ? std::string(c->socket->transport()) : c->transport);
-    out += ",\"subscriptions\":[";
-    bool first = true;
-    for (const auto& s : index.subscriptions_of(*c)) {
-      if (!first) out += ',';
-      first = false;
-      out += telecomx::to_json(s);
-    }
-    out += "]}";
+    out += std::move(
+               json_object()
+                   .string("id", c->socket_id)
+                   .string("employee", c->who->employee)
+                   .string("customer", c->who->customer)
+                   .string("accessLevel", telecomx::to_string(c->who->level))
+                   .string("client", c->client_name)
+                   .string("instanceId", c->instance_id)
+                   .string("ip", c->reported_ip)
+                   .string("remoteAddress", c->remote_address)
+                   .string("connected", iso8601(c->connected_at))
+                   .string("transport", c->socket ? c->socket->transport() : c->transport)
+                   .raw("subscriptions", subscriptions_json(*c, index)))
+               .take();
   }
   return out;
 }
@@ -94,10 +93,8 @@ void collect(const clients_endpoint_deps& deps, const http::request& req,
 }
 
 http::response unauthorized(const http::request& req, std::string_view why) {
-  std::string body = "{\"success\":false,\"code\":\"unauthorized\",\"message\":";
-  protocol::json::append_string(why, body);
-  body += "}";
-  return http::make_response(req, 401, std::move(body), "application/json");
+  return http::make_response(req, 401, failure_json("unauthorized", why, true),
+                             "application/json");
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   }
   const auto& cfg = *outcome.config;
   if (outcome.check_only) {
-    const std::string error = txrt::telecomx::check_config(cfg);
+    const std::string error = txrt::telecomx::validate(cfg);
     if (!error.empty()) {
       std::cerr << "txrt: " << error << "\n";
       return 2;

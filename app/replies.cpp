@@ -6,47 +6,65 @@ namespace txrt::telecomx {
 
 namespace json = protocol::json;
 
-namespace {
-void field(std::string& out, std::string_view key, std::string_view value) {
-  if (out.size() > 1) out.push_back(',');
-  json::append_string(key, out);
-  out.push_back(':');
-  json::append_string(value, out);
+void json_object::key(std::string_view k) {
+  if (out_.size() > 1) out_.push_back(',');
+  json::append_string(k, out_);
+  out_.push_back(':');
 }
-void nullable_field(std::string& out, std::string_view key, std::string_view value) {
-  if (!value.empty()) return field(out, key, value);
-  if (out.size() > 1) out.push_back(',');
-  json::append_string(key, out);
-  out.append(":null");
+
+json_object& json_object::string(std::string_view k, std::string_view value) {
+  key(k);
+  json::append_string(value, out_);
+  return *this;
 }
-}  // namespace
+
+json_object& json_object::string_or_null(std::string_view k, std::string_view value) {
+  if (!value.empty()) return string(k, value);
+  key(k);
+  out_.append("null");
+  return *this;
+}
+
+json_object& json_object::boolean(std::string_view k, bool value) {
+  key(k);
+  out_.append(value ? "true" : "false");
+  return *this;
+}
+
+json_object& json_object::raw(std::string_view k, std::string_view json_value) {
+  key(k);
+  out_.append(json_value);
+  return *this;
+}
+
+std::string json_object::take() && {
+  out_.push_back('}');
+  return std::move(out_);
+}
 
 std::string authenticated_json(const telecomx::identity& who, bool with_success) {
-  std::string out = with_success ? "{\"success\":true" : "{";
-  field(out, "employee", who.employee);
-  field(out, "customer", who.customer);
-  field(out, "accessLevel", telecomx::to_string(who.level));
-  out.push_back('}');
-  return out;
+  json_object out;
+  if (with_success) out.boolean("success", true);
+  return std::move(out.string("employee", who.employee)
+                       .string("customer", who.customer)
+                       .string("accessLevel", telecomx::to_string(who.level)))
+      .take();
 }
 
 std::string failure_json(std::string_view code, std::string_view message, bool with_success) {
-  std::string out = with_success ? "{\"success\":false" : "{";
-  field(out, "code", code);
-  field(out, "message", message);
-  out.push_back('}');
-  return out;
+  json_object out;
+  if (with_success) out.boolean("success", false);
+  return std::move(out.string("code", code).string("message", message)).take();
 }
 
 std::string subscribe_failed_json(std::string_view type, std::string_view customer,
                                   std::string_view code, std::string_view message) {
-  std::string out = "{";
-  nullable_field(out, "type", type);
-  nullable_field(out, "customer", customer);
-  field(out, "code", code);
-  field(out, "message", message);
-  out.push_back('}');
-  return out;
+  return std::move(json_object()
+                       .string_or_null("type", type)
+                       .string_or_null("customer", customer)
+                       .string("code", code)
+                       .string("message", message))
+      .take();
 }
 
 std::string success_with(std::string_view object_json) {
@@ -58,6 +76,12 @@ std::string success_with(std::string_view object_json) {
   } else {
     out.push_back('}');
   }
+  return out;
+}
+
+std::string unsubscribed_ack_json(std::string_view object_json, std::size_t removed) {
+  std::string out = success_with(object_json);
+  out.insert(out.size() - 1, ",\"removed\":" + std::to_string(removed));
   return out;
 }
 

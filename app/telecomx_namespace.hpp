@@ -1,11 +1,22 @@
 #pragma once
-// The Telecom X application on the main namespace: `authenticate`, `subscribe` and
-// `unsubscribe` (SPEC §3 and §5), the authentication deadline, and membership of the room
-// index of the socket's loop. Events reach subscribers through fanout, not through here.
+// The Telecom X application on the main namespace: the thin handler that gives each socket its
+// client state and dispatches the events. `authenticate` and the auth deadline are the
+// authenticator's (app/authenticator.hpp), `subscribe` / `unsubscribe` the subscriptions'
+// (app/subscriptions.hpp), `request` / `reply` the request router's. Events reach subscribers
+// through fanout, not through here.
+//
+// Contract: on_connect attaches a client (socket::app_state) and arms its auth deadline;
+// on_disconnect marks it gone (so late validator and directory answers are dropped), drops its
+// identity and subscriptions, and detaches it. Unknown events are ignored, as socket.io does.
+// The namespace is also the client_io the others speak through: over the client's sio::socket.
 #include <chrono>
 #include <memory>
+#include <string_view>
 #include <vector>
 
+#include "app/authenticator.hpp"
+#include "app/client_io.hpp"
+#include "app/subscriptions.hpp"
 #include "auth/directory.hpp"
 #include "auth/validator.hpp"
 #include "rooms/room_index.hpp"
@@ -34,17 +45,17 @@ struct namespace_deps {
   std::shared_ptr<auth::token_validator> validator;
   std::shared_ptr<auth::customer_directory> directory;
   std::vector<rooms::room_index<client>*> indexes;  // one per loop, by loop index
-  std::vector<employee_index*> employees;   // one per loop, by loop index
+  std::vector<employee_index*> employees;           // one per loop, by loop index
   request_router* router = nullptr;
   std::chrono::milliseconds auth_timeout{10000};
-  client_observer* observer = nullptr;      // may be null
+  client_observer* observer = nullptr;  // may be null
   // authenticate attempts: per socket, and per client address across every loop (may be null
   // = unlimited). Past either, the attempt is refused with rate_limited, unvalidated.
   limits::rate_limit auth_per_socket;
   std::shared_ptr<limits::address_rate_limiter> auth_per_address;
 };
 
-class telecomx_namespace : public sio::namespace_handler {
+class telecomx_namespace : public sio::namespace_handler, private client_io {
  public:
   explicit telecomx_namespace(namespace_deps deps);
 
@@ -53,22 +64,17 @@ class telecomx_namespace : public sio::namespace_handler {
   void on_disconnect(const std::shared_ptr<sio::socket>& s, sio::disconnect_reason r) override;
 
  private:
-  void authenticate(const std::shared_ptr<sio::socket>& s, client& c, const sio::event& e);
-  void finish_authentication(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r);
-  void refuse(client& c, std::optional<std::uint64_t> ack_id, auth::auth_error code,
-              std::string_view message);
-  // `unauthorized {code, message}`, the ack if asked for, then the disconnect; counted in
-  // txrt_auth_total at `metric_index`.
-  void refuse(client& c, std::optional<std::uint64_t> ack_id, std::string_view code,
-              std::size_t metric_index, std::string_view message);
-  // False (and the client refused with rate_limited) when an authenticate limit is reached.
-  bool admit_attempt(client& c, const sio::socket& s, std::optional<std::uint64_t> ack_id);
-  void subscribe(client& c, const sio::event& e);
-  void unsubscribe(client& c, const sio::event& e);
-  rooms::room_index<client>& index_of(const client& c);
-  void forget_identity(client& c);
+  // client_io over the client's socket (nothing once it is gone).
+  void emit(client& c, std::string_view name, std::string_view args) override;
+  void ack(client& c, std::uint64_t id, std::string_view args) override;
+  void disconnect(client& c) override;
 
-  namespace_deps deps_;
+  server::loop_pool* loops_;
+  std::size_t loop_count_;
+  request_router* router_;
+  client_observer* observer_;
+  subscriptions subscriptions_;
+  authenticator authenticator_;
 };
 
 }  // namespace txrt::telecomx

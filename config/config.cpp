@@ -198,4 +198,16 @@ parse_outcome parse(int argc, const char* const* argv, const char* const* enviro
   }
 }
 
+std::string directory_kind(const settings& cfg) {
+  if (!cfg.directory.empty()) return cfg.directory;
+  return cfg.auth == "redis" ? "redis" : "file";
+}
+
+std::string validate(const settings& cfg) {
+  if (cfg.auth == "http" && cfg.auth_url.empty()) return "auth-url: required by auth=http";
+  if ((cfg.auth == "redis" || directory_kind(cfg) == "redis") && cfg.redis.empty())
+    return "redis: required by auth=redis or directory=redis";
+  return {};
+}
+
 }  // namespace txrt::config

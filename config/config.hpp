@@ -69,6 +69,17 @@ struct parse_outcome {
 parse_outcome parse(int argc, const char* const* argv, const char* const* environment,
                    const std::string& program = "txrt");
 
+// The customer directory in use: `directory` when set, else "redis" with auth=redis and
+// "file" otherwise.
+std::string directory_kind(const settings& cfg);
+
+// The checks between keys that need neither the network nor the file system: "" when the
+// combination can work, else an error that begins with the offending key ("auth-url: ...").
+// auth=http needs auth-url; auth=redis or directory=redis needs redis. Start-up and
+// --check-config both run it (the probes that read files or URLs are the application's:
+// app/check_config.hpp).
+std::string validate(const settings& cfg);
+
 // The build-time default of client_dist_dir.
 std::string default_client_dist_dir();
 // The build-time defaults of auth_file (the demo tokens) and web_dir (the demo page).

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "protocol/json.hpp"
+#include "protocol/telecomx/event_args.hpp"
 
 namespace txrt::telecomx {
 
@@ -127,7 +128,21 @@ bool matches(const subscription& s, const event_meta& e) noexcept {
   return s.events.empty() || contains(s.events, e.sub_event);
 }
 
-parsed_subscription parse_subscription(std::string_view json) {
+void normalise(subscription& s) {
+  std::sort(s.events.begin(), s.events.end());
+  s.events.erase(std::unique(s.events.begin(), s.events.end()), s.events.end());
+  std::sort(s.types.begin(), s.types.end());
+  s.types.erase(std::unique(s.types.begin(), s.types.end()), s.types.end());
+  if (is_admin_type(s.type)) s.customer.clear();
+  if (s.type == subscription_type::admin) s.events.clear();
+  if (s.type != subscription_type::admin) s.types.clear();
+}
+
+namespace {
+
+// The one reading of a subscription payload, from its parsed first value (`parsed` is the
+// simdjson outcome: an error when the text was not valid JSON or there was no value).
+parsed_subscription read_subscription(simdjson::simdjson_result<element> parsed) {
   parsed_subscription out;
   const auto fail = [&out](std::string message) -> parsed_subscription& {
     out.error = parse_error{std::move(message)};
@@ -135,7 +150,7 @@ parsed_subscription parse_subscription(std::string_view json) {
   };
 
   element root;
-  if (protocol::json::parse(json).get(root) != simdjson::SUCCESS) {
+  if (std::move(parsed).get(root) != simdjson::SUCCESS) {
     return fail("subscription is not valid JSON");
   }
   simdjson::dom::object obj;
@@ -185,8 +200,6 @@ parsed_subscription parse_subscription(std::string_view json) {
       if (item.empty()) return fail("events must not contain empty strings");
       s.events.emplace_back(item);
     }
-    std::sort(s.events.begin(), s.events.end());
-    s.events.erase(std::unique(s.events.begin(), s.events.end()), s.events.end());
   }
 
   items.clear();
@@ -202,12 +215,21 @@ parsed_subscription parse_subscription(std::string_view json) {
       if (!t) return fail("unknown event type " + quoted(item) + " in types");
       s.types.push_back(*t);
     }
-    std::sort(s.types.begin(), s.types.end());
-    s.types.erase(std::unique(s.types.begin(), s.types.end()), s.types.end());
   }
 
+  normalise(s);
   out.value = std::move(s);
   return out;
+}
+
+}  // namespace
+
+parsed_subscription parse_subscription(std::string_view json) {
+  return read_subscription(protocol::json::parse(json));
+}
+
+parsed_subscription parse_subscription_args(std::string_view event_args) {
+  return read_subscription(parse_first_argument(event_args));
 }
 
 std::string to_json(const subscription& s) {

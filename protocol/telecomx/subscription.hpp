@@ -85,7 +85,16 @@ struct parsed_subscription {
 // for ADMIN types; events an array of 1..256 non-empty strings (customer types and ADMIN:*);
 // types an array of known event type names (ADMIN only). An unknown type is an error too
 // (answered as `invalid`).
+// The result is normalised (see normalise()). `json` is one JSON value.
 parsed_subscription parse_subscription(std::string_view json);
+// The same, from an event's arguments (the raw JSON elements after the event name): the first
+// argument is the payload. One JSON parse, no scan before it; what subscribe and unsubscribe use.
+parsed_subscription parse_subscription_args(std::string_view event_args);
+
+// The normal form, in which equality means "selects the same events": `events` and `types`
+// sorted and unique, and the fields the type ignores cleared (customer for ADMIN types, events
+// for ADMIN, types for every other type). parse_subscription's results are already in it.
+void normalise(subscription& s);
 
 // The normalised subscription as JSON, for the `subscribed` / `unsubscribed` echo:
 // {"type":"PBX","customer":"c1","events":["CALL_END","CALL_START"]} (absent fields omitted).

@@ -286,3 +286,27 @@ TEST_CASE("--help lists every key with its environment name; --version", "[confi
 TEST_CASE("default_client_dist_dir is the build-time socket.io-client dist", "[config]") {
   CHECK(txrt::config::default_client_dist_dir().find("socket.io-client/dist") != std::string::npos);
 }
+
+TEST_CASE("validate: the keys against each other, naming the key", "[config]") {
+  using txrt::config::directory_kind;
+  using txrt::config::validate;
+  settings s;
+  CHECK(validate(s).empty());
+  CHECK(directory_kind(s) == "file");
+  s.auth = "redis";
+  CHECK(directory_kind(s) == "redis");
+  CHECK(validate(s).starts_with("redis: "));
+  s.redis = "redis://127.0.0.1:6379";
+  CHECK(validate(s).empty());
+  s.directory = "file";
+  CHECK(directory_kind(s) == "file");
+  settings d;
+  d.directory = "redis";
+  CHECK(validate(d).starts_with("redis: "));
+  settings h;
+  h.auth = "http";
+  CHECK(validate(h).starts_with("auth-url: "));
+  CHECK(directory_kind(h) == "file");
+  h.auth_url = "http://127.0.0.1:1/v";
+  CHECK(validate(h).empty());
+}

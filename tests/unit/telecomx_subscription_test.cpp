@@ -1,5 +1,5 @@
-// protocol/telecomx/subscription: type names, the subscribe payload (every malformed case answers with a
-// message), the JSON echo, and matches() as a table of every subscription type against
+// protocol/telecomx/subscription: type names, the subscribe payload (every malformed case answers
+// with a message), the JSON echo, and matches() as a table of every subscription type against
 // representative events.
 #include "protocol/telecomx/subscription.hpp"
 
@@ -221,4 +221,56 @@ TEST_CASE("matches: every subscription type against representative events", "[ro
       CHECK(matches(s, events[i].meta) == (expected[i] == '1'));
     }
   }
+}
+
+TEST_CASE("parse_subscription_args reads the event's first argument in one parse", "[rooms]") {
+  // The args as the Socket.IO codec hands them over: the elements after the event name.
+  const auto p = parse_subscription_args(
+      R"( {"type":"ADMIN","types":["PBX","CALL","PBX"],"customer":"x"} , "ignored", 3)");
+  REQUIRE(p.value);
+  CHECK(to_json(*p.value) == R"({"type":"ADMIN","types":["CALL","PBX"]})");
+  // The same answer as parse_subscription on the first element alone.
+  const auto q =
+      parse_subscription(R"({"type":"ADMIN","types":["PBX","CALL","PBX"],"customer":"x"})");
+  REQUIRE(q.value);
+  CHECK(*p.value == *q.value);
+  // Already normal: nothing further to sort or clear.
+  auto copy = *p.value;
+  normalise(copy);
+  CHECK(copy == *p.value);
+
+  const auto none = parse_subscription_args("");
+  CHECK_FALSE(none.value);
+  REQUIRE(none.error);
+  CHECK(none.error->message == "subscription is not valid JSON");
+  const auto not_object = parse_subscription_args(R"("PBX",{"type":"PBX"})");
+  REQUIRE(not_object.error);
+  CHECK(not_object.error->message == "subscription must be a JSON object");
+  const auto broken = parse_subscription_args(R"({"type":"PBX")");
+  REQUIRE(broken.error);
+  CHECK(broken.error->message == "subscription is not valid JSON");
+  const auto echoed = parse_subscription_args(R"({"type":"FOO","customer":"c9"},1)");
+  CHECK(echoed.type_text == "FOO");
+  CHECK(echoed.customer_text == "c9");
+}
+
+TEST_CASE("normalise sorts the filters and clears what the type ignores", "[rooms]") {
+  subscription s;
+  s.type = subscription_type::admin;
+  s.customer = "c1";
+  s.events = {"A"};
+  s.types = {event_type::pbx, event_type::config, event_type::pbx};
+  normalise(s);
+  CHECK(s.customer.empty());
+  CHECK(s.events.empty());
+  CHECK(s.types == std::vector<event_type>{event_type::config, event_type::pbx});
+  subscription t;
+  t.type = subscription_type::pbx;
+  t.customer = "c1";
+  t.events = {"B", "A", "B"};
+  t.types = {event_type::call};
+  normalise(t);
+  CHECK(t.customer == "c1");
+  CHECK(t.events == std::vector<std::string>{"A", "B"});
+  CHECK(t.types.empty());
 }

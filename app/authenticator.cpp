@@ -1,0 +1,135 @@
+#include "app/authenticator.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "app/app_metrics.hpp"
+#include "app/client.hpp"
+#include "app/client_io.hpp"
+#include "app/employee_index.hpp"
+#include "app/replies.hpp"
+#include "app/request_router.hpp"
+#include "app/subscriptions.hpp"
+#include "app/telecomx_namespace.hpp"
+#include "auth/token_digest.hpp"
+#include "server/server_metrics.hpp"
+#include "protocol/telecomx/authenticate_payload.hpp"
+
+namespace txrt::telecomx {
+
+static_assert(metrics::auth_timeout_index ==
+              static_cast<std::size_t>(auth::auth_error::unavailable) + 1);
+static_assert(metrics::auth_rate_limited_index == metrics::auth_timeout_index + 1);
+
+authenticator::authenticator(authenticator_deps deps, subscriptions& subs, client_io& io)
+    : deps_(std::move(deps)), subs_(subs), io_(io) {}
+
+void authenticator::start_deadline(client& c) {
+  c.auth_timer.expires_after(deps_.auth_timeout);
+  std::weak_ptr<client> weak = c.weak_from_this();
+  c.auth_timer.async_wait([this, weak](boost::system::error_code ec) {
+    if (ec) return;
+    auto state = weak.lock();
+    if (!state || !state->connected || state->who) return;
+    metrics::auth_results_total.at(metrics::auth_timeout_index).inc();
+    io_.emit(*state, "unauthorized",
+             failure_json("timeout", "not authenticated within authTimeout", false));
+    io_.disconnect(*state);
+  });
+}
+
+void authenticator::forget(client& c) {
+  c.auth_timer.cancel();
+  forget_identity(c);
+}
+
+void authenticator::forget_identity(client& c) {
+  if (!c.who) return;
+  subs_.drop_all(c);
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).dec();
+  deps_.employees[c.loop]->remove(c.who->employee, c);
+  if (deps_.router) deps_.router->employee_offline(c.who->employee);
+}
+
+void authenticator::refuse(client& c, std::optional<std::uint64_t> ack_id, auth::auth_error code,
+                           std::string_view message) {
+  refuse(c, ack_id, auth::to_code(code), static_cast<std::size_t>(code), message);
+}
+
+void authenticator::refuse(client& c, std::optional<std::uint64_t> ack_id, std::string_view name,
+                           std::size_t metric_index, std::string_view message) {
+  if (!c.connected) return;
+  metrics::auth_results_total.at(metric_index).inc();
+  io_.emit(c, "unauthorized", failure_json(name, message, false));
+  if (ack_id) io_.ack(c, *ack_id, failure_json(name, message, true));
+  // Refusals by a rate limit come in floods by nature: not one info line each.
+  spdlog::log(
+      metric_index == metrics::auth_rate_limited_index ? spdlog::level::debug : spdlog::level::info,
+      "authenticate refused: socket={} ip={} code={}", c.socket_id, c.remote_address, name);
+  io_.disconnect(c);
+}
+
+bool authenticator::admit_attempt(client& c, std::optional<std::uint64_t> ack_id) {
+  // Checked before the payload is even parsed: every attempt counts, well-formed or not. The
+  // socket's own limit first, so that one noisy socket does not use up its address's budget.
+  const auto now = limits::clock::now();
+  std::optional<metrics::limit> hit;
+  if (!c.auth_attempts.try_take(deps_.auth_per_socket, now))
+    hit = metrics::limit::auth_per_socket;
+  else if (deps_.auth_per_address && !deps_.auth_per_address->try_take(c.remote_address, now))
+    hit = metrics::limit::auth_per_ip;
+  if (!hit) return true;
+  metrics::count_limited(*hit);
+  // Whatever the validator is doing for an earlier attempt no longer matters.
+  ++c.generation;
+  refuse(c, ack_id, "rate_limited", metrics::auth_rate_limited_index,
+         *hit == metrics::limit::auth_per_socket
+             ? "too many authenticate attempts on this connection"
+             : "too many authenticate attempts from this address");
+  return false;
+}
+
+void authenticator::authenticate(client& c, std::string_view event_args,
+                                 std::optional<std::uint64_t> ack_id) {
+  if (!admit_attempt(c, ack_id)) return;
+  auto payload = telecomx::parse_authenticate(event_args);
+  const std::uint64_t generation = ++c.generation;
+  if (!payload)
+    return refuse(c, ack_id, auth::auth_error::credentials_invalid,
+                  "authenticate needs {token: string}");
+  c.client_name = std::move(payload->client_name);
+  c.instance_id = std::move(payload->instance_id);
+  c.reported_ip = std::move(payload->ip);
+  c.token_digest = auth::token_digest(payload->token);
+
+  auth::auth_request request{std::move(payload->token), c.remote_address};
+  std::weak_ptr<client> weak = c.weak_from_this();
+  deps_.validator->validate(request, c.executor,
+                            [this, weak, generation, ack_id](auth::auth_result r) {
+                              auto state = weak.lock();
+                              // Gone, or a newer authenticate (or the disconnect) overtook
+                              // this answer.
+                              if (!state || !state->connected || state->generation != generation)
+                                return;
+                              finish(*state, ack_id, std::move(r));
+                            });
+}
+
+void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r) {
+  if (!r.who) return refuse(c, ack_id, r.error, r.message);
+  if (r.who->level == telecomx::access_level::no_login)
+    return refuse(c, ack_id, auth::auth_error::credentials_invalid, "this employee may not log in");
+  // Authenticating again replaces the identity and drops every subscription.
+  // (SPEC §3 as amended keeps them for the same employee: that decision belongs here.)
+  forget_identity(c);
+  c.who = std::move(*r.who);
+  c.auth_timer.cancel();
+  deps_.employees[c.loop]->add(c.who->employee, c);
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
+  metrics::auth_results_total.at(0).inc();
+  if (deps_.router) deps_.router->employee_online(*c.who);
+  io_.emit(c, "authenticated", authenticated_json(*c.who, false));
+  if (ack_id) io_.ack(c, *ack_id, authenticated_json(*c.who, true));
+  if (deps_.observer) deps_.observer->on_authenticated(c);
+}
+
+}  // namespace txrt::telecomx

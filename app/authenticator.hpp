@@ -1,0 +1,79 @@
+#pragma once
+// authenticate (SPEC §3): the authentication deadline, the attempt rate limits, the validator
+// call, and the refusals.
+//
+// Contract:
+// - start_deadline at connect: a client not authenticated within auth_timeout hears
+//   `unauthorized {code:"timeout"}` and is disconnected.
+// - authenticate: every attempt first takes from the per-socket, then the per-address budget;
+//   past either it is refused with rate_limited (unvalidated, the payload not even parsed).
+//   A malformed payload is refused with credentials_invalid. Otherwise the validator is asked;
+//   its answer counts only if no newer authenticate (nor the disconnect) came in between (the
+//   client's generation), and only while the client is connected.
+// - Success: the identity replaces any earlier one and every subscription is dropped (a
+//   re-authentication), `authenticated` is emitted and the ack (if asked) gets
+//   {success:true,…}. Failure and NO_LOGIN: `unauthorized {code, message}`, the ack if asked
+//   {success:false,…}, then the disconnect. Every outcome is counted in txrt_auth_total.
+// - forget: the client leaves (disconnect): identity and subscriptions dropped.
+// Runs on the client's loop only.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "auth/validator.hpp"
+#include "server/limits/address_rate_limiter.hpp"
+#include "server/limits/rate_limit.hpp"
+
+namespace txrt::telecomx {
+
+struct client;
+class client_io;
+class client_observer;
+class employee_index;
+class request_router;
+class subscriptions;
+
+struct authenticator_deps {
+  std::shared_ptr<auth::token_validator> validator;
+  std::vector<employee_index*> employees;  // one per loop, by loop index
+  request_router* router = nullptr;        // may be null (tests)
+  client_observer* observer = nullptr;     // may be null
+  std::chrono::milliseconds auth_timeout{10000};
+  // authenticate attempts: per socket, and per client address across every loop (may be null
+  // = unlimited). Past either, the attempt is refused with rate_limited, unvalidated.
+  limits::rate_limit auth_per_socket;
+  std::shared_ptr<limits::address_rate_limiter> auth_per_address;
+};
+
+class authenticator {
+ public:
+  authenticator(authenticator_deps deps, subscriptions& subs, client_io& io);
+
+  // Arms the authentication deadline of a client that just connected.
+  void start_deadline(client& c);
+  void authenticate(client& c, std::string_view event_args, std::optional<std::uint64_t> ack_id);
+  // The client is leaving: its identity (and so its subscriptions) are dropped.
+  void forget(client& c);
+
+ private:
+  // False (and the client refused with rate_limited) when an authenticate limit is reached.
+  bool admit_attempt(client& c, std::optional<std::uint64_t> ack_id);
+  void finish(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r);
+  void refuse(client& c, std::optional<std::uint64_t> ack_id, auth::auth_error code,
+              std::string_view message);
+  // `unauthorized {code, message}`, the ack if asked for, then the disconnect; counted in
+  // txrt_auth_total at `metric_index`.
+  void refuse(client& c, std::optional<std::uint64_t> ack_id, std::string_view code,
+              std::size_t metric_index, std::string_view message);
+  // Drops the identity and everything that hangs on it (subscriptions, employee index).
+  void forget_identity(client& c);
+
+  authenticator_deps deps_;
+  subscriptions& subs_;
+  client_io& io_;
+};
+
+}  // namespace txrt::telecomx
