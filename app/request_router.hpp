@@ -1,5 +1,9 @@
 #pragma once
-// Request / reply between employee client instances (SPEC §7), on one node and across nodes.
+// Request / reply between employee client instances (SPEC §7), on one node and across nodes:
+// the sockets' side of it. A `request` / `reply` event becomes a call into request_flow with
+// the socket's identity, instance id and request budget, and an answer that acks the socket on
+// its own loop; an employee's sockets coming and going update employee_presence; the frames
+// the flow delivers go to the sockets through request_delivery.
 //
 // A request travels as an envelope on <prefix>employee:<recipient>, which every node holding
 // sockets of that employee subscribes. The sender's node checks the sender's right to reach the
@@ -7,16 +11,19 @@
 // (<prefix>request:<id>, TTL) so that a reply is accepted on any node, and learns from PUBLISH
 // whether any node holds the recipient (else: offline). The delivering node checks again and
 // writes REQUEST to the matching instances. `from` is always the server's, never the client's.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "app/employee_presence.hpp"
+#include "app/request_delivery.hpp"
+#include "app/request_flow.hpp"
 #include "auth/directory.hpp"
-#include "protocol/telecomx/identity.hpp"
 #include "bridge/bus.hpp"
 #include "bridge/kv_store.hpp"
+#include "protocol/telecomx/identity.hpp"
 #include "server/limits/rate_limit.hpp"
 #include "server/loop_pool.hpp"
 #include "server/socketio/namespace_handler.hpp"
@@ -48,25 +55,9 @@ class request_router {
   bool is_employee_channel(std::string_view channel) const noexcept;
 
  private:
-  struct registered {
-    int sockets = 0;
-    std::string customer;
-  };
-  // Takes one message from the socket's request budget; false (counted) when it is spent.
-  bool admit(client& c) const;
-  void deliver(const std::string& employee, const std::string& instance_id,
-               std::string frame);
-
-  server::loop_pool& loops_;
-  std::string prefix_;
-  bridge::bus& bus_;
-  bridge::kv_store& store_;
-  std::shared_ptr<auth::customer_directory> directory_;
-  std::vector<employee_index*> employees_;
-  std::chrono::seconds request_ttl_;
-  limits::rate_limit per_socket_;
-  // Bus loop only: employees with sockets on this node.
-  std::unordered_map<std::string, registered> online_;
+  employee_presence presence_;
+  request_delivery delivery_;
+  request_flow flow_;
 };
 
 }  // namespace txrt::telecomx

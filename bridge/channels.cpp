@@ -5,6 +5,7 @@ namespace txrt::bridge {
 namespace {
 
 constexpr std::string_view event_segment = "event:";
+constexpr std::string_view employee_segment = "employee:";
 
 std::string joined(std::string_view prefix, std::string_view name, std::string_view tail = {}) {
   std::string out;
@@ -57,7 +58,17 @@ std::string control_channel(std::string_view prefix) {
 }
 
 std::string employee_channel(std::string_view prefix, std::string_view id) {
-  return joined(prefix, "employee:", id);
+  return joined(prefix, employee_segment, id);
+}
+
+std::optional<std::string_view> parse_employee_channel(std::string_view prefix,
+                                                       std::string_view channel) noexcept {
+  if (!channel.starts_with(prefix)) return std::nullopt;
+  channel.remove_prefix(prefix.size());
+  if (!channel.starts_with(employee_segment)) return std::nullopt;
+  channel.remove_prefix(employee_segment.size());
+  if (channel.empty()) return std::nullopt;
+  return channel;
 }
 
 std::string session_key(std::string_view prefix, std::string_view token) {
@@ -70,6 +81,10 @@ std::string customer_parent_key(std::string_view prefix) {
 
 std::string employee_customer_key(std::string_view prefix) {
   return joined(prefix, "employee:customer");
+}
+
+std::string request_key(std::string_view prefix, std::string_view request_id) {
+  return joined(prefix, "request:", request_id);
 }
 
 }  // namespace txrt::bridge

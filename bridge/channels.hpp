@@ -24,8 +24,13 @@ std::string event_channel_name(std::string_view prefix, telecomx::event_type typ
 std::string event_pattern(std::string_view prefix);
 std::string control_channel(std::string_view prefix);                       // <prefix>control
 std::string employee_channel(std::string_view prefix, std::string_view id);  // <prefix>employee:<id>
+// "<prefix>employee:17" -> "17" (a view into `channel`); nullopt when the channel is not an
+// employee channel or its id is empty.
+std::optional<std::string_view> parse_employee_channel(std::string_view prefix,
+                                                       std::string_view channel) noexcept;
 std::string session_key(std::string_view prefix, std::string_view token);    // <prefix>session:<token>
 std::string customer_parent_key(std::string_view prefix);                   // <prefix>customer:parent
 std::string employee_customer_key(std::string_view prefix);                 // <prefix>employee:customer
+std::string request_key(std::string_view prefix, std::string_view request_id);  // <prefix>request:<id>
 
 }  // namespace txrt::bridge

@@ -68,4 +68,21 @@ identity_document parse_identity_json(std::string_view text) {
   return d;
 }
 
+std::string to_json(const identity& who) {
+  namespace json = protocol::json;
+  std::string out = "{\"employee\":";
+  json::append_string(who.employee, out);
+  out += ",\"customer\":";
+  json::append_string(who.customer, out);
+  out += ",\"accessLevel\":";
+  json::append_string(telecomx::to_string(who.level), out);
+  out += ",\"organizationResellers\":[";
+  for (std::size_t i = 0; i < who.organization_resellers.size(); ++i) {
+    if (i) out += ',';
+    json::append_string(who.organization_resellers[i], out);
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace txrt::telecomx

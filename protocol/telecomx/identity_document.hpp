@@ -25,4 +25,10 @@ struct identity_document {
 
 identity_document parse_identity_json(std::string_view text);
 
+// The identity's access-relevant fields as a document parse_identity_json() reads back:
+// {"employee":..,"customer":..,"accessLevel":..,"organizationResellers":[..]}, in that order.
+// `name` is left out: no access decision depends on it, and this is the exact `sender` of the
+// request envelope (SPEC §7) that nodes of every version exchange on the bus.
+std::string to_json(const identity& who);
+
 }  // namespace txrt::telecomx

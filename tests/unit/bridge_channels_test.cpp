@@ -68,3 +68,28 @@ TEST_CASE("the other Redis names", "[bridge]") {
   CHECK(customer_parent_key("rt:") == "rt:customer:parent");
   CHECK(employee_customer_key("rt:") == "rt:employee:customer");
 }
+
+TEST_CASE("the request record key", "[bridge]") {
+  CHECK(request_key("rt:", "AbC-_9") == "rt:request:AbC-_9");
+  CHECK(request_key("", "x") == "request:x");
+}
+
+TEST_CASE("parse_employee_channel reads the employee id", "[bridge]") {
+  CHECK(parse_employee_channel("rt:", "rt:employee:17") == "17");
+  CHECK(parse_employee_channel("", "employee:a:b") == "a:b");  // ids are opaque
+  CHECK(parse_employee_channel("rt:", employee_channel("rt:", "emp-7")) == "emp-7");
+  // The id views the channel text, not a copy.
+  const std::string channel = "rt:employee:17";
+  const auto id = parse_employee_channel("rt:", channel);
+  REQUIRE(id);
+  CHECK(id->data() == channel.data() + 12);
+}
+
+TEST_CASE("parse_employee_channel rejects everything else", "[bridge]") {
+  for (const std::string_view bad : {"", "rt:", "rt:employee", "rt:employee:", "rt:employees:1",
+                                     "rt:Employee:1", "xx:employee:1", "employee:1", "rt:control",
+                                     "rt:event:PBX:c1", "rt:request:1"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_employee_channel("rt:", bad));
+  }
+}
