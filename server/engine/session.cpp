@@ -251,33 +251,36 @@ void session::handle_packet(const eio::packet& p, bool from_websocket) {
   }
 }
 
-void session::send(const outgoing& packet) { enqueue(packet); }
+send_result session::send(const outgoing& packet) { return enqueue(packet); }
 
-void session::send_text_message(std::string_view payload) {
+send_result session::send_text_message(std::string_view payload) {
   std::string text;
   text.reserve(payload.size() + 1);
   text.push_back('4');
   text.append(payload);
-  enqueue({make_shared_bytes(std::move(text)), false});
+  return enqueue({make_shared_bytes(std::move(text)), false});
 }
 
-void session::send_binary_message(std::string_view bytes) {
-  enqueue({make_shared_bytes(std::string(bytes)), true});
+send_result session::send_binary_message(std::string_view bytes) {
+  return enqueue({make_shared_bytes(std::string(bytes)), true});
 }
 
-void session::enqueue(const outgoing& packet) {
-  if (!is_open()) return;
+send_result session::enqueue(const outgoing& packet) {
+  if (!is_open()) return send_result::closed;
   // The bound is checked after queueing, on the transport that holds the packet: overflow is
   // a decision (disconnect, counted by reason), never an unbounded queue.
   if (state_ == state::websocket) {
     ws_->send(packet);
-    if (ws_->queued_bytes() > options_.send_queue_bytes) close(close_reason::slow_consumer);
-    return;
+    if (ws_->queued_bytes() <= options_.send_queue_bytes) return send_result::queued;
+  } else {
+    polling_.push(packet);
+    if (polling_.queued_bytes() <= options_.send_queue_bytes) {
+      polling_.flush();
+      return send_result::queued;
+    }
   }
-  polling_.push(packet);
-  if (polling_.queued_bytes() > options_.send_queue_bytes)
-    return close(close_reason::slow_consumer);
-  polling_.flush();
+  close(close_reason::slow_consumer);
+  return send_result::slow_consumer;
 }
 
 void session::close(close_reason reason) { finish(reason, true); }

@@ -71,9 +71,11 @@ class session : public std::enable_shared_from_this<session> {
 
   // --- the layer above ---
   // Queues a message. `packet` holds the full text form ("4..."), or raw bytes when binary.
-  void send(const outgoing& packet);
-  void send_text_message(std::string_view payload);  // convenience: builds "4" + payload
-  void send_binary_message(std::string_view bytes);
+  // A packet that takes the queue past send-queue-bytes closes the session (slow_consumer)
+  // before this returns; the result says so, and callers may ignore it.
+  send_result send(const outgoing& packet);
+  send_result send_text_message(std::string_view payload);  // convenience: builds "4" + payload
+  send_result send_binary_message(std::string_view bytes);
   // Ends the session: the client is told (close packet) where the transport allows.
   void close(close_reason reason);
 
@@ -83,7 +85,7 @@ class session : public std::enable_shared_from_this<session> {
 
  private:
   void handle_packet(const eio::packet& p, bool from_websocket);
-  void enqueue(const outgoing& packet);
+  send_result enqueue(const outgoing& packet);
   void finish(close_reason reason, bool tell_client);
   bool expired_now();
   // The txrt_connections series of this session's transport and protocol.
