@@ -19,31 +19,23 @@ session::session(net::io_context& loop, session_registry& registry,
       options_(options),
       sid_(std::move(sid)),
       version_(version),
-      b64_(b64),
+      polling_(version, b64),
       ping_timer_(loop),
       timeout_timer_(loop) {}
 
-session::~session() {
-  metrics::outbound_queue_bytes.get().dec(static_cast<std::int64_t>(queued_bytes_));
-}
+session::~session() = default;
 
 metrics::gauge& session::connections_gauge() const noexcept {
   return metrics::connections.at(state_ == state::websocket ? 1 : 0,
                                  version_ == eio::version::v3 ? 0 : 1);
 }
 
-void session::add_queued(std::uint64_t n) noexcept {
-  queued_bytes_ += n;
-  metrics::outbound_queue_bytes.get().inc(static_cast<std::int64_t>(n));
-}
-
-void session::clear_queued() noexcept {
-  metrics::outbound_queue_bytes.get().dec(static_cast<std::int64_t>(queued_bytes_));
-  queued_bytes_ = 0;
-}
-
 std::string_view session::transport_name() const noexcept {
   return state_ == state::websocket ? "websocket" : "polling";
+}
+
+std::uint64_t session::queued_bytes() const noexcept {
+  return state_ == state::websocket && ws_ ? ws_->queued_bytes() : polling_.queued_bytes();
 }
 
 void session::start(std::unique_ptr<session_handler> handler,
@@ -109,29 +101,26 @@ bool session::expired_now() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Long-polling
+// Long-polling: the session decides, polling_ holds and answers.
 
 void session::on_polling_get(std::uint64_t get_id, polling_responder respond) {
   if (expired_now()) return respond(unknown_sid());
   if (state_ != state::polling && state_ != state::upgrading) return respond(bad_request());
-  if (pending_get_) {
+  if (polling_.has_pending_get()) {
     // Two GETs at once: the client is confused or hostile; engine.io closes the session.
     respond(bad_request());
     finish(close_reason::polling_overlap, true);
     return;
   }
-  pending_get_ = std::move(respond);
-  pending_get_id_ = get_id;
-  if (!polling_queue_.empty())
-    flush_polling();
+  polling_.hold_get(get_id, std::move(respond));
+  if (!polling_.queue_empty())
+    polling_.flush();
   else if (state_ == state::upgrading)
-    answer_pending_get("6");  // let the client finish the upgrade
+    polling_.answer_get("6");  // let the client finish the upgrade
 }
 
 void session::on_polling_get_aborted(std::uint64_t get_id) {
-  if (!pending_get_ || pending_get_id_ != get_id) return;
-  pending_get_.reset();
-  finish(close_reason::transport_close, false);
+  if (polling_.drop_get(get_id)) finish(close_reason::transport_close, false);
 }
 
 void session::on_polling_post(std::string body, bool binary_body, polling_responder respond) {
@@ -142,8 +131,7 @@ void session::on_polling_post(std::string body, bool binary_body, polling_respon
     finish(close_reason::payload_too_large, true);
     return;
   }
-  auto packets = version_ == eio::version::v4 ? eio::decode_payload_v4(body)
-                                              : eio::decode_payload_v3(body, binary_body);
+  auto packets = polling_.decode(body, binary_body);
   if (!packets) {
     respond(bad_request());
     finish(close_reason::parse_error, true);
@@ -158,44 +146,6 @@ void session::on_polling_post(std::string body, bool binary_body, polling_respon
   polling_response ok;
   ok.body = "ok";
   respond(std::move(ok));
-}
-
-void session::answer_pending_get(std::string packet) {
-  if (!pending_get_) return;
-  auto respond = std::move(*pending_get_);
-  pending_get_.reset();
-  polling_response r;
-  // One packet ("6", "1") in the payload framing of the session's protocol version.
-  std::vector<eio::outgoing_packet> packets{{false, packet}};
-  if (version_ == eio::version::v4)
-    eio::encode_payload_v4(packets, r.body);
-  else
-    eio::encode_payload_v3(packets, false, r.body);
-  respond(std::move(r));
-}
-
-void session::flush_polling() {
-  if (!pending_get_ || polling_queue_.empty()) return;
-  std::vector<eio::outgoing_packet> packets;
-  packets.reserve(polling_queue_.size());
-  bool any_binary = false;
-  for (const auto& p : polling_queue_) {
-    packets.push_back({p.binary, p.packet()});
-    any_binary = any_binary || p.binary;
-  }
-  polling_response r;
-  if (version_ == eio::version::v4) {
-    eio::encode_payload_v4(packets, r.body);
-  } else {
-    const bool binary_form = any_binary && !b64_;
-    eio::encode_payload_v3(packets, binary_form, r.body);
-    if (binary_form) r.content_type = "application/octet-stream";
-  }
-  polling_queue_.clear();
-  clear_queued();
-  auto respond = std::move(*pending_get_);
-  pending_get_.reset();
-  respond(std::move(r));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,17 +172,16 @@ void session::on_ws_text(websocket_transport& from, std::string_view text) {
       static const shared_bytes pong = make_shared_bytes("3probe");
       probe_->send({pong, false});
       state_ = state::upgrading;
-      answer_pending_get("6");
+      polling_.answer_get("6");
     } else if (p->type == eio::packet_type::upgrade && state_ == state::upgrading) {
       connections_gauge().dec();
       state_ = state::websocket;
       connections_gauge().inc();
       ws_ = std::move(probe_);
       probe_.reset();
-      answer_pending_get("6");
-      for (auto& packet : polling_queue_) ws_->send(packet);
-      polling_queue_.clear();
-      clear_queued();
+      polling_.answer_get("6");
+      // What polling had queued goes out first on the WebSocket, in order.
+      for (const auto& packet : polling_.take_queue()) ws_->send(packet);
     }
     return;
   }
@@ -302,31 +251,36 @@ void session::handle_packet(const eio::packet& p, bool from_websocket) {
   }
 }
 
-void session::send(const outgoing& packet) { enqueue(packet); }
+send_result session::send(const outgoing& packet) { return enqueue(packet); }
 
-void session::send_text_message(std::string_view payload) {
+send_result session::send_text_message(std::string_view payload) {
   std::string text;
   text.reserve(payload.size() + 1);
   text.push_back('4');
   text.append(payload);
-  enqueue({make_shared_bytes(std::move(text)), false});
+  return enqueue({make_shared_bytes(std::move(text)), false});
 }
 
-void session::send_binary_message(std::string_view bytes) {
-  enqueue({make_shared_bytes(std::string(bytes)), true});
+send_result session::send_binary_message(std::string_view bytes) {
+  return enqueue({make_shared_bytes(std::string(bytes)), true});
 }
 
-void session::enqueue(const outgoing& packet) {
-  if (!is_open()) return;
+send_result session::enqueue(const outgoing& packet) {
+  if (!is_open()) return send_result::closed;
+  // The bound is checked after queueing, on the transport that holds the packet: overflow is
+  // a decision (disconnect, counted by reason), never an unbounded queue.
   if (state_ == state::websocket) {
     ws_->send(packet);
-    if (ws_->queued_bytes() > options_.send_queue_bytes) close(close_reason::slow_consumer);
-    return;
+    if (ws_->queued_bytes() <= options_.send_queue_bytes) return send_result::queued;
+  } else {
+    polling_.push(packet);
+    if (polling_.queued_bytes() <= options_.send_queue_bytes) {
+      polling_.flush();
+      return send_result::queued;
+    }
   }
-  add_queued(packet.packet().size() + queued_packet_overhead);
-  polling_queue_.push_back(packet);
-  if (queued_bytes_ > options_.send_queue_bytes) return close(close_reason::slow_consumer);
-  flush_polling();
+  close(close_reason::slow_consumer);
+  return send_result::slow_consumer;
 }
 
 void session::close(close_reason reason) { finish(reason, true); }
@@ -344,9 +298,8 @@ void session::finish(close_reason reason, bool tell_client) {
 
   // A pending GET learns of the end: a noop when the client itself asked to close (it is not
   // waiting for anything), a close packet otherwise.
-  if (pending_get_) answer_pending_get(reason == close_reason::client_close ? "6" : "1");
-  polling_queue_.clear();
-  clear_queued();
+  polling_.answer_get(reason == close_reason::client_close ? "6" : "1");
+  polling_.drop_queue();
 
   if (probe_) {
     probe_->detach();

@@ -1,5 +1,8 @@
 #pragma once
-// One Engine.IO session: its state machine, heartbeat, outbound queue and transports.
+// One Engine.IO session: the state machine and the heartbeat over its two transports, peers
+// that each own their queue: polling_transport (held GET, queued packets, payload framing) and
+// websocket_transport (frames, gathered writes). The session decides what a packet or a request
+// means; the transports only carry bytes.
 //
 // A session lives on one loop and every member is touched only from that loop ("must not be
 // called from another thread"). It starts on HTTP long-polling or on a WebSocket; a polling
@@ -8,18 +11,15 @@
 // a noop so that the client can finish it.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "protocol/engineio/payload.hpp"
 #include "server/engine/live_count.hpp"
 #include "server/engine/polling.hpp"
+#include "server/engine/polling_transport.hpp"
 #include "server/engine/types.hpp"
 
 namespace txrt::metrics {
@@ -71,28 +71,25 @@ class session : public std::enable_shared_from_this<session> {
 
   // --- the layer above ---
   // Queues a message. `packet` holds the full text form ("4..."), or raw bytes when binary.
-  void send(const outgoing& packet);
-  void send_text_message(std::string_view payload);  // convenience: builds "4" + payload
-  void send_binary_message(std::string_view bytes);
+  // A packet that takes the queue past send-queue-bytes closes the session (slow_consumer)
+  // before this returns; the result says so, and callers may ignore it.
+  send_result send(const outgoing& packet);
+  send_result send_text_message(std::string_view payload);  // convenience: builds "4" + payload
+  send_result send_binary_message(std::string_view bytes);
   // Ends the session: the client is told (close packet) where the transport allows.
   void close(close_reason reason);
 
-  // Bytes queued and not yet written (for the slow-consumer bound and metrics).
-  std::uint64_t queued_bytes() const noexcept { return queued_bytes_; }
+  // What the active transport has queued and not yet written, as counted against
+  // send-queue-bytes (bytes + queued_packet_overhead per packet).
+  std::uint64_t queued_bytes() const noexcept;
 
  private:
   void handle_packet(const eio::packet& p, bool from_websocket);
-  void handle_message(std::string_view data, bool binary);
-  void enqueue(const outgoing& packet);
-  void flush_polling();
-  void answer_pending_get(std::string packet);
+  send_result enqueue(const outgoing& packet);
   void finish(close_reason reason, bool tell_client);
   bool expired_now();
   // The txrt_connections series of this session's transport and protocol.
   metrics::gauge& connections_gauge() const noexcept;
-  // queued_bytes_ changes only through these, which keep txrt_outbound_queue_bytes in step.
-  void add_queued(std::uint64_t n) noexcept;
-  void clear_queued() noexcept;
 
   void schedule_ping();
   void on_ping_due();
@@ -104,18 +101,13 @@ class session : public std::enable_shared_from_this<session> {
   std::string sid_;
   std::string remote_address_;
   eio::version version_;
-  bool b64_;
   state state_ = state::polling;
 
   std::unique_ptr<session_handler> handler_;
   std::shared_ptr<websocket_transport> ws_;     // active WebSocket (state websocket)
   std::shared_ptr<websocket_transport> probe_;  // WebSocket being upgraded to
 
-  // Long-polling: packets waiting for a GET, and the GET waiting for packets.
-  std::vector<outgoing> polling_queue_;
-  std::optional<polling_responder> pending_get_;
-  std::uint64_t pending_get_id_ = 0;
-  std::uint64_t queued_bytes_ = 0;
+  polling_transport polling_;  // the transport until an upgrade completes (state websocket)
 
   // Heartbeat. v4: the server pings every ping_interval and expects a pong within ping_timeout.
   // v3: the client pings; a ping must arrive within ping_interval + ping_timeout of the last.

@@ -28,6 +28,15 @@ enum class close_reason : std::uint8_t {
 
 std::string_view to_string(close_reason r) noexcept;
 
+// What became of a packet handed to session::send: backpressure in the return type, as in
+// uWebSockets (SUCCESS / BACKPRESSURE / DROPPED). The session has already acted on it, so callers
+// may ignore it; a fan-out may count it, or stop sending to a session that is gone.
+enum class send_result : std::uint8_t {
+  queued,         // on the active transport's queue (a WebSocket writes it at the end of the turn)
+  slow_consumer,  // it took the queue past send-queue-bytes: the session closed (slow_consumer)
+  closed,         // the session (or the namespace socket) was already closed: dropped
+};
+
 // An encoded packet on its way out. Text packets hold their full Engine.IO text form ("4...",
 // "2", "6"); binary messages hold the raw bytes. The bytes are immutable and shared, so one
 // packet built for a broadcast is queued on many sessions without being copied.

@@ -6,7 +6,6 @@
 #include <array>
 #include <cerrno>
 
-#include <boost/asio/post.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
@@ -35,19 +34,17 @@ void adjust_queued(std::uint64_t& queued, std::int64_t delta) noexcept {
   metrics::outbound_queue_bytes.get().inc(delta);
 }
 
-// Per-loop state. Every transport of a loop lives on that loop's one thread, and a read's
-// messages are handled before the next read on the thread, so one scratch buffer serves every
-// connection of the loop.
-struct loop_state {
+// Per-loop scratch. Every transport of a loop lives on that loop's one thread, and a read's
+// messages are handled before the next read on the thread, so one read buffer (and one iovec
+// array for the gathered write) serves every connection of the loop.
+struct loop_scratch {
   std::array<char, 64 * 1024> read_buffer;
-  std::vector<std::shared_ptr<websocket_transport>> dirty, flushing;
-  bool flush_scheduled = false;
   std::array<iovec, max_iovecs> iov;
 };
 
-loop_state& this_loop() {
-  thread_local auto state = std::make_unique<loop_state>();
-  return *state;
+loop_scratch& this_loop() {
+  thread_local auto scratch = std::make_unique<loop_scratch>();
+  return *scratch;
 }
 
 bool would_block(const boost::system::error_code& ec) {
@@ -245,27 +242,12 @@ void websocket_transport::push_frame(ws::opcode op, outgoing packet) {
 
 void websocket_transport::mark_dirty() {
   // A socket waiting to become writable is flushed when it does; otherwise the frames queued in
-  // this turn of the loop go out together at its end.
-  if (dirty_ || write_waiting_) return;
-  dirty_ = true;
-  auto& loop = this_loop();
-  loop.dirty.push_back(shared_from_this());
-  if (!loop.flush_scheduled) {
-    loop.flush_scheduled = true;
-    net::post(socket_.get_executor(), [] { flush_dirty(); });
-  }
-}
-
-void websocket_transport::flush_dirty() {
-  auto& loop = this_loop();
-  loop.flush_scheduled = false;
-  // Swap into a second list whose capacity is kept: no allocation per turn.
-  loop.flushing.swap(loop.dirty);
-  for (auto& t : loop.flushing) {
-    t->dirty_ = false;
-    t->flush();
-  }
-  loop.flushing.clear();
+  // this turn of the loop go out together at its end (the batch lists us once per turn).
+  if (write_waiting_ || batch_listed()) return;
+  // The aliasing constructor: batched_writer is a private base, which shared_ptr's own
+  // conversion cannot see.
+  std::shared_ptr<batched_writer> self(shared_from_this(), static_cast<batched_writer*>(this));
+  write_batch::this_thread().add(std::move(self), socket_.get_executor());
 }
 
 void websocket_transport::flush() {

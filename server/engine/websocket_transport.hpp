@@ -4,7 +4,7 @@
 //  - a broadcast frame (header + packet) is built once and the same bytes are written to every
 //    subscriber, which Beast's stream cannot do (it writes its own header);
 //  - every frame queued on a socket in one turn of the loop goes out in one gathered write
-//    (writev): one send per socket per burst instead of one per frame;
+//    (sendmsg), through the loop's write_batch: one send per socket per turn, not per frame;
 //  - an idle connection holds no read or write buffer: reads wait for readability and then
 //    read into the loop's scratch buffer; only a partial frame is kept.
 // Lives on its session's loop; must not be called from another thread.
@@ -23,12 +23,14 @@
 #include "protocol/websocket/frame.hpp"
 #include "server/engine/live_count.hpp"
 #include "server/engine/types.hpp"
+#include "server/engine/write_batch.hpp"
 
 namespace txrt::engine {
 
 namespace net = boost::asio;
 
-class websocket_transport : public std::enable_shared_from_this<websocket_transport> {
+class websocket_transport : public std::enable_shared_from_this<websocket_transport>,
+                            private batched_writer {
  public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
@@ -43,8 +45,8 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   // Detaches without closing (used when a probe loses its session).
   void detach();
 
-  // Queues a packet; it is written at the end of this turn of the loop, gathered with the
-  // others queued meanwhile.
+  // Queues a packet; it is written at the end of this turn of the loop (write_batch), gathered
+  // with the others queued meanwhile.
   void send(const outgoing& packet);
   // Closes after the queued packets are written (close frame, then TCP close), within 5 s.
   void close();
@@ -53,9 +55,6 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
 
   std::uint64_t queued_bytes() const noexcept { return queued_bytes_; }
   bool is_open() const noexcept { return open_; }
-
-  // Writes every transport of this loop that has frames queued (run once per loop turn).
-  static void flush_dirty();
 
  private:
   // One frame on its way out: either `packet.bytes` is the whole frame (ws_header != 0), or
@@ -79,6 +78,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
 
   void push_frame(protocol::ws::opcode op, outgoing packet);
   void mark_dirty();
+  void write_batched() override { flush(); }
   void flush();
   void do_wait_writable();
   void after_close_frame_written();
@@ -99,7 +99,6 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   std::size_t head_written_ = 0;      // bytes of that frame already written
   std::uint64_t queued_bytes_ = 0;
   bool write_waiting_ = false;        // waiting for the socket to become writable
-  bool dirty_ = false;                // listed for this turn's flush
   bool close_queued_ = false;         // our close frame is in the queue (nothing may follow)
   bool close_sent_ = false;           // our close frame is written; draining until EOF
   bool open_ = true;

@@ -66,8 +66,8 @@ void socket::ack(std::uint64_t id, std::string_view raw_args,
   send_packet(packet_type::ack, id, payload, attachments);
 }
 
-void socket::send_encoded(const engine::outgoing& packet) {
-  if (session_) session_->send(packet);
+engine::send_result socket::send_encoded(const engine::outgoing& packet) {
+  return session_ ? session_->send(packet) : engine::send_result::closed;
 }
 
 void socket::deliver_ack(std::uint64_t id, std::string_view raw_args,

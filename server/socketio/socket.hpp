@@ -49,8 +49,9 @@ class socket : public std::enable_shared_from_this<socket> {
   void ack(std::uint64_t id, std::string_view raw_args,
            const std::vector<std::string>& attachments = {});
   // Queues a packet already encoded for this namespace ("42[...]"): the same bytes may be
-  // queued on many sockets (fan-out) without a copy.
-  void send_encoded(const engine::outgoing& packet);
+  // queued on many sockets (fan-out) without a copy. Says whether it was queued, closed the
+  // session as a slow consumer, or was dropped (the socket has left); callers may ignore it.
+  engine::send_result send_encoded(const engine::outgoing& packet);
   // Leaves the namespace from the server side (the client is told).
   void disconnect();
 
