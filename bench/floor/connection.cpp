@@ -69,8 +69,8 @@ void connection::on_event(std::uint32_t events) {
   if (!open_) return;
   if (events & EPOLLOUT) {
     write_waiting_ = false;
-    want_write(false);
     flush();
+    if (open_ && !write_waiting_) want_write(false);
   }
   if (open_ && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_ready();
 }
@@ -216,7 +216,10 @@ void connection::flush() {
   }
 }
 
+// Only a change of interest costs an epoll_ctl (a socket that stays congested keeps EPOLLOUT).
 void connection::want_write(bool on) {
+  if (on == out_registered_) return;
+  out_registered_ = on;
   loop_.modify(fd_, this, EPOLLIN | (on ? EPOLLOUT : 0u));
 }
 

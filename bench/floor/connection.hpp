@@ -58,7 +58,8 @@ class connection final : public io_handler {
   int fd_;
   bool open_ = true;
   bool upgraded_ = false;
-  bool write_waiting_ = false;
+  bool write_waiting_ = false;  // congested: flushed on EPOLLOUT, not at the end of the turn
+  bool out_registered_ = false;  // EPOLLOUT is in the epoll interest
   std::string http_;
   std::string customer_;
   protocol::ws::reader reader_;
