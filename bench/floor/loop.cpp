@@ -13,6 +13,9 @@ namespace {
 
 constexpr int max_events_per_wait = 256;
 
+// The loop the calling thread runs, if any.
+thread_local loop* current_loop = nullptr;
+
 [[noreturn]] void die(const char* what) {
   std::perror(what);
   std::exit(1);
@@ -37,29 +40,26 @@ loop::~loop() {
 
 // --- any thread ------------------------------------------------------------------------------
 
-void loop::post_socket(int fd) {
-  bool was_empty;
-  {
-    std::lock_guard lock(inbox_mutex_);
-    was_empty = inbox_.empty();
-    inbox_.push_back({fd, {}, {}});
-  }
-  if (was_empty) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
-  }
-}
+void loop::post_socket(int fd) { post({fd, {}, {}}); }
 
 void loop::post_event(std::string customer, frame_ptr frame) {
+  post({-1, std::move(customer), std::move(frame)});
+}
+
+void loop::post(inbox_item item) {
   bool was_empty;
   {
     std::lock_guard lock(inbox_mutex_);
     was_empty = inbox_.empty();
-    inbox_.push_back({-1, std::move(customer), std::move(frame)});
+    inbox_.push_back(std::move(item));
   }
-  // An empty inbox means the loop has drained (or is about to drain) everything before: wake it
-  // once per batch, not once per item.
-  if (was_empty) {
+  // From the loop's own thread no wake-up is needed: run() drains the inbox after this turn's
+  // events (as Asio runs a handler posted from its own thread without a system call). From
+  // another thread, an empty inbox means the loop has drained (or is about to drain) everything
+  // before: wake it once per batch, not once per item.
+  if (current_loop == this) {
+    self_posted_ = true;
+  } else if (was_empty) {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
   }
@@ -88,12 +88,17 @@ void loop::modify(int fd, io_handler* h, std::uint32_t events) {
 }
 
 void loop::run() {
+  current_loop = this;
   std::array<epoll_event, max_events_per_wait> events;
   while (!stopping_) {
     const int n = ::epoll_wait(epoll_fd_, events.data(), max_events_per_wait, -1);
     if (n < 0 && errno != EINTR) die("epoll_wait");
     for (int i = 0; i < n; ++i)
       static_cast<io_handler*>(events[i].data.ptr)->on_event(events[i].events);
+    if (self_posted_) {
+      self_posted_ = false;
+      drain_inbox();
+    }
     flush_dirty();
     bury();
   }

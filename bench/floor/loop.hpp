@@ -63,6 +63,7 @@ class loop final : public io_handler {
     std::string customer;
     frame_ptr frame;
   };
+  void post(inbox_item item);
   void on_event(std::uint32_t events) override;  // the inbox's eventfd
   void drain_inbox();
   void deliver(const std::string& customer, const frame_ptr& frame);
@@ -74,6 +75,7 @@ class loop final : public io_handler {
   int epoll_fd_;
   int wake_fd_;  // eventfd: the inbox has items
   std::atomic<bool> stopping_{false};
+  bool self_posted_ = false;  // the loop's own thread posted to its inbox in this turn
   std::mutex inbox_mutex_;
   std::vector<inbox_item> inbox_, draining_;
   std::unordered_map<int, std::unique_ptr<connection>> connections_;
