@@ -97,12 +97,16 @@ void connection::read_ready() {
       if (status == ws::reader::status::need_more) break;
       if (status == ws::reader::status::failed) return close(close_reason::protocol);
       switch (m.op) {
-        case ws::opcode::text: on_text(m.payload); break;
+        case ws::opcode::text:
+          on_text(m.payload);
+          break;
         case ws::opcode::ping:
           queue(std::make_shared<const std::string>(ws::encode_frame(ws::opcode::pong, m.payload)));
           break;
-        case ws::opcode::close: return close(close_reason::client);
-        default: break;
+        case ws::opcode::close:
+          return close(close_reason::client);
+        default:
+          break;
       }
     }
     if (static_cast<std::size_t>(n) < buffer.size()) return;
@@ -229,7 +233,7 @@ void connection::close(close_reason why) {
   queue_.clear();
   queued_bytes_ = 0;
   loop_.closed(*this, why == close_reason::overflow);  // finds this by its fd
-  ::close(fd_);  // also leaves the epoll set
+  ::close(fd_);                                        // also leaves the epoll set
   fd_ = -1;
 }
 

@@ -8,8 +8,8 @@
 // the first wrote everything and more is queued, or after EPOLLOUT). Loop thread only.
 #include <cstdint>
 #include <deque>
-#include <span>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -58,7 +58,7 @@ class connection final : public io_handler {
   int fd_;
   bool open_ = true;
   bool upgraded_ = false;
-  bool write_waiting_ = false;  // congested: flushed on EPOLLOUT, not at the end of the turn
+  bool write_waiting_ = false;   // congested: flushed on EPOLLOUT, not at the end of the turn
   bool out_registered_ = false;  // EPOLLOUT is in the epoll interest
   std::string http_;
   std::string customer_;

@@ -40,7 +40,9 @@ loop::~loop() {
 
 // --- any thread ------------------------------------------------------------------------------
 
-void loop::post_socket(int fd) { post({fd, {}, {}}); }
+void loop::post_socket(int fd) {
+  post({fd, {}, {}});
+}
 
 void loop::post_event(std::string customer, frame_ptr frame) {
   post({-1, std::move(customer), std::move(frame)});
@@ -116,8 +118,10 @@ void loop::drain_inbox() {
     draining_.swap(inbox_);
   }
   for (auto& item : draining_) {
-    if (item.fd >= 0) accept_socket(item.fd);
-    else deliver(item.customer, item.frame);
+    if (item.fd >= 0)
+      accept_socket(item.fd);
+    else
+      deliver(item.customer, item.frame);
   }
   draining_.clear();
 }
@@ -129,7 +133,9 @@ void loop::accept_socket(int fd) {
   connections_.emplace(fd, std::move(c));
 }
 
-void loop::subscribe(connection& c) { customers_[c.customer()].push_back(&c); }
+void loop::subscribe(connection& c) {
+  customers_[c.customer()].push_back(&c);
+}
 
 // The fan-out: the same bytes queued on every socket of the customer; no allocation per socket
 // beyond its queue's slot.
@@ -141,8 +147,10 @@ void loop::deliver(const std::string& customer, const frame_ptr& frame) {
   for (std::size_t i = 0; i < it->second.size(); ++i) {
     connection* c = it->second[i];
     c->queue(frame);
-    if (i < it->second.size() && it->second[i] == c) ++counters_.deliveries;
-    else --i;  // c closed and was swapped out: the next socket is now at i
+    if (i < it->second.size() && it->second[i] == c)
+      ++counters_.deliveries;
+    else
+      --i;  // c closed and was swapped out: the next socket is now at i
   }
 }
 

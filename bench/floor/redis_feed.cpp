@@ -39,7 +39,8 @@ bool redis_feed::start(const std::string& host, int port, std::string& error) {
   }
   redisSetTimeout(context_, timeout);
   const std::string pattern = glob_escaped(prefix_) + "event:*";
-  auto* reply = static_cast<redisReply*>(redisCommand(context_, "PSUBSCRIBE %b", pattern.data(), pattern.size()));
+  auto* reply = static_cast<redisReply*>(
+      redisCommand(context_, "PSUBSCRIBE %b", pattern.data(), pattern.size()));
   const bool ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3;
   if (reply) freeReplyObject(reply);
   if (!ok) {
