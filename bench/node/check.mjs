@@ -2,9 +2,10 @@
 // A quick check that the Node.js baseline (server.mjs) keeps the contract txrt keeps, so the
 // benchmark compares like with like. Starts its own redis-server and server.mjs on free loopback
 // ports (with --workers N, default 1), drives them with socket.io-client, stops both by PID.
-// With --txrt BINARY it runs the same checks against txrt (auth=redis) instead.
+// With --txrt BINARY it runs the same checks against txrt (auth=redis) instead; with --bun against
+// the Bun baseline (bench/bun/server.mjs under node_modules/.bin/bun, --workers applies).
 //
-//   node bench/node/check.mjs [--workers 2] [--txrt build/txrt]
+//   node bench/node/check.mjs [--workers 2] [--txrt build/txrt | --bun]
 // Prints one line per check and `N passed, N failed`; exit status 0 when all passed.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -14,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { io as connect } from 'socket.io-client';
 
-const { values: opts } = parseArgs({ options: { workers: { type: 'string', default: '1' }, txrt: { type: 'string' } } });
+const { values: opts } = parseArgs({
+  options: { workers: { type: 'string', default: '1' }, txrt: { type: 'string' }, bun: { type: 'boolean', default: false } },
+});
 const prefix = 'chk:';
 const children = [];
 let passed = 0;
@@ -93,6 +96,11 @@ async function main() {
   if (opts.txrt) {
     await start(opts.txrt, ['--listen', `127.0.0.1:${port}`, '--redis', redisUrl, '--auth', 'redis', '--prefix', prefix,
       '--auth-timeout-ms', '1500', '--log-level', 'warn'], `http://127.0.0.1:${port}/ready`);
+  } else if (opts.bun) {
+    const server = fileURLToPath(new URL('../bun/server.mjs', import.meta.url));
+    const bun = fileURLToPath(new URL('../../node_modules/.bin/bun', import.meta.url));
+    await start(bun, [server, '--port', String(port), '--redis', redisUrl,
+      '--prefix', prefix, '--workers', opts.workers, '--auth-timeout-ms', '1500'], 'ready pids=');
   } else {
     const server = fileURLToPath(new URL('./server.mjs', import.meta.url));
     await start(process.execPath, [server, '--port', String(port), '--redis', redisUrl,

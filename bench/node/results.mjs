@@ -16,7 +16,13 @@ const SERVERS = [
   ['txrt', 'txrt'],
   ['node1', 'Node 1 process'],
   ['node2', 'Node 2 workers'],
+  ['bun1', 'Bun 1 process'],
+  ['bun', 'Bun 2 processes'],
+  ['floor', 'floor'],
 ];
+// The floor (bench/floor/) is no baseline to beat but the machine's cost of the same writes:
+// it gets its own section (txrt ÷ floor), not a "×" column.
+const FLOOR = 'floor';
 
 function lastJson(text) {
   const lines = text.trim().split('\n').reverse();
@@ -81,6 +87,48 @@ const perDelivery = (seconds, r) => (r?.deliveries > 0 && seconds !== null ? (se
 const cpuUser = (r) => perDelivery(r?.server?.cpu_user_s ?? null, r);  // µs per delivery
 const cpuAll = (r) => perDelivery(cpuTotal(r), r);
 
+// txrt ÷ floor: what txrt's protocol, rooms and bookkeeping cost on top of the same writes.
+// Above 1 txrt costs more; CPU per delivery is compared at the highest rate both passed (equal
+// load), and at each one's own best rate.
+function floorSection(p, { servers, of, best, commonRate, atRate, lone, env }) {
+  const have = (key) => servers.some(([k]) => k === key);
+  if (!have('txrt') || !have(FLOOR)) return;
+  const rows = [];
+  const ratio = (t, f) => (typeof t === 'number' && typeof f === 'number' && t > 0 && f > 0 ? `${fmt(t / f, 2)}×` : '–');
+  const add = (label, t, f, digits = 2) => {
+    if (typeof t !== 'number' && typeof f !== 'number') return;
+    rows.push(`| ${label} | ${fmt(t, digits)} | ${fmt(f, digits)} | ${ratio(t, f)} |`);
+  };
+  for (const workload of ['fanout', 'broadcast']) {
+    const common = commonRate(workload, ['txrt', FLOOR]);
+    if (common !== null) {
+      const t = atRate('txrt', workload, common);
+      const f = atRate(FLOOR, workload, common);
+      add(`${workload} at ${fmt(common)} events/s (both passed): CPU µs per delivery, user`, cpuUser(t), cpuUser(f));
+      add(`${workload} at ${fmt(common)} events/s: CPU µs per delivery, user+sys`, cpuAll(t), cpuAll(f));
+    }
+    add(`${workload} at each one's best rate: CPU µs per delivery, user`, cpuUser(best('txrt', workload)?.result), cpuUser(best(FLOOR, workload)?.result));
+    add(`${workload} at each one's best rate: CPU µs per delivery, user+sys`, cpuAll(best('txrt', workload)?.result), cpuAll(best(FLOOR, workload)?.result));
+    add(`${workload}: max deliveries/s (p99 ≤ 100 ms, no loss)`, best('txrt', workload)?.result.deliveries_per_s, best(FLOOR, workload)?.result.deliveries_per_s, 0);
+  }
+  const title = `one event to all ${env.BENCH_SESSIONS} sessions (${env.BENCH_BROADCAST_ONE_RATE} event/s)`;
+  add(`${title}: slowest event to reach every session (ms)`, lone('txrt') ? lone('txrt').max / 1000 : null, lone(FLOOR) ? lone(FLOOR).max / 1000 : null, 1);
+  add(`${title}: delivery latency p99 (ms)`, lone('txrt') ? lone('txrt').p99 / 1000 : null, lone(FLOOR) ? lone(FLOOR).p99 / 1000 : null, 1);
+  if (!rows.length) return;
+  p('## txrt against the floor');
+  p();
+  p('The floor (`bench/floor/`, `txrt-floor`) holds the same WebSocket connections and writes the');
+  p('same pre-built frames the way txrt does — 2 threads, events from Redis PSUBSCRIBE crossing to');
+  p('each loop once, one gathered `sendmsg` per socket per loop turn — with no protocol, no rooms,');
+  p('no authentication and no JSON. Its figures are what the kernel and the machine cost; "txrt ÷');
+  p('floor" is what txrt adds (above 1 txrt costs more; for deliveries/s, below 1 txrt delivers less).');
+  p();
+  p('| | txrt | floor | txrt ÷ floor |');
+  p('|---|---:|---:|---:|');
+  for (const r of rows) p(r);
+  p();
+}
+
 function report(path) {
   const env = process.env;
   const records = existsSync(path)
@@ -96,8 +144,8 @@ function report(path) {
     .filter((r) => r.verdict === 'pass')
     .sort((a, b) => b.result.deliveries_per_s - a.result.deliveries_per_s)[0] ?? null;
   // The highest asked rate that every server passed: CPU per delivery compared at equal load.
-  const commonRate = (workload) => {
-    const passed = servers.map(([key]) => new Set(of(key, workload).filter((r) => r.verdict === 'pass').map((r) => r.rate)));
+  const commonRate = (workload, among = servers.map(([key]) => key)) => {
+    const passed = among.map((key) => new Set(of(key, workload).filter((r) => r.verdict === 'pass').map((r) => r.rate)));
     const rates = [...(passed[0] ?? [])].filter((rate) => passed.every((set) => set.has(rate)));
     return rates.length ? Math.max(...rates) : null;
   };
@@ -149,12 +197,14 @@ function report(path) {
 
   const out = [];
   const p = (line = '') => out.push(line);
-  p('# Performance: txrt against Node.js socket.io');
+  p('# Performance: txrt against socket.io on Node.js and Bun, and against the floor');
   p();
   const quickNote = env.BENCH_QUICK === '1' ? ' — **quick mode: small sizes, for trying the script, not for quoting**' : '';
   p(`Measured by \`${env.BENCH_COMMAND}\` on ${env.BENCH_DATE}${quickNote}.`);
-  p('txrt and the Node.js baseline (`bench/node/server.mjs`: socket.io with ioredis, the same');
-  p('authenticate / subscribe / Redis ingest contract) run one after the other against one');
+  p('txrt, the Node.js baseline (`bench/node/server.mjs`: socket.io with ioredis, the same');
+  p('authenticate / subscribe / Redis ingest contract), the Bun baseline (`bench/bun/server.mjs`:');
+  p('the same contract, socket.io on `@socket.io/bun-engine`) and the floor (`bench/floor/`: the');
+  p('same connections and the same frame writes, no protocol) run one after the other against one');
   p('`redis-server`, driven by the same load generator (`txrt-bench`) with the same arguments.');
   p();
   p('## Machine');
@@ -169,18 +219,19 @@ function report(path) {
   p(`- txrt: commit ${env.BENCH_TXRT_REV} (\`${env.BENCH_TXRT_VERSION}\`; binary ${env.BENCH_TXRT_BINARY}), ${env.BENCH_TXRT_THREADS} threads`);
   p(`- load generator: ${env.BENCH_LOADGEN}`);
   p(`- Node.js ${env.BENCH_NODE_VERSION}, socket.io ${env.BENCH_SOCKETIO_VERSION}, ioredis ${env.BENCH_IOREDIS_VERSION}`);
+  if (env.BENCH_BUN_VERSION) p(`- Bun ${env.BENCH_BUN_VERSION}, @socket.io/bun-engine ${env.BENCH_BUN_ENGINE_VERSION}`);
   p(`- ${env.BENCH_REDIS_VERSION}`);
   p();
   p('## Results');
   p();
-  p('"×" columns: how many times better txrt is than that Node server on the row (its figure');
-  p('divided by Node\'s where higher is better, Node\'s divided by its where lower is better);');
-  p('below 1 Node is better. CPU per delivery is the server processes\' user (and user+system)');
-  p('CPU time over the run divided by the events delivered; for Node with 2 workers, the primary');
-  p('and both workers are summed.');
+  p('"×" columns: how many times better txrt is than that socket.io server on the row (its figure');
+  p('divided by the other\'s where higher is better, the other\'s divided by its where lower is');
+  p('better); below 1 the other is better. CPU per delivery is the server processes\' user (and');
+  p('user+system) CPU time over the run divided by the events delivered; for Node with 2 workers');
+  p('and Bun with 2 processes, the primary and both workers are summed.');
   p();
   const head = ['', ...servers.map(([, label]) => label)];
-  const nodeCols = servers.filter(([key]) => key !== 'txrt');
+  const nodeCols = servers.filter(([key]) => key !== 'txrt' && key !== FLOOR);
   const hasTxrt = servers.some(([key]) => key === 'txrt');
   if (hasTxrt) head.push(...nodeCols.map(([, label]) => `× vs ${label}`));
   p(`| ${head.join(' | ')} |`);
@@ -207,7 +258,7 @@ function report(path) {
         p(`- ${label}, ${workload}: every step passed up to the last one asked; its maximum is at least the figure above.`);
     }
   }
-  p();
+  floorSection(p, { servers, of, one, best, commonRate, atRate, lone, env });
   p('## Workloads');
   p();
   p('See `bench/README.md`. Each workload starts a fresh server; the stepped ones (fan-out,');
