@@ -19,6 +19,11 @@ family<counter> events_in{"txrt_events_in_total",
 family<counter> events_dropped{"txrt_events_dropped_total",
                                "Bus messages dropped before delivery, by reason.",
                                {"reason", drop_reasons}};
+family<counter> events_customer_mismatch{
+    "txrt_events_customer_mismatch_total",
+    "Events delivered whose payload customer differs from their channel's (routing uses the "
+    "channel's), by type.",
+    {"type", telecomx::event_type_names}};
 family<counter> deliveries{"txrt_deliveries_total", "Events queued on a subscribed socket."};
 family<counter> requests{"txrt_requests_total",
                          "Request and reply messages, by result.",

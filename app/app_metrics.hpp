@@ -25,11 +25,12 @@ inline constexpr std::array<std::string_view, 8> auth_results{
 inline constexpr std::size_t auth_timeout_index = 6;
 inline constexpr std::size_t auth_rate_limited_index = 7;
 
-extern family<gauge> authenticated_sockets;  // {level}
-extern family<counter> auth_results_total;   // {result}
-extern family<gauge> subscriptions;          // {type}
-extern family<counter> events_in;            // {type}
-extern family<counter> events_dropped;       // {reason}
+extern family<gauge> authenticated_sockets;       // {level}
+extern family<counter> auth_results_total;        // {result}
+extern family<gauge> subscriptions;               // {type}
+extern family<counter> events_in;                 // {type}
+extern family<counter> events_dropped;            // {reason}
+extern family<counter> events_customer_mismatch;  // {type}: payload customer != channel's
 extern family<counter> deliveries;
 extern family<counter> requests;  // {kind, result}
 // The redis and http token validators.

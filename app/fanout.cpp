@@ -54,6 +54,8 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
   metrics::events_in.at(static_cast<std::size_t>(ev->type)).inc();
   ev->customer = std::string(parsed_channel->customer);
   ev->sub_event = std::move(message->sub_event);
+  if (message->customer && !ev->customer.empty() && *message->customer != ev->customer)
+    metrics::events_customer_mismatch.at(static_cast<std::size_t>(ev->type)).inc();
 
   // Built once, with its WebSocket header: every subscriber is written these very bytes.
   ev->frame = sio::encode_event(telecomx::to_string(ev->type), payload);

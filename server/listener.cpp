@@ -13,7 +13,7 @@ namespace txrt::server {
 
 listener::listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint,
                    const http::router& routes, limits::connection_limiter* limiter,
-                   std::vector<std::string> trusted_proxies)
+                   protocol::address_ranges trusted_proxies)
     : loops_(loops),
       acceptor_(loops.loop(0)),
       routes_(routes),
@@ -61,9 +61,7 @@ void listener::admit(net::ip::tcp::socket socket) {
   }
   auto peer = socket.remote_endpoint(ignored);
   std::string address = ignored ? std::string() : peer.address().to_string();
-  if (std::find(trusted_proxies_.begin(), trusted_proxies_.end(), address) !=
-      trusted_proxies_.end())
-    address.clear();
+  if (trusted_proxies_.contains(address)) address.clear();
   switch (limiter_->try_acquire(address)) {
     case limits::admission::admitted:
       break;

@@ -13,6 +13,7 @@
 
 #include "server/http/router.hpp"
 #include "server/limits/connection_limiter.hpp"
+#include "protocol/forwarded.hpp"
 #include "server/loop_pool.hpp"
 
 namespace txrt::server {
@@ -24,7 +25,7 @@ class listener : public std::enable_shared_from_this<listener> {
   // clients are many) are counted against the node only, not per address.
   listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint, const http::router& routes,
            limits::connection_limiter* limiter = nullptr,
-           std::vector<std::string> trusted_proxies = {});
+           protocol::address_ranges trusted_proxies = {});
 
   net::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   void start();
@@ -41,7 +42,7 @@ class listener : public std::enable_shared_from_this<listener> {
   const http::router& routes_;
   std::size_t next_loop_ = 0;
   limits::connection_limiter* limiter_;
-  std::vector<std::string> trusted_proxies_;
+  protocol::address_ranges trusted_proxies_;
 };
 
 // "0.0.0.0:3000", "127.0.0.1:0", "[::1]:3000", "localhost:3000" -> endpoint. Throws

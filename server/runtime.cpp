@@ -1,6 +1,7 @@
 #include "server/runtime.hpp"
 
 #include <functional>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/signal_set.hpp>
@@ -27,6 +28,11 @@ runtime::runtime(const config::settings& cfg)
     : cfg_(cfg),
       connections_({cfg.max_connections, cfg.max_connections_per_ip}),
       loops_(thread_count(cfg)) {
+  std::string why;
+  auto proxies = protocol::address_ranges::parse(cfg.trusted_proxies, &why);
+  // Bad configuration fails fast, at start-up, naming the key.
+  if (!proxies) throw std::runtime_error("trusted-proxies: " + why);
+  trusted_proxies_ = std::move(*proxies);
   routes_.max_body = cfg.max_payload;
   routes_.header_timeout = std::chrono::milliseconds(cfg.header_timeout_ms);
   routes_.cors = std::make_shared<http::cors_policy>(cfg.cors_origins, cfg.cors_credentials);
@@ -51,7 +57,7 @@ engine::engine_options runtime::engine_options() const {
   o.allow_eio3 = cfg_.allow_eio3;
   o.send_queue_bytes = cfg_.send_queue_bytes;
   if (!cfg_.node_id.empty()) o.sid_prefix = cfg_.node_id + "_";
-  o.trusted_proxies = cfg_.trusted_proxies;
+  o.trusted_proxies = trusted_proxies_;
   return o;
 }
 
@@ -68,7 +74,7 @@ int runtime::run() {
   std::shared_ptr<listener> l;
   try {
     l = std::make_shared<listener>(loops_, parse_endpoint(cfg_.listen), routes_, &connections_,
-                                   cfg_.trusted_proxies);
+                                   trusted_proxies_);
   } catch (const std::exception& e) {
     spdlog::critical("listen: cannot listen on {}: {}", cfg_.listen, e.what());
     return 1;

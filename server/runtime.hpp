@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "protocol/forwarded.hpp"
 #include "server/engine/engine_server.hpp"
 #include "server/http/router.hpp"
 #include "server/limits/connection_limiter.hpp"
@@ -47,6 +48,7 @@ class runtime {
   limits::connection_limiter connections_;
   loop_pool loops_;
   http::router routes_;
+  protocol::address_ranges trusted_proxies_;  // parsed once from trusted-proxies
   std::vector<std::unique_ptr<engine::engine_server>> engines_;
   std::vector<std::function<void()>> reload_hooks_;
 };

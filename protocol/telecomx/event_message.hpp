@@ -13,6 +13,10 @@ namespace txrt::telecomx {
 
 struct event_message {
   std::string sub_event;  // the "event" member; empty when absent or not a string
+  // The "customer" member when it is a string. Routing ignores it (the channel's customer
+  // decides); fan-out only counts a payload whose customer differs from its channel's, so that
+  // a publisher's bug shows on a dashboard.
+  std::optional<std::string> customer;
 };
 
 // nullopt when `payload` is not a JSON object (invalid JSON, invalid UTF-8, another value).

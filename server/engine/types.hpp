@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/forwarded.hpp"
+
 #include "protocol/engineio/packet.hpp"
 
 namespace txrt::engine {
@@ -73,7 +75,7 @@ struct engine_options {
   bool allow_eio3 = true;
   std::uint64_t send_queue_bytes = 1048576;  // per-session bound before slow_consumer
   std::string sid_prefix;                     // "<node-id>_" or empty
-  std::vector<std::string> trusted_proxies;   // whose X-Forwarded-For is believed
+  protocol::address_ranges trusted_proxies;  // whose X-Forwarded-For is believed
 };
 
 class session;

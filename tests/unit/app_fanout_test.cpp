@@ -162,6 +162,14 @@ TEST_CASE("fanout routes by the channel's customer, not the payload's", "[fanout
   fixture f;
   auto& c1 = f.connect(0, {sub(st::call, "c1")});
   auto& c2 = f.connect(1, {sub(st::call, "c2")});
+  auto& mismatches =
+      metrics::events_customer_mismatch.at(static_cast<std::size_t>(telecomx::event_type::call));
+  const auto mismatched_before = mismatches.value();
+
+  // A payload that agrees with its channel is no mismatch.
+  f.publish("rt:event:CALL:c1", R"({"event":"RING","customer":"c1"})");
+  CHECK(c1.received().size() == 1);
+  CHECK(mismatches.value() == mismatched_before);
 
   f.publish("rt:event:CALL:c1", R"({"event":"START","customer":"c2"})");
   CHECK(c1.received() == strings{R"(42["CALL",{"event":"START","customer":"c2"}])"});
@@ -170,6 +178,8 @@ TEST_CASE("fanout routes by the channel's customer, not the payload's", "[fanout
   f.publish("rt:event:CALL:c2", R"({"event":"END","customer":"c1"})");
   CHECK(c1.received().empty());
   CHECK(c2.received() == strings{R"(42["CALL",{"event":"END","customer":"c1"}])"});
+  // Both were delivered by channel, and both counted (a publisher's bug, on a dashboard).
+  CHECK(mismatches.value() == mismatched_before + 2);
 
   // A channel without a customer reaches no customer subscription, whatever the payload says.
   auto& admin_call = f.connect(1, {sub(st::admin_call)});

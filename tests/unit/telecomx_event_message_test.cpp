@@ -46,3 +46,11 @@ TEST_CASE("event_message's result outlives the next parse on the thread", "[tele
   CHECK(first->sub_event == "FIRST_ONE_LONG_ENOUGH_TO_ALLOCATE");
   CHECK(second->sub_event == "SECOND");
 }
+
+TEST_CASE("event_message reads the payload's customer when it is a string", "[telecomx]") {
+  CHECK(parse_event_message(R"({"event":"A","customer":"c1"})")->customer == "c1");
+  CHECK_FALSE(parse_event_message(R"({"event":"A"})")->customer);
+  CHECK_FALSE(parse_event_message(R"({"customer":7})")->customer);
+  CHECK_FALSE(parse_event_message(R"({"customer":null})")->customer);
+  CHECK(parse_event_message(R"({"customer":""})")->customer == "");
+}
