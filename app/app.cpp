@@ -63,9 +63,10 @@ std::string host_name() {
 app::app(const config::settings& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
   if (auto error = config::validate(cfg); !error.empty()) throw std::runtime_error(error);
   if (config::uses_demo_tokens(cfg) && !config::is_loopback_listen(cfg.listen))
-    spdlog::warn("listening on {} with the demo tokens file (allow-demo-tokens): anyone who "
-                 "reaches this port can log in, as ADMIN too",
-                 cfg.listen);
+    spdlog::warn(
+        "listening on {} with the demo tokens file (allow-demo-tokens): anyone who "
+        "reaches this port can log in, as ADMIN too",
+        cfg.listen);
   server_name_ = cfg.server_name.empty() ? host_name() : cfg.server_name;
   if (uses_tokens_file(cfg)) {
     auto loaded = load_tokens(cfg);

@@ -11,9 +11,9 @@
 #include "app/subscriptions.hpp"
 #include "app/telecomx_namespace.hpp"
 #include "auth/token_digest.hpp"
-#include "server/server_metrics.hpp"
 #include "protocol/log_text.hpp"
 #include "protocol/telecomx/authenticate_payload.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::telecomx {
 
@@ -151,8 +151,7 @@ void authenticator::reauthenticate(client& c, std::optional<std::uint64_t> ack_i
   announce(c, ack_id);
 }
 
-void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id,
-                           telecomx::identity who) {
+void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity who) {
   c.who = std::move(who);
   deps_.employees[c.loop]->add(c.who->employee, c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();

@@ -14,8 +14,9 @@
 //   dropped. The same employee's (SPEC §3): the subscriptions the new identity may still hold
 //   stay, the others are removed with `unsubscribed {…, reason}` (subscriptions::review, then
 //   apply, in the same step as the identity changes). Then `authenticated` is emitted and the
-//   ack (if asked) gets {success:true,…}. Failure and NO_LOGIN: `unauthorized {code, message}`, the ack if asked
-//   {success:false,…}, then the disconnect. Every outcome is counted in txrt_auth_total.
+//   ack (if asked) gets {success:true,…}. Failure and NO_LOGIN: `unauthorized {code, message}`, the
+//   ack if asked {success:false,…}, then the disconnect. Every outcome is counted in
+//   txrt_auth_total.
 // - forget: the client leaves (disconnect): identity and subscriptions dropped.
 // Runs on the client's loop only.
 #include <chrono>

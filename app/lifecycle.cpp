@@ -62,20 +62,21 @@ void lifecycle::on_connected(const client& c) {
 }
 
 void lifecycle::on_authenticated(const client& c) {
-  spdlog::info("authenticate: socket={} employee={} customer={} accessLevel={} client={} "
-               "instanceId={} ip={} remoteAddress={}",
-               c.socket_id, log_text(c.who->employee), log_text(c.who->customer),
-               telecomx::to_string(c.who->level), log_text(c.client_name), log_text(c.instance_id),
-               log_text(c.reported_ip), log_text(c.remote_address));
+  spdlog::info(
+      "authenticate: socket={} employee={} customer={} accessLevel={} client={} "
+      "instanceId={} ip={} remoteAddress={}",
+      c.socket_id, log_text(c.who->employee), log_text(c.who->customer),
+      telecomx::to_string(c.who->level), log_text(c.client_name), log_text(c.instance_id),
+      log_text(c.reported_ip), log_text(c.remote_address));
   publish("AUTHENTICATED", c, true);
 }
 
 void lifecycle::on_disconnected(const client& c, std::string_view reason) {
-  spdlog::info("disconnect: socket={} employee={} client={} instanceId={} ip={} "
-               "remoteAddress={} reason={}",
-               c.socket_id, c.who ? log_text(c.who->employee) : std::string("-"),
-               log_text(c.client_name), log_text(c.instance_id), log_text(c.reported_ip),
-               log_text(c.remote_address), reason);
+  spdlog::info(
+      "disconnect: socket={} employee={} client={} instanceId={} ip={} "
+      "remoteAddress={} reason={}",
+      c.socket_id, c.who ? log_text(c.who->employee) : std::string("-"), log_text(c.client_name),
+      log_text(c.instance_id), log_text(c.reported_ip), log_text(c.remote_address), reason);
   publish("DISCONNECTED", c, c.who.has_value());
 }
 

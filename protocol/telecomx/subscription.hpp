@@ -90,9 +90,9 @@ struct parsed_subscription {
 // Validates {type, customer?, events?, types?}: type a known string; customer a non-empty
 // string (at most 128 bytes) for customer types, and ignored (must be absent, null or a string)
 // for ADMIN types; events an array of 1..256 non-empty strings of at most 64 bytes (customer
-// types and ADMIN:*); types an array of 1..256 known event type names (ADMIN only). An unknown type is an error too
-// (answered as `invalid`).
-// The result is normalised (see normalise()). `json` is one JSON value.
+// types and ADMIN:*); types an array of 1..256 known event type names (ADMIN only). An unknown type
+// is an error too (answered as `invalid`). The result is normalised (see normalise()). `json` is
+// one JSON value.
 parsed_subscription parse_subscription(std::string_view json);
 // The same, from an event's arguments (the raw JSON elements after the event name): the first
 // argument is the payload. One JSON parse, no scan before it; what subscribe and unsubscribe use.

@@ -193,9 +193,10 @@ std::string pbx_with_event(int i) {
 
 }  // namespace
 
-TEST_CASE("subscribe: past max-subscriptions-per-socket limit_reached; an identical one again "
-          "is answered subscribed and not counted",
-          "[app][subscribe][limits]") {
+TEST_CASE(
+    "subscribe: past max-subscriptions-per-socket limit_reached; an identical one again "
+    "is answered subscribed and not counted",
+    "[app][subscribe][limits]") {
   app_harness h({}, bounds(3, 0));
   auto& c = h.as(who("o", "customer-north-1", access_level::owner));
   for (int i = 0; i < 3; ++i) h.subscribe(c, pbx_with_event(i));
@@ -205,8 +206,9 @@ TEST_CASE("subscribe: past max-subscriptions-per-socket limit_reached; an identi
   CHECK(h.told.last_emit(c, "subscribe_failed") ==
         R"({"type":"PBX","customer":"customer-north-1","code":"limit_reached",)"
         R"("message":"max-subscriptions-per-socket reached: unsubscribe first"})");
-  CHECK(h.told.last_ack(c) == R"({"success":false,"code":"limit_reached",)"
-                              R"("message":"max-subscriptions-per-socket reached: unsubscribe first"})");
+  CHECK(h.told.last_ack(c) ==
+        R"({"success":false,"code":"limit_reached",)"
+        R"("message":"max-subscriptions-per-socket reached: unsubscribe first"})");
   CHECK(h.index.subscriptions_of(c).size() == 3);
 
   // At the bound, an identical subscription is still a success (a no-op).

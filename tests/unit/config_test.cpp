@@ -315,15 +315,13 @@ TEST_CASE("validate: the keys against each other, naming the key", "[config]") {
 TEST_CASE("listen defaults to loopback with the demo tokens, to any address otherwise",
           "[config]") {
   CHECK(run({}).config->listen == "127.0.0.1:3000");
-  CHECK(run({"--auth-file", txrt::config::default_auth_file()}).config->listen ==
-        "127.0.0.1:3000");
+  CHECK(run({"--auth-file", txrt::config::default_auth_file()}).config->listen == "127.0.0.1:3000");
   CHECK(run({"--auth-file", "/etc/txrt/tokens.json"}).config->listen == "0.0.0.0:3000");
   CHECK(run({"--auth", "http", "--auth-url", "http://a/v"}).config->listen == "0.0.0.0:3000");
   CHECK(run({"--listen", "0.0.0.0:80"}).config->listen == "0.0.0.0:80");  // given: kept
 }
 
-TEST_CASE("validate: the demo tokens on a non-loopback listen need allow-demo-tokens",
-          "[config]") {
+TEST_CASE("validate: the demo tokens on a non-loopback listen need allow-demo-tokens", "[config]") {
   using txrt::config::validate;
   for (const char* listen : {"127.0.0.1:3000", "127.1.2.3:0", "localhost:80", "[::1]:3000"}) {
     settings s;
