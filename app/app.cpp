@@ -62,6 +62,11 @@ std::string host_name() {
 
 app::app(const config::settings& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) {
   if (auto error = config::validate(cfg); !error.empty()) throw std::runtime_error(error);
+  if (config::uses_demo_tokens(cfg) && !config::is_loopback_listen(cfg.listen))
+    spdlog::warn(
+        "listening on {} with the demo tokens file (allow-demo-tokens): anyone who "
+        "reaches this port can log in, as ADMIN too",
+        cfg.listen);
   server_name_ = cfg.server_name.empty() ? host_name() : cfg.server_name;
   if (uses_tokens_file(cfg)) {
     auto loaded = load_tokens(cfg);
@@ -155,6 +160,8 @@ void app::register_namespace() {
   if (cfg_.auth_rate_per_ip != 0)
     deps.auth_per_address = std::make_shared<limits::address_rate_limiter>(
         limits::rate_limit{cfg_.auth_rate_per_ip, std::chrono::minutes(1)}, auth_rate_addresses);
+  deps.max_subscriptions_per_socket = cfg_.max_subscriptions_per_socket;
+  deps.subscribe_per_socket = {cfg_.subscribe_rate_per_socket, std::chrono::seconds(1)};
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
 
   spaces_ = std::make_unique<sio::namespaces>();

@@ -11,8 +11,9 @@
 #include "app/subscriptions.hpp"
 #include "app/telecomx_namespace.hpp"
 #include "auth/token_digest.hpp"
-#include "server/server_metrics.hpp"
+#include "protocol/log_text.hpp"
 #include "protocol/telecomx/authenticate_payload.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::telecomx {
 
@@ -64,7 +65,8 @@ void authenticator::refuse(client& c, std::optional<std::uint64_t> ack_id, std::
   // Refusals by a rate limit come in floods by nature: not one info line each.
   spdlog::log(
       metric_index == metrics::auth_rate_limited_index ? spdlog::level::debug : spdlog::level::info,
-      "authenticate refused: socket={} ip={} code={}", c.socket_id, c.remote_address, name);
+      "authenticate refused: socket={} ip={} code={}", c.socket_id,
+      protocol::log_text(c.remote_address), name);
   io_.disconnect(c);
 }
 
@@ -118,15 +120,48 @@ void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth:
   if (!r.who) return refuse(c, ack_id, r.error, r.message);
   if (r.who->level == telecomx::access_level::no_login)
     return refuse(c, ack_id, auth::auth_error::credentials_invalid, "this employee may not log in");
-  // Authenticating again replaces the identity and drops every subscription.
-  // (SPEC §3 as amended keeps them for the same employee: that decision belongs here.)
-  forget_identity(c);
-  c.who = std::move(*r.who);
-  c.auth_timer.cancel();
+  if (!c.who || c.who->employee != r.who->employee) {
+    // A first authentication, or another employee: nothing of the earlier identity stays.
+    forget_identity(c);
+    return accept(c, ack_id, std::move(*r.who));
+  }
+  // The same employee again (a refreshed token, a re-authenticate after a reconnect): the
+  // subscriptions the new identity may still hold stay, in their rooms throughout. The
+  // identity changes only once the review is done, as one step with the removals.
+  std::weak_ptr<client> weak = c.weak_from_this();
+  const std::uint64_t generation = c.generation;
+  auto next = std::make_shared<telecomx::identity>(std::move(*r.who));
+  subs_.review(c, *next, [this, weak, generation, next, ack_id](access_review review) {
+    auto state = weak.lock();
+    if (!state || !state->connected || state->generation != generation || !state->who) return;
+    reauthenticate(*state, ack_id, std::move(*next), review);
+  });
+}
+
+void authenticator::reauthenticate(client& c, std::optional<std::uint64_t> ack_id,
+                                   telecomx::identity next, const access_review& review) {
+  // Online before offline: the router's count for the employee never reaches zero, so its
+  // REQUEST channel stays subscribed and its customer record follows the new identity.
+  if (deps_.router) deps_.router->employee_online(next);
+  if (deps_.router) deps_.router->employee_offline(c.who->employee);
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).dec();
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(next.level)).inc();
+  c.who = std::move(next);
+  subs_.apply(c, review);
+  announce(c, ack_id);
+}
+
+void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity who) {
+  c.who = std::move(who);
   deps_.employees[c.loop]->add(c.who->employee, c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
-  metrics::auth_results_total.at(0).inc();
   if (deps_.router) deps_.router->employee_online(*c.who);
+  announce(c, ack_id);
+}
+
+void authenticator::announce(client& c, std::optional<std::uint64_t> ack_id) {
+  c.auth_timer.cancel();
+  metrics::auth_results_total.at(0).inc();
   io_.emit(c, "authenticated", authenticated_json(*c.who, false));
   if (ack_id) io_.ack(c, *ack_id, authenticated_json(*c.who, true));
   if (deps_.observer) deps_.observer->on_authenticated(c);

@@ -10,10 +10,13 @@
 //   A malformed payload is refused with credentials_invalid. Otherwise the validator is asked;
 //   its answer counts only if no newer authenticate (nor the disconnect) came in between (the
 //   client's generation), and only while the client is connected.
-// - Success: the identity replaces any earlier one and every subscription is dropped (a
-//   re-authentication), `authenticated` is emitted and the ack (if asked) gets
-//   {success:true,…}. Failure and NO_LOGIN: `unauthorized {code, message}`, the ack if asked
-//   {success:false,…}, then the disconnect. Every outcome is counted in txrt_auth_total.
+// - Success: the identity replaces any earlier one. Another employee's: every subscription is
+//   dropped. The same employee's (SPEC §3): the subscriptions the new identity may still hold
+//   stay, the others are removed with `unsubscribed {…, reason}` (subscriptions::review, then
+//   apply, in the same step as the identity changes). Then `authenticated` is emitted and the
+//   ack (if asked) gets {success:true,…}. Failure and NO_LOGIN: `unauthorized {code, message}`, the
+//   ack if asked {success:false,…}, then the disconnect. Every outcome is counted in
+//   txrt_auth_total.
 // - forget: the client leaves (disconnect): identity and subscriptions dropped.
 // Runs on the client's loop only.
 #include <chrono>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "auth/validator.hpp"
+#include "protocol/telecomx/identity.hpp"
 #include "server/limits/address_rate_limiter.hpp"
 #include "server/limits/rate_limit.hpp"
 
@@ -35,6 +39,7 @@ class client_observer;
 class employee_index;
 class request_router;
 class subscriptions;
+struct access_review;
 
 struct authenticator_deps {
   std::shared_ptr<auth::token_validator> validator;
@@ -70,6 +75,13 @@ class authenticator {
               std::size_t metric_index, std::string_view message);
   // Drops the identity and everything that hangs on it (subscriptions, employee index).
   void forget_identity(client& c);
+  // A client without an identity takes `who`.
+  void accept(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity who);
+  // The same employee again, once `review` is known.
+  void reauthenticate(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity next,
+                      const access_review& review);
+  // `authenticated`, the ack, the count and the observer.
+  void announce(client& c, std::optional<std::uint64_t> ack_id);
 
   authenticator_deps deps_;
   subscriptions& subs_;

@@ -62,9 +62,11 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
 
   boost::asio::steady_timer auth_timer;
 
-  // Rate limits of this socket (auth-rate-per-socket, request-rate-per-socket).
+  // Rate limits of this socket (auth-rate-per-socket, request-rate-per-socket,
+  // subscribe-rate-per-socket).
   limits::token_bucket auth_attempts;
   limits::token_bucket requests;
+  limits::token_bucket subscribe_ops;
 };
 
 }  // namespace txrt::telecomx

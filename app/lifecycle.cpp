@@ -6,10 +6,14 @@
 #include "bridge/channels.hpp"
 #include "protocol/iso8601.hpp"
 #include "protocol/json.hpp"
+#include "protocol/log_text.hpp"
 
 namespace txrt::telecomx {
 
 namespace json = protocol::json;
+// Every client-provided string in a log line goes through it (a `client` name with a newline
+// once forged a whole line); the validator's answers too, which come from another system.
+using protocol::log_text;
 
 namespace {
 void nullable(std::string& out, std::string_view value) {
@@ -53,23 +57,26 @@ void lifecycle::publish(std::string_view event, const client& c, bool with_ident
 
 void lifecycle::on_connected(const client& c) {
   spdlog::info("connect: socket={} transport={} remoteAddress={}", c.socket_id, c.transport,
-               c.remote_address);
+               log_text(c.remote_address));
   publish("CONNECTED", c, false);
 }
 
 void lifecycle::on_authenticated(const client& c) {
-  spdlog::info("authenticate: socket={} employee={} customer={} accessLevel={} client={} "
-               "instanceId={} ip={} remoteAddress={}",
-               c.socket_id, c.who->employee, c.who->customer, telecomx::to_string(c.who->level),
-               c.client_name, c.instance_id, c.reported_ip, c.remote_address);
+  spdlog::info(
+      "authenticate: socket={} employee={} customer={} accessLevel={} client={} "
+      "instanceId={} ip={} remoteAddress={}",
+      c.socket_id, log_text(c.who->employee), log_text(c.who->customer),
+      telecomx::to_string(c.who->level), log_text(c.client_name), log_text(c.instance_id),
+      log_text(c.reported_ip), log_text(c.remote_address));
   publish("AUTHENTICATED", c, true);
 }
 
 void lifecycle::on_disconnected(const client& c, std::string_view reason) {
-  spdlog::info("disconnect: socket={} employee={} client={} instanceId={} ip={} "
-               "remoteAddress={} reason={}",
-               c.socket_id, c.who ? c.who->employee : std::string("-"), c.client_name,
-               c.instance_id, c.reported_ip, c.remote_address, reason);
+  spdlog::info(
+      "disconnect: socket={} employee={} client={} instanceId={} ip={} "
+      "remoteAddress={} reason={}",
+      c.socket_id, c.who ? log_text(c.who->employee) : std::string("-"), log_text(c.client_name),
+      log_text(c.instance_id), log_text(c.reported_ip), log_text(c.remote_address), reason);
   publish("DISCONNECTED", c, c.who.has_value());
 }
 

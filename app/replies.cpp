@@ -85,4 +85,13 @@ std::string unsubscribed_ack_json(std::string_view object_json, std::size_t remo
   return out;
 }
 
+std::string with_reason(std::string_view object_json, std::string_view reason) {
+  std::string out(object_json.substr(0, object_json.size() - 1));  // without the closing '}'
+  if (out.size() > 1) out.push_back(',');
+  out += "\"reason\":";
+  json::append_string(reason, out);
+  out.push_back('}');
+  return out;
+}
+
 }  // namespace txrt::telecomx

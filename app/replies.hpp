@@ -30,6 +30,10 @@ std::string success_with(std::string_view object_json);
 // The unsubscribe ack: the echo with "success":true in front and "removed":<n> at the end.
 std::string unsubscribed_ack_json(std::string_view object_json, std::size_t removed);
 
+// The echo with "reason":<reason> at the end: the `unsubscribed` of a subscription the server
+// removed ({"type":"PBX","customer":"c1","reason":"access_changed"}).
+std::string with_reason(std::string_view object_json, std::string_view reason);
+
 // A JSON object written member by member, keys in the order given. Keys and string values go
 // through protocol::json::append_string; raw() takes a value that is already JSON text.
 class json_object {

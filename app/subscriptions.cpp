@@ -1,5 +1,9 @@
 #include "app/subscriptions.hpp"
 
+#include <algorithm>
+#include <map>
+#include <string>
+
 #include "app/app_metrics.hpp"
 #include "app/client.hpp"
 #include "app/client_io.hpp"
@@ -12,6 +16,21 @@ namespace {
 
 metrics::gauge& subscriptions_of_type(telecomx::subscription_type t) {
   return metrics::subscriptions.at(static_cast<std::size_t>(t));
+}
+
+bool holds(const std::vector<telecomx::subscription>& list, const telecomx::subscription& s) {
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+// What the access decision depends on besides the subscription (auth::may_subscribe).
+bool same_access(const telecomx::identity& a, const telecomx::identity& b) {
+  return a.level == b.level && a.customer == b.customer &&
+         a.organization_resellers == b.organization_resellers;
+}
+
+bool allowed(const telecomx::identity& who, const telecomx::subscription& s,
+             const std::vector<std::string>& chain) {
+  return auth::may_subscribe(who, s, chain) == auth::subscribe_decision::allowed;
 }
 
 }  // namespace
@@ -37,7 +56,15 @@ void subscriptions::fail(client& c, std::optional<std::uint64_t> ack_id, std::st
 
 std::optional<telecomx::subscription> subscriptions::requested(
     client& c, std::string_view event_args, std::optional<std::uint64_t> ack_id) {
+  // Parsed before the budget is checked so that even a refusal names the subscription; the
+  // parse is bounded by max-payload and the Socket.IO codec has parsed the packet already.
   auto parsed = telecomx::parse_subscription_args(event_args);
+  if (!c.subscribe_ops.try_take(deps_.rate_per_socket, limits::clock::now())) {
+    metrics::count_limited(metrics::subscription_limit::rate_per_socket);
+    fail(c, ack_id, parsed.type_text, parsed.customer_text, "rate_limited",
+         "too many subscribe/unsubscribe messages on this connection");
+    return std::nullopt;
+  }
   if (!c.who) {
     fail(c, ack_id, parsed.type_text, parsed.customer_text, "not_authenticated",
          "authenticate first");
@@ -77,10 +104,19 @@ void subscriptions::subscribe(client& c, std::string_view event_args,
 void subscriptions::decide(client& c, const telecomx::subscription& sub,
                            const std::vector<std::string>& chain,
                            std::optional<std::uint64_t> ack_id) {
-  if (auth::may_subscribe(*c.who, sub, chain) != auth::subscribe_decision::allowed)
+  if (!allowed(*c.who, sub, chain))
     return fail(c, ack_id, telecomx::to_string(sub.type), sub.customer, "access_denied",
                 "no access to this subscription");
-  if (index_of(c).add(c, sub)) subscriptions_of_type(sub.type).inc();
+  // An identical subscription again is answered as a success and not counted twice.
+  const auto& held = index_of(c).subscriptions_of(c);
+  if (!holds(held, sub)) {
+    if (held.size() >= deps_.max_per_socket) {
+      metrics::count_limited(metrics::subscription_limit::per_socket);
+      return fail(c, ack_id, telecomx::to_string(sub.type), sub.customer, "limit_reached",
+                  "max-subscriptions-per-socket reached: unsubscribe first");
+    }
+    if (index_of(c).add(c, sub)) subscriptions_of_type(sub.type).inc();
+  }
   const std::string echo = telecomx::to_json(sub);
   io_.emit(c, "subscribed", echo);
   if (ack_id) io_.ack(c, *ack_id, success_with(echo));
@@ -100,6 +136,77 @@ void subscriptions::unsubscribe(client& c, std::string_view event_args,
   const std::string echo = telecomx::to_json(sub);
   io_.emit(c, "unsubscribed", echo);
   if (ack_id) io_.ack(c, *ack_id, unsubscribed_ack_json(echo, removed));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-authentication as the same employee
+
+namespace {
+
+// One review in progress: the subscriptions that need a parent chain, by customer, and the
+// lookups still out.
+struct pending_review {
+  telecomx::identity next;
+  access_review verdict;
+  std::map<std::string, std::vector<telecomx::subscription>> by_customer;
+  std::size_t waiting = 0;
+  std::function<void(access_review)> done;
+};
+
+}  // namespace
+
+void subscriptions::review(const client& c, const telecomx::identity& next,
+                           std::function<void(access_review)> done) {
+  const auto& held = index_of(c).subscriptions_of(c);
+  auto p = std::make_shared<pending_review>();
+  p->next = next;
+  p->done = std::move(done);
+  // The same inputs give the same decisions: a refreshed token keeps everything at once.
+  const bool unchanged = c.who && same_access(*c.who, next);
+  for (const auto& sub : held) {
+    if (unchanged)
+      p->verdict.kept.push_back(sub);
+    else if (auth::needs_parent_chain(next, sub))
+      p->by_customer[sub.customer].push_back(sub);
+    else if (allowed(next, sub, {}))
+      p->verdict.kept.push_back(sub);
+  }
+  if (p->by_customer.empty()) return p->done(std::move(p->verdict));
+  p->waiting = p->by_customer.size();
+  for (const auto& [customer, subs] : p->by_customer) {
+    deps_.directory->parent_chain(customer, c.executor, [p, customer](auth::chain_result chain) {
+      for (const auto& sub : p->by_customer[customer]) {
+        if (!chain.ok)
+          p->verdict.unavailable.push_back(sub);
+        else if (allowed(p->next, sub, chain.parents))
+          p->verdict.kept.push_back(sub);
+      }
+      if (--p->waiting == 0) p->done(std::move(p->verdict));
+    });
+  }
+}
+
+void subscriptions::apply(client& c, const access_review& r) {
+  // A copy: removing changes the list.
+  const std::vector<telecomx::subscription> held = index_of(c).subscriptions_of(c);
+  for (const auto& sub : held) {
+    if (holds(r.kept, sub)) continue;
+    if (holds(r.unavailable, sub)) {
+      remove_with_reason(c, sub, "unavailable");
+      continue;
+    }
+    // Subscribed while the review ran: decided now, and dropped when that needs the directory.
+    const bool reviewed_now = !auth::needs_parent_chain(*c.who, sub);
+    if (reviewed_now && allowed(*c.who, sub, {})) continue;
+    remove_with_reason(c, sub, "access_changed");
+  }
+}
+
+void subscriptions::remove_with_reason(client& c, const telecomx::subscription& sub,
+                                       std::string_view reason) {
+  if (index_of(c).remove_exact(c, sub) == 0) return;
+  subscriptions_of_type(sub.type).dec();
+  io_.emit(c, "unsubscribed", with_reason(telecomx::to_json(sub), reason));
 }
 
 }  // namespace txrt::telecomx

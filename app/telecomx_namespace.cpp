@@ -13,7 +13,7 @@ client* client_of(const std::shared_ptr<sio::socket>& s) {
 }
 
 subscriptions_deps subscriptions_part(const namespace_deps& d) {
-  return {d.directory, d.indexes};
+  return {d.directory, d.indexes, d.max_subscriptions_per_socket, d.subscribe_per_socket};
 }
 
 authenticator_deps authenticator_part(const namespace_deps& d) {

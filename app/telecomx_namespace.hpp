@@ -53,6 +53,9 @@ struct namespace_deps {
   // = unlimited). Past either, the attempt is refused with rate_limited, unvalidated.
   limits::rate_limit auth_per_socket;
   std::shared_ptr<limits::address_rate_limiter> auth_per_address;
+  // Per-socket subscription bounds (SPEC §5).
+  std::size_t max_subscriptions_per_socket = 100;
+  limits::rate_limit subscribe_per_socket{20, std::chrono::seconds(1)};
 };
 
 class telecomx_namespace : public sio::namespace_handler, private client_io {

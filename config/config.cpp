@@ -190,6 +190,9 @@ parse_outcome parse(int argc, const char* const* argv, const char* const* enviro
     if (config.auth == "http" && config.auth_url.empty()) {
       return failure(program, "auth-url: required when auth = http");
     }
+    // The demo tokens let anyone in: unless told where to listen, stay on loopback.
+    if (!vm.count("listen"))
+      config.listen = uses_demo_tokens(config) ? demo_tokens_listen : default_listen;
     return {std::move(config), {}, 0, vm.count("check-config") > 0};
   } catch (const po::error& e) {
     return failure(program, e.what());
@@ -203,10 +206,34 @@ std::string directory_kind(const settings& cfg) {
   return cfg.auth == "redis" ? "redis" : "file";
 }
 
+bool uses_demo_tokens(const settings& cfg) {
+  return cfg.auth == "file" && (cfg.auth_file.empty() || cfg.auth_file == default_auth_file());
+}
+
+bool is_loopback_listen(const std::string& listen) {
+  std::string_view host = listen;
+  if (host.starts_with('[')) {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 std::string validate(const settings& cfg) {
   if (cfg.auth == "http" && cfg.auth_url.empty()) return "auth-url: required by auth=http";
   if ((cfg.auth == "redis" || directory_kind(cfg) == "redis") && cfg.redis.empty())
     return "redis: required by auth=redis or directory=redis";
+  // Browsers refuse "Access-Control-Allow-Origin: *" with credentials; echoing any origin
+  // instead would hand every web site the user's cookies for this server.
+  if (cfg.cors_credentials &&
+      std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), "*") != cfg.cors_origins.end())
+    return "cors-credentials: true needs cors-origins to list the allowed origins, not *";
+  if (uses_demo_tokens(cfg) && !cfg.allow_demo_tokens && !is_loopback_listen(cfg.listen))
+    return "allow-demo-tokens: listen " + cfg.listen +
+           " is not loopback and the tokens are the demo tokens file, with which anyone can log "
+           "in (as ADMIN too): give --auth-file your tokens file (or --auth redis / http), listen "
+           "on 127.0.0.1, or accept it with --allow-demo-tokens true";
   return {};
 }
 

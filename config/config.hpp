@@ -12,7 +12,9 @@ namespace txrt::config {
 
 struct settings {
   // listener and threads
-  std::string listen = "0.0.0.0:3000";  // address:port; "[::1]:3000" for IPv6
+  // address:port; "[::1]:3000" for IPv6. Not given: 127.0.0.1:3000 with the demo tokens file
+  // (as the defaults here are), else 0.0.0.0:3000 (parse() decides).
+  std::string listen = "127.0.0.1:3000";
   unsigned threads = 0;                 // 0 = number of cores
   std::string server_name;              // empty = host name
 
@@ -26,6 +28,8 @@ struct settings {
   std::uint32_t auth_timeout_ms = 10000;
   std::uint32_t validator_timeout_ms = 2000;  // a redis/http validator or directory call
   bool demo_events = false;             // publish a trickle of demo events (embedded default)
+  // The demo tokens file (auth=file, auth-file unset) on a listen address that is not loopback.
+  bool allow_demo_tokens = false;
 
   // Engine.IO
   std::uint32_t ping_interval_ms = 25000;
@@ -51,6 +55,8 @@ struct settings {
   std::uint32_t auth_rate_per_socket = 10;    // authenticate attempts per minute, per socket
   std::uint32_t auth_rate_per_ip = 0;         // authenticate attempts per minute, per client address
   std::uint32_t request_rate_per_socket = 100;  // request + reply messages per second, per socket
+  std::uint32_t max_subscriptions_per_socket = 100;  // subscriptions one socket holds at most
+  std::uint32_t subscribe_rate_per_socket = 20;  // subscribe + unsubscribe per second, per socket
   std::string log_level = "info";
   std::string log_format = "text";        // text | json (one JSON object per line)
   std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close
@@ -75,10 +81,22 @@ std::string directory_kind(const settings& cfg);
 
 // The checks between keys that need neither the network nor the file system: "" when the
 // combination can work, else an error that begins with the offending key ("auth-url: ...").
-// auth=http needs auth-url; auth=redis or directory=redis needs redis. Start-up and
+// auth=http needs auth-url; auth=redis or directory=redis needs redis; cors-credentials needs
+// explicit cors-origins (not *); the demo tokens on a non-loopback listen need
+// allow-demo-tokens. Start-up and
 // --check-config both run it (the probes that read files or URLs are the application's:
 // app/check_config.hpp).
 std::string validate(const settings& cfg);
+
+// Whether the tokens in use are the demo tokens: auth=file with auth-file unset or naming the
+// built-in demo tokens file. Anyone can log in with them (as ADMIN too).
+bool uses_demo_tokens(const settings& cfg);
+// Whether the host part of a listen address ("127.0.0.1:3000", "[::1]:0", "localhost:80") is
+// a loopback address or name.
+bool is_loopback_listen(const std::string& listen);
+// The listen address when the key is not given: loopback with the demo tokens, else any.
+inline constexpr const char* demo_tokens_listen = "127.0.0.1:3000";
+inline constexpr const char* default_listen = "0.0.0.0:3000";
 
 // The build-time default of client_dist_dir.
 std::string default_client_dist_dir();

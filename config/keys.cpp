@@ -165,7 +165,8 @@ std::string set_log_level(settings& c, const std::string& v) {
 // The one table: --help, the environment mapper, the file parser and the conversion all use it.
 // clang-format off
 const key_spec all_keys[] = {
-  {"listen", "Listener", "HOST:PORT", "0.0.0.0:3000",
+  {"listen", "Listener", "HOST:PORT",
+   "0.0.0.0:3000; 127.0.0.1:3000 with the demo tokens file",
    "address:port of the HTTP/WebSocket listener; IPv6 in brackets; port 0 = any free port",
    set_listen},
   {"threads", "Listener", "N", "0 = number of cores",
@@ -202,6 +203,10 @@ const key_spec all_keys[] = {
   {"demo-events", "Bus and authentication", "BOOL", "false",
    "publish a steady trickle of demo PBX, CALL, CONFIG and REGISTER events",
    set_bool<&settings::demo_events>},
+  {"allow-demo-tokens", "Bus and authentication", "BOOL", "false",
+   "allow the demo tokens file (auth=file without auth-file) on a listen address that is not "
+   "loopback: anyone who reaches the port can log in, as ADMIN too (a warning at each start)",
+   set_bool<&settings::allow_demo_tokens>},
 
   {"ping-interval-ms", "Engine.IO", "MS", "25000",
    "Engine.IO heartbeat interval",
@@ -269,6 +274,14 @@ const key_spec all_keys[] = {
    "request and reply messages per second per socket (a burst of N); past it the ack is "
    "{success:false, code:rate_limited}; 0 = unlimited",
    set_number<&settings::request_rate_per_socket, 0, kU32>},
+  {"max-subscriptions-per-socket", "Limits and logging", "N", "100",
+   "subscriptions one socket holds at most (an identical one again is not counted); past it "
+   "subscribe_failed limit_reached",
+   set_number<&settings::max_subscriptions_per_socket, 1, kU32>},
+  {"subscribe-rate-per-socket", "Limits and logging", "N", "20",
+   "subscribe and unsubscribe messages per second per socket (a burst of N); past it "
+   "subscribe_failed rate_limited and the socket stays connected; 0 = unlimited",
+   set_number<&settings::subscribe_rate_per_socket, 0, kU32>},
   {"log-level", "Limits and logging", "LEVEL", "info",
    "spdlog level: trace, debug, info, warn, error, critical or off",
    set_log_level},

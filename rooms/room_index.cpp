@@ -59,20 +59,13 @@ void append_room_key(event_type t, std::string_view customer, std::string& key) 
   key.append(customer);
 }
 
-// The stored form of a subscription: filters sorted and unique, and the fields its type
-// ignores cleared, so that equality means "selects the same events" and the room entry agrees
-// with matches() on the stored copy.
-subscription normalised(const subscription& s) {
-  subscription out = s;
-  std::sort(out.events.begin(), out.events.end());
-  out.events.erase(std::unique(out.events.begin(), out.events.end()), out.events.end());
-  std::sort(out.types.begin(), out.types.end());
-  out.types.erase(std::unique(out.types.begin(), out.types.end()), out.types.end());
-  if (is_admin_type(out.type)) out.customer.clear();
-  if (out.type == subscription_type::admin) out.events.clear();
-  if (out.type != subscription_type::admin) out.types.clear();
-  return out;
+#ifndef NDEBUG
+bool is_normal(const subscription& s) {
+  subscription copy = s;
+  normalise(copy);
+  return copy == s;
 }
+#endif
 
 struct flag_guard {
   explicit flag_guard(bool& flag) noexcept : flag_(flag) { flag_ = true; }
@@ -100,24 +93,24 @@ basic_room_index::room& basic_room_index::room_for(const subscription& s) {
 
 bool basic_room_index::add(member& m, const subscription& s) {
   assert(!delivering_ && "the index must not change during for_each_match");
-  subscription stored = normalised(s);
+  assert(is_normal(s) && "subscriptions come normalised (telecomx::normalise)");
   auto& subs = m.subs_;
-  if (std::find(subs.begin(), subs.end(), stored) != subs.end()) return false;
+  if (std::find(subs.begin(), subs.end(), s) != subs.end()) return false;
   // Grow first, so the push_back below cannot throw after the room already holds the entry.
   // Most clients hold one or two subscriptions: start at one, so an idle session stays small.
   if (subs.size() == subs.capacity()) subs.reserve(std::max<std::size_t>(1, subs.size() * 2));
-  entry e{&m, stored.type, type_mask(stored), stored.events};
-  room_for(stored).entries.push_back(std::move(e));
-  subs.push_back(std::move(stored));
+  entry e{&m, s.type, type_mask(s), s.events};
+  room_for(s).entries.push_back(std::move(e));
+  subs.push_back(s);
   ++subscription_count_;
   return true;
 }
 
 std::size_t basic_room_index::remove_exact(member& m, const subscription& s) {
   assert(!delivering_ && "the index must not change during for_each_match");
-  const subscription stored = normalised(s);
+  assert(is_normal(s) && "subscriptions come normalised (telecomx::normalise)");
   auto& subs = m.subs_;
-  const auto it = std::find(subs.begin(), subs.end(), stored);
+  const auto it = std::find(subs.begin(), subs.end(), s);
   if (it == subs.end()) return 0;
   erase_entry(m, *it);
   subs.erase(it);  // order-preserving: subscriptions_of lists in subscription order

@@ -54,6 +54,11 @@ class basic_room_index {
   basic_room_index(const basic_room_index&) = delete;
   basic_room_index& operator=(const basic_room_index&) = delete;
 
+  // Precondition of add and remove_exact: `s` is in the normal form (telecomx::normalise(),
+  // which parse_subscription already applies), so that equality means "selects the same
+  // events" and the room entry agrees with matches(). The index trusts it (checked only by an
+  // assert in debug builds) rather than normalising every subscription a second time.
+  //
   // Adds `s` for `m`; false when `m` already holds an identical subscription.
   bool add(member& m, const subscription& s);
   // Removes exactly `s` (unsubscribe with events/types); returns how many were removed (0/1).

@@ -1,5 +1,6 @@
 #include "protocol/telecomx/authenticate_payload.hpp"
 
+#include "protocol/log_text.hpp"
 #include "protocol/telecomx/event_args.hpp"
 
 namespace txrt::telecomx {
@@ -14,7 +15,7 @@ std::optional<authenticate_payload> parse_authenticate(std::string_view event_ar
   const auto optional_text = [&obj](std::string_view key, std::string& out) {
     std::string_view value;
     if (obj[key].get(value) == simdjson::SUCCESS)
-      out = std::string(value.substr(0, max_info_bytes));
+      out = std::string(protocol::utf8_prefix(value, max_info_bytes));
   };
   optional_text("client", p.client_name);
   optional_text("instanceId", p.instance_id);

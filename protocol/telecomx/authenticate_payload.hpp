@@ -14,7 +14,8 @@ struct authenticate_payload {
   std::string ip;           // "ip" as the client reports it: informational, at most max_info_bytes
 };
 
-// The informational fields are cut to this many bytes: they are only logged and listed.
+// The informational fields are cut to at most this many bytes, at a UTF-8 character boundary
+// (they go into REALTIME events and /clients as JSON): they are only logged and listed.
 inline constexpr std::size_t max_info_bytes = 256;
 
 // Reads the first argument of the event (`event_args`: the raw JSON elements after the event

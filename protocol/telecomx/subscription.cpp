@@ -6,14 +6,13 @@
 #include <utility>
 
 #include "protocol/json.hpp"
+#include "protocol/log_text.hpp"
 #include "protocol/telecomx/event_args.hpp"
 
 namespace txrt::telecomx {
 
 namespace {
 
-constexpr std::size_t max_customer_bytes = 128;
-constexpr std::size_t max_events = 256;
 constexpr std::size_t max_echo_bytes = 64;
 
 bool contains(const std::vector<std::string>& sorted, std::string_view value) noexcept {
@@ -25,9 +24,7 @@ bool contains(const std::vector<std::string>& sorted, std::string_view value) no
 // answer large; the cut backs off to a UTF-8 boundary so the answer stays valid JSON text.
 std::string quoted(std::string_view text) {
   if (text.size() <= max_echo_bytes) return "'" + std::string(text) + "'";
-  std::size_t cut = max_echo_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return "'" + std::string(text.substr(0, cut)) + "...'";
+  return "'" + std::string(protocol::utf8_prefix(text, max_echo_bytes)) + "...'";
 }
 
 using simdjson::dom::element;
@@ -195,9 +192,11 @@ parsed_subscription read_subscription(simdjson::simdjson_result<element> parsed)
   if (present) {
     if (s.type == subscription_type::admin) return fail("events is not allowed for ADMIN");
     if (items.empty()) return fail("events must not be empty");
-    if (items.size() > max_events) return fail("events must have at most 256 entries");
+    if (items.size() > max_filter_entries) return fail("events must have at most 256 entries");
     for (const auto item : items) {
       if (item.empty()) return fail("events must not contain empty strings");
+      if (item.size() > max_filter_entry_bytes)
+        return fail("events entries must be at most 64 bytes");
       s.events.emplace_back(item);
     }
   }
@@ -210,6 +209,7 @@ parsed_subscription read_subscription(simdjson::simdjson_result<element> parsed)
     if (s.type != subscription_type::admin) return fail("types is only allowed for ADMIN");
     // An empty list would read as "all types": refuse it rather than guess what was meant.
     if (items.empty()) return fail("types must not be empty");
+    if (items.size() > max_filter_entries) return fail("types must have at most 256 entries");
     for (const auto item : items) {
       const auto t = parse_event_type(item);
       if (!t) return fail("unknown event type " + quoted(item) + " in types");

@@ -69,6 +69,13 @@ bool admin_only(const event_meta& e) noexcept;
 // admin_only). A customer subscription never selects an event without a customer.
 bool matches(const subscription& s, const event_meta& e) noexcept;
 
+// Bounds of one subscribe / unsubscribe payload (SPEC §5). They bound what a socket can make
+// the server store and echo: a subscription's `subscribed` echo is at most 256 entries of 64
+// bytes, each at most 6 times longer once JSON-escaped (\u00XX), about 100 KB.
+inline constexpr std::size_t max_customer_bytes = 128;
+inline constexpr std::size_t max_filter_entries = 256;     // in `events`, and in `types`
+inline constexpr std::size_t max_filter_entry_bytes = 64;  // each `events` entry
+
 // The client's subscribe / unsubscribe payload.
 struct parse_error {
   std::string message;  // for subscribe_failed {code:"invalid", message}
@@ -82,10 +89,10 @@ struct parsed_subscription {
 };
 // Validates {type, customer?, events?, types?}: type a known string; customer a non-empty
 // string (at most 128 bytes) for customer types, and ignored (must be absent, null or a string)
-// for ADMIN types; events an array of 1..256 non-empty strings (customer types and ADMIN:*);
-// types an array of known event type names (ADMIN only). An unknown type is an error too
-// (answered as `invalid`).
-// The result is normalised (see normalise()). `json` is one JSON value.
+// for ADMIN types; events an array of 1..256 non-empty strings of at most 64 bytes (customer
+// types and ADMIN:*); types an array of 1..256 known event type names (ADMIN only). An unknown type
+// is an error too (answered as `invalid`). The result is normalised (see normalise()). `json` is
+// one JSON value.
 parsed_subscription parse_subscription(std::string_view json);
 // The same, from an event's arguments (the raw JSON elements after the event name): the first
 // argument is the payload. One JSON parse, no scan before it; what subscribe and unsubscribe use.

@@ -49,14 +49,18 @@ inline telecomx::identity who(std::string employee, std::string customer,
 }
 
 struct app_harness {
-  explicit app_harness(telecomx::authenticator_deps deps = {}) : log_level(spdlog::get_level()) {
+  // `bounds`: max_per_socket and rate_per_socket (directory and indexes are the harness's).
+  explicit app_harness(telecomx::authenticator_deps deps = {},
+                       telecomx::subscriptions_deps bounds = {})
+      : log_level(spdlog::get_level()) {
     spdlog::set_level(spdlog::level::warn);  // refusals log at info: not in the test output
     auto loaded = auth::file_store::parse(harness_customers);
     INFO(loaded.error);
     REQUIRE(loaded);
     directory = std::make_shared<auth::file_directory>(loaded.store);
-    subs = std::make_unique<telecomx::subscriptions>(
-        telecomx::subscriptions_deps{directory, {&index}}, told);
+    bounds.directory = directory;
+    bounds.indexes = {&index};
+    subs = std::make_unique<telecomx::subscriptions>(std::move(bounds), told);
     deps.validator = validator;
     deps.employees = {&employees};
     auth = std::make_unique<telecomx::authenticator>(std::move(deps), *subs, told);

@@ -18,6 +18,9 @@ import {
 } from './lib/app.mjs';
 
 const TEST = { timeout: 20000 };
+// These tests walk whole access tables on one socket, faster than subscribe-rate-per-socket
+// (20/s) allows; the rate has its own test in tenant_isolation.test.mjs.
+const UNLIMITED_RATE = ['--subscribe-rate-per-socket', '0'];
 
 // [token, customer, types allowed on that customer (the other customer types are denied)].
 const ALL = CUSTOMER_TYPES;
@@ -84,7 +87,7 @@ describe('subscribe: the SPEC §5 access table with the demo tokens', () => {
   let srv;
   const pool = socketPool();
   before(async () => {
-    srv = await startApp();
+    srv = await startApp(UNLIMITED_RATE);
   });
   after(async () => {
     pool.closeAll();
@@ -140,7 +143,7 @@ describe('subscribe: normalisation and failures', () => {
   let srv;
   const pool = socketPool();
   before(async () => {
-    srv = await startApp();
+    srv = await startApp(UNLIMITED_RATE);
   });
   after(async () => {
     pool.closeAll();
@@ -240,7 +243,7 @@ describe('unsubscribe', () => {
   let srv;
   const pool = socketPool();
   before(async () => {
-    srv = await startApp();
+    srv = await startApp(UNLIMITED_RATE);
   });
   after(async () => {
     pool.closeAll();
@@ -325,14 +328,18 @@ describe('unsubscribe', () => {
     });
   });
 
-  test('authenticating again drops every subscription', TEST, async () => {
+  test('authenticating again: the same employee keeps its subscriptions, another drops them', TEST, async () => {
     const socket = await login(pool, srv.url, 'demo-owner');
     await subscribeOk(socket, { type: 'PBX', customer: C });
     await subscribeOk(socket, { type: 'CALL', customer: C });
     const again = await subscribeOk(socket, { type: 'CALL', customer: C, events: ['X'] });
     assert.equal(again.ack.success, true);
-    // Same identity again: still every subscription is gone.
+    // Same identity again (SPEC §3): every subscription stays.
     await authenticate(socket, { token: 'demo-owner' });
+    assert.equal((await unsubscribeOk(socket, { type: 'PBX', customer: C })).ack.removed, 1);
+    await subscribeOk(socket, { type: 'PBX', customer: C });
+    // Another employee (same customer, lower level): every subscription is gone.
+    await authenticate(socket, { token: 'demo-manager' });
     assert.equal((await unsubscribeOk(socket, { type: 'PBX', customer: C })).ack.removed, 0);
     assert.equal((await unsubscribeOk(socket, { type: 'CALL', customer: C })).ack.removed, 0);
   });

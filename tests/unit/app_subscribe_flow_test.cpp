@@ -173,3 +173,85 @@ TEST_CASE("a directory answer for an earlier identity is dropped", "[app][subscr
   CHECK(h.told.log.empty());
   CHECK(h.index.subscription_count() == 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Per-socket bounds (SPEC §5)
+
+namespace {
+
+telecomx::subscriptions_deps bounds(std::size_t max, std::uint32_t per_second) {
+  telecomx::subscriptions_deps d;
+  d.max_per_socket = max;
+  d.rate_per_socket = {per_second, std::chrono::seconds(1)};
+  return d;
+}
+
+std::string pbx_with_event(int i) {
+  return R"({"type":"PBX","customer":"customer-north-1","events":["E)" + std::to_string(i) +
+         R"("]})";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "subscribe: past max-subscriptions-per-socket limit_reached; an identical one again "
+    "is answered subscribed and not counted",
+    "[app][subscribe][limits]") {
+  app_harness h({}, bounds(3, 0));
+  auto& c = h.as(who("o", "customer-north-1", access_level::owner));
+  for (int i = 0; i < 3; ++i) h.subscribe(c, pbx_with_event(i));
+  REQUIRE(h.index.subscriptions_of(c).size() == 3);
+
+  h.subscribe(c, pbx_with_event(3), 9);
+  CHECK(h.told.last_emit(c, "subscribe_failed") ==
+        R"({"type":"PBX","customer":"customer-north-1","code":"limit_reached",)"
+        R"("message":"max-subscriptions-per-socket reached: unsubscribe first"})");
+  CHECK(h.told.last_ack(c) ==
+        R"({"success":false,"code":"limit_reached",)"
+        R"("message":"max-subscriptions-per-socket reached: unsubscribe first"})");
+  CHECK(h.index.subscriptions_of(c).size() == 3);
+
+  // At the bound, an identical subscription is still a success (a no-op).
+  const auto subscribed_before = h.told.count(c, "emit", "subscribed");
+  h.subscribe(c, pbx_with_event(1), 10);
+  CHECK(h.told.count(c, "emit", "subscribed") == subscribed_before + 1);
+  CHECK(h.told.last_ack(c) ==
+        R"({"success":true,"type":"PBX","customer":"customer-north-1","events":["E1"]})");
+  CHECK(h.index.subscription_count() == 3);
+
+  // Unsubscribing makes room again.
+  h.unsubscribe(c, pbx_with_event(0));
+  h.subscribe(c, pbx_with_event(3));
+  CHECK(h.told.last_emit(c, "subscribed") ==
+        R"({"type":"PBX","customer":"customer-north-1","events":["E3"]})");
+  CHECK(h.index.subscription_count() == 3);
+}
+
+TEST_CASE("subscribe/unsubscribe past subscribe-rate-per-socket: rate_limited, still connected",
+          "[app][subscribe][limits]") {
+  app_harness h({}, bounds(100, 5));
+  auto& c = h.as(who("o", "customer-north-1", access_level::owner));
+  for (int i = 0; i < 4; ++i) h.subscribe(c, pbx_with_event(i));
+  h.unsubscribe(c, pbx_with_event(0));  // the fifth message of the burst of 5
+  CHECK(h.told.count(c, "emit", "subscribe_failed") == 0);
+  h.subscribe(c, pbx_with_event(7), 3);
+  CHECK(h.told.last_emit(c, "subscribe_failed") ==
+        R"({"type":"PBX","customer":"customer-north-1","code":"rate_limited",)"
+        R"("message":"too many subscribe/unsubscribe messages on this connection"})");
+  CHECK(h.told.last_ack(c).starts_with(R"({"success":false,"code":"rate_limited")"));
+  h.unsubscribe(c, pbx_with_event(1));
+  CHECK(h.told.count(c, "emit", "subscribe_failed") == 2);
+  CHECK(h.index.subscriptions_of(c).size() == 3);
+  CHECK_FALSE(h.told.disconnected(c));
+}
+
+TEST_CASE("subscribe: an events entry over 64 bytes is invalid", "[app][subscribe][limits]") {
+  app_harness h;
+  auto& c = h.as(who("o", "customer-north-1", access_level::owner));
+  h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1","events":[")" +
+                     std::string(65, 'x') + R"("]})");
+  CHECK(h.told.last_emit(c, "subscribe_failed") ==
+        R"({"type":"PBX","customer":"customer-north-1","code":"invalid",)"
+        R"("message":"events entries must be at most 64 bytes"})");
+  CHECK(h.index.subscription_count() == 0);
+}

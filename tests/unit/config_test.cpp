@@ -49,7 +49,8 @@ const char* const kAllKeys[] = {
     "directory",     "auth-timeout-ms",  "ping-interval-ms", "ping-timeout-ms",
     "max-payload",   "allow-eio3",       "connect-timeout-ms", "cors-origins",
     "cors-credentials", "client-dist-dir", "header-timeout-ms", "publish-secret",
-    "send-queue-bytes", "log-level"};
+    "send-queue-bytes", "log-level", "allow-demo-tokens", "max-subscriptions-per-socket",
+    "subscribe-rate-per-socket"};
 // clang-format on
 
 }  // namespace
@@ -60,7 +61,7 @@ TEST_CASE("no sources gives settings's defaults", "[config]") {
   CHECK(out.exit_code == 0);
   const settings& c = *out.config;
   const settings d;
-  CHECK(c.listen == "0.0.0.0:3000");
+  CHECK(c.listen == "127.0.0.1:3000");  // the demo tokens: loopback unless told otherwise
   CHECK(c.threads == 0);
   CHECK(c.server_name.empty());
   CHECK(c.redis.empty());
@@ -152,7 +153,7 @@ TEST_CASE("unknown TXRT_ variables and other variables are ignored", "[config]")
   INFO(out.message);
   REQUIRE(out.config);
   CHECK(out.config->log_level == "warn");
-  CHECK(out.config->listen == "0.0.0.0:3000");
+  CHECK(out.config->listen == "127.0.0.1:3000");
 }
 
 TEST_CASE("booleans accept true/false, 1/0, yes/no", "[config]") {
@@ -309,4 +310,70 @@ TEST_CASE("validate: the keys against each other, naming the key", "[config]") {
   CHECK(directory_kind(h) == "file");
   h.auth_url = "http://127.0.0.1:1/v";
   CHECK(validate(h).empty());
+}
+
+TEST_CASE("listen defaults to loopback with the demo tokens, to any address otherwise",
+          "[config]") {
+  CHECK(run({}).config->listen == "127.0.0.1:3000");
+  CHECK(run({"--auth-file", txrt::config::default_auth_file()}).config->listen == "127.0.0.1:3000");
+  CHECK(run({"--auth-file", "/etc/txrt/tokens.json"}).config->listen == "0.0.0.0:3000");
+  CHECK(run({"--auth", "http", "--auth-url", "http://a/v"}).config->listen == "0.0.0.0:3000");
+  CHECK(run({"--listen", "0.0.0.0:80"}).config->listen == "0.0.0.0:80");  // given: kept
+}
+
+TEST_CASE("validate: the demo tokens on a non-loopback listen need allow-demo-tokens", "[config]") {
+  using txrt::config::validate;
+  for (const char* listen : {"127.0.0.1:3000", "127.1.2.3:0", "localhost:80", "[::1]:3000"}) {
+    settings s;
+    s.listen = listen;
+    INFO(listen);
+    CHECK(txrt::config::is_loopback_listen(listen));
+    CHECK(validate(s).empty());
+  }
+  for (const char* listen : {"0.0.0.0:3000", "[::]:3000", "10.0.0.1:3000", "example.com:80"}) {
+    settings s;
+    s.listen = listen;
+    INFO(listen);
+    CHECK_FALSE(txrt::config::is_loopback_listen(listen));
+    const std::string error = validate(s);
+    CHECK(error.starts_with("allow-demo-tokens: "));
+    CHECK(error.find("--auth-file") != std::string::npos);
+    s.allow_demo_tokens = true;
+    CHECK(validate(s).empty());
+    s.allow_demo_tokens = false;
+    s.auth_file = "/etc/txrt/tokens.json";  // not the demo tokens
+    CHECK(validate(s).empty());
+  }
+}
+
+TEST_CASE("validate: cors-credentials with cors-origins * is refused", "[config]") {
+  using txrt::config::validate;
+  settings s;
+  s.cors_credentials = true;
+  const std::string error = validate(s);
+  CHECK(error.starts_with("cors-credentials: "));
+  CHECK(error.find("cors-origins") != std::string::npos);
+  s.cors_origins = {"https://a.example", "*"};
+  CHECK_FALSE(validate(s).empty());
+  s.cors_origins = {"https://a.example"};
+  CHECK(validate(s).empty());
+  s.cors_credentials = false;
+  s.cors_origins = {"*"};
+  CHECK(validate(s).empty());
+}
+
+TEST_CASE("subscription bounds: defaults and ranges", "[config]") {
+  const settings d;
+  CHECK(d.max_subscriptions_per_socket == 100);
+  CHECK(d.subscribe_rate_per_socket == 20);
+  CHECK_FALSE(d.allow_demo_tokens);
+  auto out = run({"--max-subscriptions-per-socket", "5", "--subscribe-rate-per-socket", "0",
+                  "--allow-demo-tokens", "true"});
+  REQUIRE(out.config);
+  CHECK(out.config->max_subscriptions_per_socket == 5);
+  CHECK(out.config->subscribe_rate_per_socket == 0);
+  CHECK(out.config->allow_demo_tokens);
+  auto zero = run({"--max-subscriptions-per-socket", "0"});
+  CHECK(zero.exit_code == 2);
+  CHECK(zero.message.find("max-subscriptions-per-socket") != std::string::npos);
 }

@@ -132,6 +132,11 @@ TEST_CASE("parse_subscription rejects every malformed payload with a message", "
   std::string many = R"({"type":"PBX","customer":"c","events":[)";
   for (int i = 0; i < 257; ++i) many += (i ? ",\"e" : "\"e") + std::to_string(i) + "\"";
   CHECK(error_of(many + "]}") == "events must have at most 256 entries");
+  CHECK(error_of(R"({"type":"PBX","customer":"c","events":[")" + std::string(65, 'x') + "\"]}") ==
+        "events entries must be at most 64 bytes");
+  std::string many_types = R"({"type":"ADMIN","types":[)";
+  for (int i = 0; i < 257; ++i) many_types += i ? ",\"PBX\"" : "\"PBX\"";
+  CHECK(error_of(many_types + "]}") == "types must have at most 256 entries");
   CHECK(error_of(R"({"type":"ADMIN","events":["A"]})") == "events is not allowed for ADMIN");
   CHECK(error_of(R"({"type":"PBX","customer":"c","types":["PBX"]})") ==
         "types is only allowed for ADMIN");
@@ -273,4 +278,33 @@ TEST_CASE("normalise sorts the filters and clears what the type ignores", "[room
   CHECK(t.customer == "c1");
   CHECK(t.events == std::vector<std::string>{"A", "B"});
   CHECK(t.types.empty());
+}
+
+// The `subscribed` echo is emitted twice (the event and the ack): with the codec's bounds its
+// worst case cannot make its own socket a slow consumer. Worst case: 256 entries of 64 bytes,
+// each byte a control character that JSON writes as \u00XX (6 bytes).
+TEST_CASE("the largest subscribed echo fits well inside send-queue-bytes", "[telecomx]") {
+  std::string payload = R"({"type":"PBX","customer":")" + std::string(128, 'c') + R"(","events":[)";
+  for (std::size_t i = 0; i < max_filter_entries; ++i) {
+    std::string entry(max_filter_entry_bytes, '\x01');
+    entry.replace(0, 3, std::to_string(100 + i));  // distinct entries (sorted and unique)
+    payload += (i ? "," : "");
+    payload += '"';
+    for (const char ch : entry)
+      payload += ch == '\x01' ? std::string("\\u0001") : std::string(1, ch);
+    payload += '"';
+  }
+  payload += "]}";
+  const auto parsed = parse_subscription(payload);
+  REQUIRE(parsed.value);
+  REQUIRE(parsed.value->events.size() == 256);
+  const std::string echo = to_json(*parsed.value);
+  // 256 quoted entries of 3 digits and 61 \u0001, 255 commas, 168 bytes around: 95 399 bytes.
+  CHECK(echo.size() == 256 * (2 + 3 + 61 * 6) + 255 + 168);
+  CHECK(echo.size() < 100 * 1024);
+  // The event `42["subscribed",…]` and the ack `43N[{"success":true,…}]`: under 20% of the
+  // default send-queue-bytes (1048576), so even a socket that reads nothing is not cut off by
+  // its own answer.
+  const std::size_t both = 2 * (echo.size() + 64);
+  CHECK(both < 1048576 / 5);
 }
