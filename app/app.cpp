@@ -158,8 +158,9 @@ void app::register_namespace() {
   deps.auth_timeout = std::chrono::milliseconds(cfg_.auth_timeout_ms);
   deps.auth_per_socket = {cfg_.auth_rate_per_socket, std::chrono::minutes(1)};
   if (cfg_.auth_rate_per_ip != 0)
-    deps.auth_per_address = std::make_shared<limits::address_rate_limiter>(
+    auth_per_address_ = std::make_shared<limits::address_rate_limiter>(
         limits::rate_limit{cfg_.auth_rate_per_ip, std::chrono::minutes(1)}, auth_rate_addresses);
+  deps.auth_per_address = auth_per_address_;
   deps.max_subscriptions_per_socket = cfg_.max_subscriptions_per_socket;
   deps.subscribe_per_socket = {cfg_.subscribe_rate_per_socket, std::chrono::seconds(1)};
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
@@ -192,6 +193,7 @@ void app::register_routes() {
   clients.indexes = raw(indexes_);
   clients.validator = validator_;
   clients.secret = cfg_.publish_secret;
+  clients.auth_per_address = auth_per_address_;
   routes.async_handlers["/clients"] = make_clients_handler(std::move(clients));
   const std::string web = cfg_.web_dir.empty() ? config::default_web_dir() : cfg_.web_dir;
   if (http::add_static_files(routes, web,

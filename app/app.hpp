@@ -23,6 +23,9 @@ namespace txrt::rooms {
 template <class M>
 class room_index;
 }  // namespace txrt::rooms
+namespace txrt::limits {
+class address_rate_limiter;
+}
 namespace txrt::sio {
 struct namespaces;
 }
@@ -73,6 +76,8 @@ class app {
   std::unique_ptr<revocation> revocation_;
   std::string server_name_;
   std::unique_ptr<fanout> fanout_;
+  // authenticate attempts per client address, shared by the namespace and GET /clients.
+  std::shared_ptr<limits::address_rate_limiter> auth_per_address_;
   std::shared_ptr<telecomx_namespace> namespace_;
   std::unique_ptr<sio::namespaces> spaces_;
   std::unique_ptr<demo_events> demo_;

@@ -29,10 +29,6 @@ family<counter> requests{"txrt_requests_total",
                          "Request and reply messages, by result.",
                          {"kind", request_kinds},
                          {"result", request_results}};
-family<counter> subscriptions_limited{
-    "txrt_subscriptions_limited_total",
-    "Subscribe and unsubscribe messages refused by a per-socket bound, by limit.",
-    {"limit", subscription_limits}};
 histogram validator_duration{"txrt_validator_duration_seconds",
                              "Round trips of the redis and http token validators.",
                              validator_buckets};

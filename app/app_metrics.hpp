@@ -33,16 +33,6 @@ extern family<counter> events_dropped;            // {reason}
 extern family<counter> events_customer_mismatch;  // {type}: payload customer != channel's
 extern family<counter> deliveries;
 extern family<counter> requests;  // {kind, result}
-// What a per-socket subscription bound refused (SPEC §5): subscribe/unsubscribe messages past
-// subscribe-rate-per-socket, subscriptions past max-subscriptions-per-socket. Its own family
-// because txrt_limited_total's labels are the server's (server/server_metrics.hpp).
-inline constexpr std::array<std::string_view, 2> subscription_limits{"subscribe_rate_per_socket",
-                                                                     "subscriptions_per_socket"};
-enum class subscription_limit : std::uint8_t { rate_per_socket, per_socket };
-extern family<counter> subscriptions_limited;  // txrt_subscriptions_limited_total{limit}
-inline void count_limited(subscription_limit l) noexcept {
-  subscriptions_limited.at(static_cast<std::size_t>(l)).inc();
-}
 // The redis and http token validators.
 inline constexpr std::array<double, 12> validator_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                           0.1,   0.25,   0.5,   1,    2.5,   5};

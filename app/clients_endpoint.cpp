@@ -12,6 +12,7 @@
 #include "auth/validator.hpp"
 #include "protocol/telecomx/subscription.hpp"
 #include "rooms/room_index.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::telecomx {
 
@@ -101,7 +102,8 @@ http::response unauthorized(const http::request& req, std::string_view why) {
 
 http::async_handler make_clients_handler(clients_endpoint_deps deps) {
   auto shared = std::make_shared<const clients_endpoint_deps>(std::move(deps));
-  return [shared](const http::request& req, net::any_io_executor caller, http::responder respond) {
+  return [shared](const http::request& req, std::string_view client_address,
+                  net::any_io_executor caller, http::responder respond) {
     const auto& d = *shared;
     if (d.secret.empty()) return respond(http::make_response(req, 404, "Not Found"));
     if (req.method() != http::beast_http::verb::get)
@@ -116,7 +118,16 @@ http::async_handler make_clients_handler(clients_endpoint_deps deps) {
     }
     if (!auth.starts_with(token) || !d.validator)
       return respond(unauthorized(req, "Authorization: Bearer <secret> or Token <ADMIN token>"));
-    auth::auth_request check{std::string(auth.substr(token.size())), {}};
+    if (d.auth_per_address && !d.auth_per_address->try_take(client_address, limits::clock::now())) {
+      metrics::count_limited(metrics::limit::auth_per_ip);
+      return respond(http::make_response(
+          req, 429,
+          failure_json("rate_limited", "too many authenticate attempts from this address", true),
+          "application/json"));
+    }
+    // Validated with the caller's address, as authenticate is: a token bound to an address is
+    // good only from there.
+    auth::auth_request check{std::string(auth.substr(token.size())), std::string(client_address)};
     // The validator completes on `caller`, so the request stays on the connection's loop.
     d.validator->validate(check, caller,
                           [shared, req, caller, respond](auth::auth_result r) mutable {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/http/router.hpp"
+#include "server/limits/address_rate_limiter.hpp"
 #include "server/loop_pool.hpp"
 
 namespace txrt::auth {
@@ -36,6 +37,9 @@ struct clients_endpoint_deps {
   std::vector<rooms::room_index<client>*> indexes;  // one per loop
   std::shared_ptr<auth::token_validator> validator;
   std::string secret;  // publish-secret
+  // `Token <ADMIN token>` attempts count against auth-rate-per-ip like authenticate's (shared
+  // with the authenticator; null = unlimited); past it 429, the validator not asked.
+  std::shared_ptr<limits::address_rate_limiter> auth_per_address;
 };
 
 http::async_handler make_clients_handler(clients_endpoint_deps deps);

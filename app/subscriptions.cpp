@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/app_metrics.hpp"
+#include "server/server_metrics.hpp"
 #include "app/client.hpp"
 #include "app/client_io.hpp"
 #include "app/replies.hpp"
@@ -60,7 +61,7 @@ std::optional<telecomx::subscription> subscriptions::requested(
   // parse is bounded by max-payload and the Socket.IO codec has parsed the packet already.
   auto parsed = telecomx::parse_subscription_args(event_args);
   if (!c.subscribe_ops.try_take(deps_.rate_per_socket, limits::clock::now())) {
-    metrics::count_limited(metrics::subscription_limit::rate_per_socket);
+    metrics::count_limited(metrics::limit::subscribe_rate_per_socket);
     fail(c, ack_id, parsed.type_text, parsed.customer_text, "rate_limited",
          "too many subscribe/unsubscribe messages on this connection");
     return std::nullopt;
@@ -111,7 +112,7 @@ void subscriptions::decide(client& c, const telecomx::subscription& sub,
   const auto& held = index_of(c).subscriptions_of(c);
   if (!holds(held, sub)) {
     if (held.size() >= deps_.max_per_socket) {
-      metrics::count_limited(metrics::subscription_limit::per_socket);
+      metrics::count_limited(metrics::limit::subscriptions_per_socket);
       return fail(c, ack_id, telecomx::to_string(sub.type), sub.customer, "limit_reached",
                   "max-subscriptions-per-socket reached: unsubscribe first");
     }

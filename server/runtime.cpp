@@ -33,6 +33,7 @@ runtime::runtime(const config::settings& cfg)
   // Bad configuration fails fast, at start-up, naming the key.
   if (!proxies) throw std::runtime_error("trusted-proxies: " + why);
   trusted_proxies_ = std::move(*proxies);
+  routes_.trusted_proxies = trusted_proxies_;
   routes_.max_body = cfg.max_payload;
   routes_.header_timeout = std::chrono::milliseconds(cfg.header_timeout_ms);
   routes_.cors = std::make_shared<http::cors_policy>(cfg.cors_origins, cfg.cors_credentials);

@@ -19,16 +19,19 @@ inline constexpr std::array<std::string_view, 2> protocols{"3", "4"};  // Engine
 // What a limit refused (txrt_limited_total{limit}); see the limit keys in config/keys.cpp. The
 // server enforces the connection limits; its rate limiters (server/limits/) also serve the
 // application's per-socket and per-address budgets, which is why their names are listed here.
-inline constexpr std::array<std::string_view, 5> limit_names{
-    "connections", "connections_per_ip", "auth_per_socket", "auth_per_ip", "requests_per_socket"};
+inline constexpr std::array<std::string_view, 7> limit_names{
+    "connections",         "connections_per_ip",        "auth_per_socket",         "auth_per_ip",
+    "requests_per_socket", "subscribe_rate_per_socket", "subscriptions_per_socket"};
 enum class limit : std::uint8_t {
   connections,
   connections_per_ip,
   auth_per_socket,
   auth_per_ip,
-  requests_per_socket
+  requests_per_socket,
+  subscribe_rate_per_socket,  // subscribe/unsubscribe messages past subscribe-rate-per-socket
+  subscriptions_per_socket,   // subscriptions past max-subscriptions-per-socket
 };
-static_assert(limit_names.size() == static_cast<std::size_t>(limit::requests_per_socket) + 1);
+static_assert(limit_names.size() == static_cast<std::size_t>(limit::subscriptions_per_socket) + 1);
 // What the HTTP layer refused before any handler ran (txrt_http_refused_total{reason}).
 inline constexpr std::array<std::string_view, 5> http_refusals{
     "timeout", "header_too_large", "bad_request", "body_too_large", "unknown_sid"};

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "protocol/forwarded.hpp"
+#include "server/http/client_address.hpp"
 #include "server/engine/session.hpp"
 #include "server/engine/session_registry.hpp"
 #include "server/engine/websocket_transport.hpp"
@@ -12,17 +13,6 @@
 namespace txrt::engine {
 
 namespace {
-
-// The client's address: every X-Forwarded-For line of the request is one list (RFC 7230
-// §3.2.2) — a client may send its own line before the one its proxy appends.
-std::string client_address_of(std::string_view peer, const http::request& req,
-                              const protocol::address_ranges& trusted_proxies) {
-  if (trusted_proxies.empty()) return std::string(protocol::unmapped_address(peer));
-  std::vector<std::string_view> lines;
-  const auto [first, last] = req.equal_range("X-Forwarded-For");
-  for (auto it = first; it != last; ++it) lines.emplace_back(it->value().data(), it->value().size());
-  return protocol::client_address(peer, lines, trusted_proxies);
-}
 
 http::response to_http(const http::request& req, const polling_response& r) {
   return http::make_response(req, r.status, r.body, r.content_type);
@@ -88,7 +78,7 @@ void engine_server::handle_polling(const http::request& req, const eio::engine_q
     auto s = std::make_shared<session>(loops_.loop(index), *registries_[index], options_,
                                        new_sid(index), version, q.b64);
     registries_[index]->add(s->sid(), s);
-    s->set_remote_address(client_address_of(remote_address, req, options_.trusted_proxies));
+    s->set_remote_address(http::client_address_of(remote_address, req, options_.trusted_proxies));
     s->start(factory_(*s), nullptr);
     s->on_polling_get(get_id, std::move(respond));
     return;
@@ -131,7 +121,7 @@ void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request re
     auto version = q.eio == 3 ? eio::version::v3 : eio::version::v4;
     boost::system::error_code ec;
     auto peer = socket.remote_endpoint(ec);
-    std::string remote = client_address_of(ec ? std::string() : peer.address().to_string(), req,
+    std::string remote = http::client_address_of(ec ? std::string() : peer.address().to_string(), req,
                                            options_.trusted_proxies);
     return open_websocket_session(std::move(socket), std::move(req), version, index,
                                   std::move(remote));

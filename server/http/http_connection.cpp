@@ -1,5 +1,7 @@
 #include "server/http/http_connection.hpp"
 
+#include "server/http/client_address.hpp"
+
 #include <atomic>
 
 #include <boost/asio/dispatch.hpp>
@@ -123,9 +125,14 @@ void http_connection::handle() {
   if (body_too_large_) return write(make_response(req_, 413, "Payload Too Large"));
   if (auto it = routes_.handlers.find(std::string(path)); it != routes_.handlers.end())
     return write(it->second(req_));
-  if (auto it = routes_.async_handlers.find(std::string(path)); it != routes_.async_handlers.end())
-    return it->second(req_, stream_.get_executor(),
+  if (auto it = routes_.async_handlers.find(std::string(path)); it != routes_.async_handlers.end()) {
+    beast::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    const std::string client =
+        ec ? std::string() : client_address_of(peer.address().to_string(), req_, routes_.trusted_proxies);
+    return it->second(req_, client, stream_.get_executor(),
                       [self = shared_from_this()](response res) { self->write(std::move(res)); });
+  }
   write(make_response(req_, 404, "Not Found"));
 }
 

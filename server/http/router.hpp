@@ -12,6 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "protocol/forwarded.hpp"
 #include "server/http/client_bundle.hpp"
 #include "server/http/cors.hpp"
 #include "server/http/message.hpp"
@@ -26,9 +27,11 @@ using handler = std::function<response(const request&)>;
 
 // A handler that answers later (e.g. after asking every loop): it must call `respond` exactly
 // once, on `caller` (the connection's executor); the connection reads nothing until then.
+// `client_address` is the client's address (http/client_address.hpp), empty when unknown.
 using responder = std::function<void(response)>;
 using async_handler =
-    std::function<void(const request&, boost::asio::any_io_executor caller, responder respond)>;
+    std::function<void(const request&, std::string_view client_address,
+                       boost::asio::any_io_executor caller, responder respond)>;
 
 struct router {
   struct engine_endpoint {
@@ -44,6 +47,7 @@ struct router {
   std::uint64_t max_body = 1000000;
   std::uint32_t max_header_bytes = 16 * 1024;
   std::chrono::milliseconds header_timeout{10000};
+  protocol::address_ranges trusted_proxies;  // whose X-Forwarded-For async handlers believe
 
   // The endpoint whose path is `path` (with or without its trailing slash), or null.
   const engine_endpoint* find_engine(std::string_view path) const;

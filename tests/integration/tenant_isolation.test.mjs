@@ -65,7 +65,7 @@ describe('per-socket subscription bounds (SPEC §5)', () => {
     assertSubscribeFailed(more, { type: 'CONFIG', customer: 'customer-north-2', code: 'limit_reached' });
     assert.equal(s.connected, true);
     const m = await scrapeSamples(srv.url);
-    assert.ok(m.get('txrt_subscriptions_limited_total{limit="subscriptions_per_socket"}') >= 101);
+    assert.ok(m.get('txrt_limited_total{limit="subscriptions_per_socket"}') >= 101);
   });
 
   test('events/types: at most 256 entries of at most 64 bytes, else invalid (the 15 MB review case)', TEST, async () => {
@@ -111,7 +111,7 @@ describe('subscribe-rate-per-socket', () => {
     assert.deepEqual(Object.keys(failed[0]).sort(), ['code', 'customer', 'message', 'type']);
     assert.equal(s.connected, true);
     const m = await scrapeSamples(srv.url);
-    assert.ok(m.get('txrt_subscriptions_limited_total{limit="subscribe_rate_per_socket"}') >= t.rate_limited);
+    assert.ok(m.get('txrt_limited_total{limit="subscribe_rate_per_socket"}') >= t.rate_limited);
     // The budget comes back: one a fifth of a second.
     await new Promise((resolve) => setTimeout(resolve, 400)); // a refill, which no event announces
     await subscribeOk(s, { type: 'CONFIG', customer: 'customer-north-2' });
