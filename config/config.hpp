@@ -51,6 +51,7 @@ struct settings {
   std::uint32_t auth_rate_per_socket = 10;    // authenticate attempts per minute, per socket
   std::uint32_t auth_rate_per_ip = 0;         // authenticate attempts per minute, per client address
   std::uint32_t request_rate_per_socket = 100;  // request + reply messages per second, per socket
+  std::uint32_t request_ttl_ms = 300000;  // request record TTL, renewed by each accepted reply
   std::string log_level = "info";
   std::string log_format = "text";        // text | json (one JSON object per line)
   std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close
