@@ -139,7 +139,8 @@ void app::make_parts() {
                                        directory->invalidate(customer);
                                      });
   router_ = std::make_unique<request_router>(
-      loops, cfg_.prefix, *bus_, *store_, directory_, raw(employees_), std::chrono::seconds(300),
+      loops, cfg_.prefix, *bus_, *store_, directory_, raw(employees_),
+      std::chrono::milliseconds(cfg_.request_ttl_ms),
       limits::rate_limit{cfg_.request_rate_per_socket, std::chrono::seconds(1)});
   lifecycle_ = std::make_unique<lifecycle>(*bus_, cfg_.prefix, server_name_);
   revocation_ = std::make_unique<revocation>(

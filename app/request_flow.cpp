@@ -62,10 +62,16 @@ request_flow::outgoing_ptr request_flow::admit(const request_sender& sender, std
     out.fail("invalid", message.error);
     return nullptr;
   }
+  telecomx::request_target from{sender.who->employee, std::string(sender.instance_id)};
+  // The delivering node parses what this node writes: refuse here what it would drop there.
+  if (const auto why = telecomx::sender_error(from, *sender.who); !why.empty()) {
+    out.fail("invalid", why);
+    return nullptr;
+  }
   return std::make_shared<outgoing>(outgoing{
       std::move(out),
       *sender.who,
-      telecomx::request_target{sender.who->employee, std::string(sender.instance_id)},
+      std::move(from),
       std::move(message),
       {},
       {},
@@ -77,33 +83,80 @@ void request_flow::on_request(const request_sender& sender, std::string_view arg
   auto r = admit(sender, args, telecomx::message_kind::request,
                  {metrics::request_kind::request, std::move(answer)});
   if (!r) return;
-  if (telecomx::is_zero_tier(r->message.request) && r->message.to.employee != r->sender.employee)
-    return r->out.fail("access_denied",
-                       "CommunicatorZeroTier requests only between one employee's clients");
-  deps_.store->hget(bridge::employee_customer_key(deps_.prefix), r->message.to.employee,
-                    [this, r](bridge::kv_value v) { on_recipient_customer(r, std::move(v)); });
+  const auto& m = r->message;
+  if (telecomx::is_zero_tier(m.request)) {
+    if (m.to.employee != r->sender.employee)
+      return r->out.fail("access_denied",
+                         "CommunicatorZeroTier requests only between one employee's clients");
+    if (m.reply_to && m.reply_to->employee != r->sender.employee)
+      return r->out.fail("access_denied",
+                         "a CommunicatorZeroTier request replies only to the sender's employee");
+  }
+  check_reach(r, m.to.employee, &request_flow::on_recipient_reach);
 }
 
-void request_flow::on_recipient_customer(const outgoing_ptr& r, bridge::kv_value v) {
-  if (!v.ok) return r->out.fail("unavailable", store_down);
-  // No node has ever recorded the recipient: it has never been connected anywhere.
-  if (!v.value) return r->out.fail("offline", not_connected);
-  r->customer = std::move(*v.value);
-  spdlog::debug("request: recipient {} has customer {}", r->message.to.employee, r->customer);
-  if (!needs_chain(r->sender, r->customer)) return authorize(r, {});
-  deps_.directory->parent_chain(
-      r->customer, deps_.bus_executor,
-      [this, r](auth::chain_result chain) { on_recipient_chain(r, std::move(chain)); });
+void request_flow::check_reach(const outgoing_ptr& r, const std::string& employee,
+                               reach_step next) {
+  deps_.store->hget(
+      bridge::employee_customer_key(deps_.prefix), employee,
+      [this, r, next](bridge::kv_value v) { on_reach_customer(r, next, std::move(v)); });
 }
 
-void request_flow::on_recipient_chain(const outgoing_ptr& r, auth::chain_result chain) {
-  if (!chain.ok) return r->out.fail("unavailable", "customer directory unavailable");
-  authorize(r, chain.parents);
+void request_flow::on_reach_customer(const outgoing_ptr& r, reach_step next, bridge::kv_value v) {
+  if (!v.ok) return (this->*next)(r, reach::store_down, {});
+  // No node has ever recorded the employee: never connected anywhere, customer unknown.
+  if (!v.value) return (this->*next)(r, reach::unknown, {});
+  if (!needs_chain(r->sender, *v.value)) return on_reach_chain(r, next, *v.value, {true, {}});
+  const std::string customer = std::move(*v.value);
+  deps_.directory->parent_chain(customer, deps_.bus_executor,
+                                [this, r, next, customer](auth::chain_result chain) {
+                                  on_reach_chain(r, next, customer, chain);
+                                });
 }
 
-void request_flow::authorize(const outgoing_ptr& r, const std::vector<std::string>& chain) {
-  if (!auth::may_access_customer(r->sender, r->customer, chain))
+void request_flow::on_reach_chain(const outgoing_ptr& r, reach_step next,
+                                  const std::string& customer, const auth::chain_result& chain) {
+  if (!chain.ok) return (this->*next)(r, reach::directory_down, customer);
+  const bool may = auth::may_access_customer(r->sender, customer, chain.parents);
+  (this->*next)(r, may ? reach::allowed : reach::denied, customer);
+}
+
+bool request_flow::fail_unreachable(const outgoing_ptr& r, reach verdict) {
+  if (verdict == reach::store_down) r->out.fail("unavailable", store_down);
+  if (verdict == reach::directory_down)
+    r->out.fail("unavailable", "customer directory unavailable");
+  return verdict == reach::store_down || verdict == reach::directory_down;
+}
+
+void request_flow::on_recipient_reach(const outgoing_ptr& r, reach verdict, std::string customer) {
+  if (fail_unreachable(r, verdict)) return;
+  if (verdict == reach::unknown) return r->out.fail("offline", not_connected);
+  if (verdict == reach::denied)
     return r->out.fail("access_denied", "no access to the recipient's customer");
+  spdlog::debug("request: recipient {} has customer {}", r->message.to.employee, customer);
+  r->customer = std::move(customer);
+  check_reply_to(r);
+}
+
+void request_flow::check_reply_to(const outgoing_ptr& r) {
+  // The same rule as `to`, so that a reply cannot carry data where the sender could not send
+  // it; the sender's own employee is always allowed (the usual replyTo).
+  const auto& reply_to = r->message.reply_to;
+  if (!reply_to || reply_to->employee == r->sender.employee) return record(r);
+  check_reach(r, reply_to->employee, &request_flow::on_reply_to_reach);
+}
+
+void request_flow::on_reply_to_reach(const outgoing_ptr& r, reach verdict, std::string) {
+  if (fail_unreachable(r, verdict)) return;
+  // Fail closed: an employee no node has recorded has no customer to check access to.
+  if (verdict == reach::unknown)
+    return r->out.fail("access_denied", "replyTo's customer is unknown");
+  if (verdict == reach::denied)
+    return r->out.fail("access_denied", "no access to replyTo's customer");
+  record(r);
+}
+
+void request_flow::record(const outgoing_ptr& r) {
   r->request_id = util::random_id(18);
   // The record that lets the recipient reply, from any node, for a while.
   deps_.store->set(bridge::request_key(deps_.prefix, r->request_id),
@@ -133,9 +186,12 @@ void request_flow::on_request_record(const outgoing_ptr& r, bridge::kv_value v) 
   const auto record = telecomx::parse_request_record(*v.value);
   if (!record) return r->out.fail("unknown_request", "no such request");
   auto& m = r->message;
-  // Only the employee the request was delivered to may answer it...
+  // Only the employee the request was delivered to may answer it (only the addressed instance,
+  // when the request named one)...
   if (record->employee != r->from.employee)
     return r->out.fail("unknown_request", "no such request");
+  if (!record->instance_id.empty() && record->instance_id != r->from.instance_id)
+    return r->out.fail("access_denied", "only the addressed instance may answer this request");
   if (record->request != m.request)
     return r->out.fail("invalid", "request does not match the request");
   // ... and only towards the request's replyTo.
@@ -148,6 +204,10 @@ void request_flow::on_request_record(const outgoing_ptr& r, bridge::kv_value v) 
       return r->out.fail("access_denied", "a reply goes only to the request's replyTo");
     m.to.instance_id = reply_to->instance_id;
   }
+  // Accepted: the record lives request_ttl from now, so a stream lives while replies keep
+  // coming. Not awaited: app.cpp gives the store and the bus one Redis connection (or one loop),
+  // so the renewal is sent before the PUBLISH and done before the replier is acked.
+  deps_.store->expire(bridge::request_key(deps_.prefix, r->request_id), deps_.request_ttl, nullptr);
   publish(r, bridge::employee_channel(deps_.prefix, m.to.employee),
           telecomx::reply_envelope_json(m, r->from));
 }

@@ -3,11 +3,15 @@
 // instance id and a request budget, an answer is a callback, and a delivery is a frame handed
 // to a function. request_router joins it to the sockets; the unit tests drive it alone.
 //
-// Sender's node, request: admit -> parse -> recipient's customer (hash employee:customer) ->
-// parent chain when the policy needs it -> access check -> record request:<id> (TTL) ->
-// PUBLISH on employee:<recipient> -> its receiver count says delivered or offline.
-// Sender's node, reply: admit -> parse -> read the record -> only the recipient, only the same
-// request, only towards replyTo -> PUBLISH on employee:<replyTo>.
+// Sender's node, request: admit -> parse -> CommunicatorZeroTier only within the sender's
+// employee (to and replyTo) -> reach of the recipient (its customer from the hash
+// employee:customer, the parent chain when the policy needs it, the access check) -> the same
+// for replyTo, unless it is the sender's own employee -> record request:<id> (TTL) -> PUBLISH on
+// employee:<recipient> -> its receiver count says delivered or offline.
+// Sender's node, reply: admit -> parse -> read the record -> only the recipient (only the
+// addressed instance, if any), only the same request, only towards replyTo -> renew the record's
+// TTL (not awaited: pipelined with the PUBLISH) -> PUBLISH on employee:<replyTo>.
+// Whatever the delivering node would drop as malformed is refused (invalid) before the ack.
 // Delivering node: a message on employee:<id> -> decode -> REPLY is written at once; REQUEST
 // is checked again (the recipient is here, CommunicatorZeroTier within one employee, the
 // sender's access to the recipient's customer) before it is written.
@@ -15,6 +19,7 @@
 // Threading: on_request() / on_reply() run on the sender's loop; every later step, and
 // on_employee_message(), on the bus loop. The answer callback runs on either.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -66,7 +71,8 @@ struct request_flow_deps {
   boost::asio::any_io_executor bus_executor;  // where the directory answers
   const employee_presence* presence = nullptr;
   deliver_function deliver;
-  std::chrono::seconds request_ttl{300};
+  // How long a request record lives after the request, and after each accepted reply.
+  std::chrono::milliseconds request_ttl{300'000};
   limits::rate_limit per_socket;  // request and reply messages share it
 };
 
@@ -111,10 +117,22 @@ class request_flow {
   outgoing_ptr admit(const request_sender& sender, std::string_view args,
                      telecomx::message_kind kind, outcome_sink out);
 
+  // Whether the sender may address an employee (the recipient, or replyTo): its customer from
+  // the hash, the parent chain when the policy needs it, then the policy. `next` gets the
+  // verdict and the customer (when known).
+  enum class reach : std::uint8_t { allowed, denied, unknown, store_down, directory_down };
+  using reach_step = void (request_flow::*)(const outgoing_ptr&, reach, std::string customer);
+  void check_reach(const outgoing_ptr& r, const std::string& employee, reach_step next);
+  void on_reach_customer(const outgoing_ptr& r, reach_step next, bridge::kv_value v);
+  void on_reach_chain(const outgoing_ptr& r, reach_step next, const std::string& customer,
+                      const auth::chain_result& chain);
+  static bool fail_unreachable(const outgoing_ptr& r, reach verdict);
+
   // Request steps, in order.
-  void on_recipient_customer(const outgoing_ptr& r, bridge::kv_value v);
-  void on_recipient_chain(const outgoing_ptr& r, auth::chain_result chain);
-  void authorize(const outgoing_ptr& r, const std::vector<std::string>& chain);
+  void on_recipient_reach(const outgoing_ptr& r, reach verdict, std::string customer);
+  void check_reply_to(const outgoing_ptr& r);
+  void on_reply_to_reach(const outgoing_ptr& r, reach verdict, std::string customer);
+  void record(const outgoing_ptr& r);
   void on_recorded(const outgoing_ptr& r, bool ok);
   // Reply step.
   void on_request_record(const outgoing_ptr& r, bridge::kv_value v);

@@ -36,7 +36,7 @@ request_router::request_router(server::loop_pool& loops, std::string prefix, bri
                                bridge::kv_store& store,
                                std::shared_ptr<auth::customer_directory> directory,
                                std::vector<employee_index*> employees,
-                               std::chrono::seconds request_ttl, limits::rate_limit per_socket)
+                               std::chrono::milliseconds request_ttl, limits::rate_limit per_socket)
     : presence_(loops.loop(0), prefix, bus, store),
       delivery_(loops, std::move(employees)),
       flow_(request_flow_deps{

@@ -7,8 +7,9 @@
 //
 // A request travels as an envelope on <prefix>employee:<recipient>, which every node holding
 // sockets of that employee subscribes. The sender's node checks the sender's right to reach the
-// recipient's customer (hash <prefix>employee:customer and the directory), records the request
-// (<prefix>request:<id>, TTL) so that a reply is accepted on any node, and learns from PUBLISH
+// recipient's customer and to replyTo's (hash <prefix>employee:customer and the directory),
+// records the request (<prefix>request:<id>, request-ttl-ms, renewed by each accepted reply) so
+// that a reply is accepted on any node, and learns from PUBLISH
 // whether any node holds the recipient (else: offline). The delivering node checks again and
 // writes REQUEST to the matching instances. `from` is always the server's, never the client's.
 #include <chrono>
@@ -38,7 +39,7 @@ class request_router {
   request_router(server::loop_pool& loops, std::string prefix, bridge::bus& bus,
                  bridge::kv_store& store, std::shared_ptr<auth::customer_directory> directory,
                  std::vector<employee_index*> employees,
-                 std::chrono::seconds request_ttl = std::chrono::seconds(300),
+                 std::chrono::milliseconds request_ttl = std::chrono::milliseconds(300'000),
                  limits::rate_limit per_socket = {});
 
   // On the client's loop. Request and reply messages share one budget per socket

@@ -52,7 +52,7 @@ struct memory_kv_store::core {
     return t;
   }
 
-  bool set(std::string key, std::string value, std::chrono::seconds ttl) {
+  bool set(std::string key, std::string value, std::chrono::milliseconds ttl) {
     if (ttl.count() <= 0) return false;
     const auto expires = prune() + ttl;
     auto it = values.find(key);
@@ -67,6 +67,21 @@ struct memory_kv_store::core {
     }
     it->second.value = std::move(value);
     it->second.expiry = expiries.emplace(expires, &it->first);
+    return true;
+  }
+
+  // Like PEXPIRE: only a key that is still there gets the new expiry.
+  bool expire(const std::string& key, std::chrono::milliseconds ttl) {
+    if (ttl.count() <= 0) return false;
+    const auto t = prune();
+    auto it = values.find(key);
+    if (it == values.end()) return false;
+    if (it->second.expiry->first <= t) {
+      erase(it->second.expiry);
+      return false;
+    }
+    expiries.erase(it->second.expiry);
+    it->second.expiry = expiries.emplace(t + ttl, &it->first);
     return true;
   }
 
@@ -115,12 +130,21 @@ memory_kv_store::~memory_kv_store() {
   core_->stopped = true;  // queued work still holds the core, and finds it stopped
 }
 
-void memory_kv_store::set(std::string key, std::string value, std::chrono::seconds ttl,
+void memory_kv_store::set(std::string key, std::string value, std::chrono::milliseconds ttl,
                           std::function<void(bool ok)> done) {
   boost::asio::post(loop_, [c = core_, key = std::move(key), value = std::move(value), ttl,
                             done = std::move(done)]() mutable {
     if (c->stopped) return;
     const bool ok = c->set(std::move(key), std::move(value), ttl);
+    if (done) done(ok);
+  });
+}
+
+void memory_kv_store::expire(std::string key, std::chrono::milliseconds ttl,
+                             std::function<void(bool ok)> done) {
+  boost::asio::post(loop_, [c = core_, key = std::move(key), ttl, done = std::move(done)] {
+    if (c->stopped) return;
+    const bool ok = c->expire(key, ttl);
     if (done) done(ok);
   });
 }

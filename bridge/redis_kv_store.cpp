@@ -21,11 +21,25 @@ void redis_kv_store::run(std::vector<std::string> args, redis_connection::reply_
                     });
 }
 
-void redis_kv_store::set(std::string key, std::string value, std::chrono::seconds ttl,
+void redis_kv_store::set(std::string key, std::string value, std::chrono::milliseconds ttl,
                          std::function<void(bool ok)> done) {
-  run({"SET", std::move(key), std::move(value), "EX", std::to_string(ttl.count())},
+  run({"SET", std::move(key), std::move(value), "PX", std::to_string(ttl.count())},
       [done = std::move(done)](redis_reply r) {
         if (done) done(r.type == redis_reply::kind::status && r.str == "OK");
+      });
+}
+
+void redis_kv_store::expire(std::string key, std::chrono::milliseconds ttl,
+                            std::function<void(bool ok)> done) {
+  // Refused here, not sent: Redis takes a PEXPIRE of zero or less as DEL.
+  if (ttl.count() <= 0) {
+    if (done)
+      boost::asio::post(commands_->get_executor(), [done = std::move(done)] { done(false); });
+    return;
+  }
+  run({"PEXPIRE", std::move(key), std::to_string(ttl.count())},
+      [done = std::move(done)](redis_reply r) {
+        if (done) done(r.type == redis_reply::kind::integer && r.integer == 1);
       });
 }
 

@@ -1,8 +1,10 @@
 #pragma once
-// The kv store over Redis, for several nodes: SET key value EX ttl, GET, HSET, HGET on a shared
-// command connection (redis_bus::commands() will do). Each command has a deadline: no answer in
-// time, no connection, or an error reply (WRONGTYPE, a TTL Redis refuses) -> ok=false.
-// Failed hset()s, which have no callback, are counted.
+// The kv store over Redis, for several nodes: SET key value PX ttl, PEXPIRE, GET, HSET, HGET on
+// a shared command connection (redis_bus::commands() will do). Commands are sent in call order on
+// that one connection, so a PEXPIRE issued without waiting is pipelined with what follows it
+// (e.g. the PUBLISH of the reply that renewed the record) and costs no round trip of its own. Each
+// command has a deadline: no answer in time, no connection, or an error reply (WRONGTYPE, a TTL
+// Redis refuses) -> ok=false. Failed hset()s, which have no callback, are counted.
 //
 // Threading: every member may be called from any thread (the command is posted to the
 // connection's loop); callbacks run on that loop. If the connection is closed first (shutdown),
@@ -24,8 +26,11 @@ class redis_kv_store final : public kv_store {
   explicit redis_kv_store(std::shared_ptr<redis_connection> commands,
                           std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
 
-  void set(std::string key, std::string value, std::chrono::seconds ttl,
+  void set(std::string key, std::string value, std::chrono::milliseconds ttl,
            std::function<void(bool ok)> done) override;
+  // A TTL of zero or less is refused without a command (Redis would delete the key).
+  void expire(std::string key, std::chrono::milliseconds ttl,
+              std::function<void(bool ok)> done) override;
   void get(std::string key, kv_callback done) override;
   void hset(std::string key, std::string field, std::string value) override;
   void hget(std::string key, std::string field, kv_callback done) override;

@@ -55,6 +55,7 @@ struct settings {
   std::uint32_t auth_rate_per_socket = 10;    // authenticate attempts per minute, per socket
   std::uint32_t auth_rate_per_ip = 0;         // authenticate attempts per minute, per client address
   std::uint32_t request_rate_per_socket = 100;  // request + reply messages per second, per socket
+  std::uint32_t request_ttl_ms = 300000;  // request record TTL, renewed by each accepted reply
   std::uint32_t max_subscriptions_per_socket = 100;  // subscriptions one socket holds at most
   std::uint32_t subscribe_rate_per_socket = 20;  // subscribe + unsubscribe per second, per socket
   std::string log_level = "info";

@@ -274,6 +274,10 @@ const key_spec all_keys[] = {
    "request and reply messages per second per socket (a burst of N); past it the ack is "
    "{success:false, code:rate_limited}; 0 = unlimited",
    set_number<&settings::request_rate_per_socket, 0, kU32>},
+  {"request-ttl-ms", "Limits and logging", "MS", "300000",
+   "how long a request can be replied to: its record lives this long after the request and "
+   "after each accepted reply, so a stream of replies lasts while replies keep coming",
+   set_number<&settings::request_ttl_ms, 1, kU32>},
   {"max-subscriptions-per-socket", "Limits and logging", "N", "100",
    "subscriptions one socket holds at most (an identical one again is not counted); past it "
    "subscribe_failed limit_reached",

@@ -46,6 +46,24 @@ target_field read_optional_target(simdjson::dom::object obj, std::string_view ke
   return out ? target_field::ok : target_field::invalid;
 }
 
+bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool is_zero_tier_lookalike(std::string_view request) noexcept {
+  return !is_zero_tier(request) && request.size() >= zero_tier_prefix.size() &&
+         equal_ignoring_case(request.substr(0, zero_tier_prefix.size()), zero_tier_prefix);
+}
+
+bool valid_utf8(std::string_view s) noexcept {
+  return simdjson::validate_utf8(s.data(), s.size());
+}
+
 void append_target(const request_target& t, std::string& out) {
   out += "{\"employee\":";
   json::append_string(t.employee, out);
@@ -104,6 +122,10 @@ client_message parse_client_message(std::string_view args, message_kind kind) {
     m.error = "request must be a non-empty string";
     return m;
   }
+  if (is_zero_tier_lookalike(m.request)) {
+    m.error = "request differs from a CommunicatorZeroTier name only by case";
+    return m;
+  }
   if (kind == message_kind::reply) {
     if (!read_name(obj, "requestId", m.request_id)) {
       m.error = "requestId must be a non-empty string";
@@ -122,6 +144,14 @@ client_message parse_client_message(std::string_view args, message_kind kind) {
   return m;
 }
 
+std::string_view sender_error(const request_target& from, const identity& sender) {
+  if (!valid_utf8(from.instance_id))
+    return "the instanceId this socket authenticated with is not valid UTF-8";
+  bool ok = valid_utf8(from.employee) && valid_utf8(sender.employee) && valid_utf8(sender.customer);
+  for (const auto& r : sender.organization_resellers) ok = ok && valid_utf8(r);
+  return ok ? std::string_view() : "the sender's identity is not valid UTF-8";
+}
+
 std::string request_record_json(const client_message& request) {
   std::string out = "{\"employee\":";
   json::append_string(request.to.employee, out);
@@ -129,6 +159,11 @@ std::string request_record_json(const client_message& request) {
   json::append_string(request.request, out);
   out += ",\"replyTo\":";
   append_optional_target(request.reply_to, out);
+  out += ",\"instanceId\":";
+  if (request.to.instance_id.empty())
+    out += "null";
+  else
+    json::append_string(request.to.instance_id, out);
   out += '}';
   return out;
 }
@@ -140,7 +175,13 @@ std::optional<request_record> parse_request_record(std::string_view text) {
   if (doc.error() || doc.value().get_object().get(obj) ||
       obj["employee"].get_string().get(employee) || obj["request"].get_string().get(request))
     return std::nullopt;
-  request_record r{std::string(employee), std::string(request), false, std::nullopt};
+  request_record r{std::string(employee), std::string(request), false, std::nullopt, {}};
+  auto instance = obj["instanceId"];
+  if (!instance.error() && !instance.is_null()) {
+    std::string_view id;
+    if (instance.get_string().get(id)) return std::nullopt;
+    r.instance_id = std::string(id);
+  }
   r.wants_reply = read_optional_target(obj, "replyTo", r.reply_to) != target_field::absent;
   return r;
 }

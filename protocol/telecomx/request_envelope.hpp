@@ -48,16 +48,29 @@ struct client_message {
 };
 
 // `args`: the event's arguments as valid JSON text, comma-separated; the payload is the first.
+// A request name that differs from a CommunicatorZeroTier* name only by case is invalid: it
+// would escape the zero-tier rule on a client that compares names without case.
 client_message parse_client_message(std::string_view args, message_kind kind);
 
-// Whether `request` may only travel between the sockets of one employee (SPEC §7).
+// Whether `request` may only travel between the sockets of one employee (SPEC §7). Case
+// matters (parse_client_message refuses the names that differ only by case).
+inline constexpr std::string_view zero_tier_prefix = "CommunicatorZeroTier";
 constexpr bool is_zero_tier(std::string_view request) noexcept {
-  return request.starts_with("CommunicatorZeroTier");
+  return request.starts_with(zero_tier_prefix);
 }
 
+// Why the sending socket cannot travel in an envelope, or empty. Everything else in an envelope
+// comes through parse_client_message or the validator, but the socket's instanceId comes from
+// `authenticate`, which keeps a prefix of at most 256 bytes that may end inside a UTF-8
+// character: an envelope holding it would not be JSON, and the delivering node would drop it
+// after the sender had been told success.
+std::string_view sender_error(const request_target& from, const identity& sender);
+
 // ---------------------------------------------------------------------------------------------
-// The request record: {"employee":<recipient>,"request":..,"replyTo":<target>|null}. Only the
-// recipient may answer, only with the same request name, only towards replyTo.
+// The request record: {"employee":<recipient>,"request":..,"replyTo":<target>|null,
+// "instanceId":<to.instanceId>|null}. Only the recipient may answer (only the addressed
+// instance, when the request named one), only with the same request name, only towards
+// replyTo. `instanceId` came last (records of older nodes lack it: any instance may answer).
 
 std::string request_record_json(const client_message& request);
 
@@ -66,9 +79,11 @@ struct request_record {
   std::string request;
   bool wants_reply = false;                // replyTo present and not null
   std::optional<request_target> reply_to;  // set when wants_reply and replyTo is a target
+  std::string instance_id;                 // the addressed instance; empty: any
 };
 
-// nullopt when `text` is not a record (not JSON, not an object, employee or request missing).
+// nullopt when `text` is not a record (not JSON, not an object, employee or request missing,
+// instanceId present and neither a string nor null).
 std::optional<request_record> parse_request_record(std::string_view text);
 
 // ---------------------------------------------------------------------------------------------

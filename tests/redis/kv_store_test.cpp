@@ -1,5 +1,5 @@
-// bridge::redis_kv_store against a real redis-server: SET EX / GET / HSET / HGET, expiry, and
-// ok=false within the deadline when Redis is down or does not answer.
+// bridge::redis_kv_store against a real redis-server: SET PX / PEXPIRE / GET / HSET / HGET,
+// expiry, and ok=false within the deadline when Redis is down or does not answer.
 #include "bridge/redis_kv_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -44,11 +44,21 @@ struct fixture {
     REQUIRE(run_until(io, [&] { return r.has_value(); }));
     return *r;
   }
-  bool set(const std::string& key, const std::string& value, std::chrono::seconds ttl) {
+  bool set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) {
     std::optional<bool> ok;
     store->set(key, value, ttl, [&](bool b) { ok = b; });
     REQUIRE(run_until(io, [&] { return ok.has_value(); }));
     return *ok;
+  }
+  bool expire(const std::string& key, std::chrono::milliseconds ttl) {
+    std::optional<bool> ok;
+    store->expire(key, ttl, [&](bool b) { ok = b; });
+    REQUIRE(run_until(io, [&] { return ok.has_value(); }));
+    return *ok;
+  }
+  // PTTL in ms ("-2": no such key).
+  long long pttl(const std::string& key) {
+    return std::stoll(server.call({"PTTL", key}).substr(1));
   }
 };
 
@@ -90,6 +100,30 @@ TEST_CASE("redis kv store: set with a TTL, get, hset, hget", "[redis]") {
   CHECK(*ran_on == loop_thread);
 }
 
+TEST_CASE("redis kv store: millisecond TTLs; expire() renews a live key only", "[redis]") {
+  fixture f;
+  CHECK(f.set("rt:request:r2", "v", 1500ms));
+  auto ttl = f.pttl("rt:request:r2");
+  CHECK(ttl > 1000);
+  CHECK(ttl <= 1500);
+  CHECK(f.expire("rt:request:r2", 300'000ms));
+  ttl = f.pttl("rt:request:r2");
+  CHECK(ttl > 299'000);
+  CHECK(ttl <= 300'000);
+  CHECK(f.get("rt:request:r2").value == "v");
+  CHECK_FALSE(f.expire("rt:request:none", 1s));  // PEXPIRE answers 0
+  CHECK(f.pttl("rt:request:none") == -2);
+  // Zero or less is refused without a command: Redis would delete the key.
+  CHECK_FALSE(f.expire("rt:request:r2", 0ms));
+  CHECK(f.get("rt:request:r2").value == "v");
+  // No callback wanted: pipelined with the next command, done before it.
+  f.store->expire("rt:request:r2", 5000ms, nullptr);
+  CHECK(f.get("rt:request:r2").value == "v");
+  ttl = f.pttl("rt:request:r2");
+  CHECK(ttl > 4000);
+  CHECK(ttl <= 5000);
+}
+
 TEST_CASE("redis kv store: values expire", "[redis]") {
   fixture f;
   CHECK(f.set("short", "v", 1s));
@@ -114,6 +148,7 @@ TEST_CASE("redis kv store: unavailable when redis is down", "[redis]") {
   CHECK_FALSE(f.get("k").ok);
   CHECK_FALSE(f.hget("h", "f").ok);
   CHECK_FALSE(f.set("k", "v", 10s));
+  CHECK_FALSE(f.expire("k", 10s));
   f.store->hset("h", "f", "v");
   REQUIRE(run_until(f.io, [&] { return f.store->hset_failures() == 1; }));
   CHECK(std::chrono::steady_clock::now() - start < 1s);  // no connection: answered at once

@@ -42,9 +42,16 @@ struct fixture {
     CHECK(r->ok);
     return r->value;
   }
-  bool set(const std::string& key, const std::string& value, std::chrono::seconds ttl) {
+  bool set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) {
     std::optional<bool> ok;
     store.set(key, value, ttl, [&](bool b) { ok = b; });
+    drain();
+    REQUIRE(ok);
+    return *ok;
+  }
+  bool expire(const std::string& key, std::chrono::milliseconds ttl) {
+    std::optional<bool> ok;
+    store.expire(key, ttl, [&](bool b) { ok = b; });
     drain();
     REQUIRE(ok);
     return *ok;
@@ -89,6 +96,45 @@ TEST_CASE("memory kv store: values expire after their TTL", "[bridge]") {
   CHECK_FALSE(f.set("c", "x", 0s));
   CHECK_FALSE(f.set("c", "x", -1s));
   CHECK(f.get("c") == std::nullopt);
+}
+
+TEST_CASE("memory kv store: millisecond TTLs, and expire() renews a live value", "[bridge]") {
+  fixture f;
+  CHECK(f.set("r", "1", 700ms));
+  f.now += 699ms;
+  CHECK(f.get("r") == "1");
+  // Renewed from now, not from the set: a stream of renewals keeps it alive indefinitely.
+  for (int i = 0; i < 5; ++i) {
+    CHECK(f.expire("r", 700ms));
+    f.now += 699ms;
+    CHECK(f.get("r") == "1");
+  }
+  // Shortened too, like PEXPIRE.
+  CHECK(f.expire("r", 10ms));
+  f.now += 10ms;
+  CHECK(f.get("r") == std::nullopt);
+  // Only a live value: not a missing one, not one whose time has passed (even unpruned).
+  CHECK_FALSE(f.expire("r", 1s));
+  CHECK_FALSE(f.expire("never", 1s));
+  CHECK(f.get("never") == std::nullopt);
+  CHECK(f.set("late", "x", 5ms));
+  f.now += 5ms;
+  CHECK_FALSE(f.expire("late", 1s));
+  CHECK(f.get("late") == std::nullopt);
+  // A TTL of zero or less is refused and leaves the value alone (Redis would delete it).
+  CHECK(f.set("k", "v", 1s));
+  CHECK_FALSE(f.expire("k", 0ms));
+  CHECK_FALSE(f.expire("k", -5ms));
+  CHECK(f.get("k") == "v");
+  // A renewed value is evicted by its new expiry when the store is full.
+  CHECK(f.set("a", "1", 100ms));
+  CHECK(f.set("b", "2", 200ms));
+  CHECK(f.expire("a", 300ms));  // k (1 s), a (300 ms), b (200 ms): b now expires first
+  CHECK(f.set("c", "3", 1s));   // full (max 4)
+  CHECK(f.set("d", "4", 1s));   // the fifth key: b makes room
+  CHECK(f.get("b") == std::nullopt);
+  CHECK(f.get("a") == "1");
+  CHECK(f.store.evictions() == 1);
 }
 
 TEST_CASE("memory kv store: when full, the value that expires first makes room", "[bridge]") {

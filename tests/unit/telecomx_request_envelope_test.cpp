@@ -157,18 +157,22 @@ TEST_CASE("every truncation of a valid payload is invalid", "[telecomx][request]
 // ---------------------------------------------------------------------------------------------
 // The request record
 
+// The previous version's fields first, in its order; the addressed instance last (older nodes
+// ignore it).
 TEST_CASE("the request record's exact text", "[telecomx][request]") {
   auto m = parse_request(R"({"to":{"employee":"emp-9"},"request":"Get","data":{"x":1}})");
-  CHECK(request_record_json(m) == R"({"employee":"emp-9","request":"Get","replyTo":null})");
+  CHECK(request_record_json(m) ==
+        R"({"employee":"emp-9","request":"Get","replyTo":null,"instanceId":null})");
   m = parse_request(
-      R"({"to":{"employee":"emp-9","instanceId":"t"},"request":"G\"et","replyTo":{"employee":"emp-1","instanceId":"tab-1"}})");
+      R"({"to":{"employee":"emp-9","instanceId":"t\"1"},"request":"G\"et","replyTo":{"employee":"emp-1","instanceId":"tab-1"}})");
   CHECK(
       request_record_json(m) ==
-      R"({"employee":"emp-9","request":"G\"et","replyTo":{"employee":"emp-1","instanceId":"tab-1"}})");
+      R"({"employee":"emp-9","request":"G\"et","replyTo":{"employee":"emp-1","instanceId":"tab-1"},"instanceId":"t\"1"})");
   m = parse_request(
       R"({"to":{"employee":"emp-9"},"request":"Get","replyTo":{"employee":"emp-1"}})");
-  CHECK(request_record_json(m) ==
-        R"({"employee":"emp-9","request":"Get","replyTo":{"employee":"emp-1","instanceId":null}})");
+  CHECK(
+      request_record_json(m) ==
+      R"({"employee":"emp-9","request":"Get","replyTo":{"employee":"emp-1","instanceId":null},"instanceId":null})");
 }
 
 TEST_CASE("the request record reads back", "[telecomx][request]") {
@@ -181,9 +185,15 @@ TEST_CASE("the request record reads back", "[telecomx][request]") {
   REQUIRE(r->reply_to);
   CHECK(*r->reply_to == request_target{"emp-1", "tab-1"});
 
-  r = parse_request_record(R"({"employee":"e","request":"r","replyTo":null})");
+  CHECK(r->instance_id.empty());  // a previous version's record: any instance may answer
+
+  r = parse_request_record(R"({"employee":"e","request":"r","replyTo":null,"instanceId":"t\"1"})");
   REQUIRE(r);
   CHECK_FALSE(r->wants_reply);
+  CHECK(r->instance_id == "t\"1");
+  r = parse_request_record(R"({"instanceId":null,"employee":"e","request":"r","replyTo":null})");
+  REQUIRE(r);
+  CHECK(r->instance_id.empty());
   r = parse_request_record(R"({"employee":"e","request":"r"})");
   REQUIRE(r);
   CHECK_FALSE(r->wants_reply);
@@ -196,7 +206,8 @@ TEST_CASE("the request record reads back", "[telecomx][request]") {
   for (const std::string_view bad :
        {"", "null", "[]", "{}", "not json", R"({"employee":"e"})", R"({"request":"r"})",
         R"({"employee":1,"request":"r"})", R"({"employee":"e","request":["r"]})",
-        R"({"employee":"e","request":"r")"}) {
+        R"({"employee":"e","request":"r")", R"({"employee":"e","request":"r","instanceId":7})",
+        R"({"employee":"e","request":"r","instanceId":["t"]})"}) {
     INFO(bad);
     CHECK_FALSE(parse_request_record(bad));
   }
