@@ -84,12 +84,18 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
   if (!date.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
   // system_clock counts nanoseconds in 64 bits (years 1677..2262); "9999-12-31" is a common way
   // to say "never", so times beyond the range saturate instead of overflowing.
+  // The bounds are exact (a whole second is in range when the clock can hold it, the fraction
+  // then checked against what is left), so every time the clock holds reads back as itself.
   const sys_seconds whole = sys_days{date} + hours{h} + minutes{mi} + seconds{sec} - offset;
-  constexpr auto limit = duration_cast<seconds>(system_clock::duration::max()) - seconds{1};
-  if (whole.time_since_epoch() >= limit) return system_clock::time_point::max();
-  if (whole.time_since_epoch() <= -limit) return system_clock::time_point::min();
-  return time_point_cast<system_clock::duration>(whole) +
-         duration_cast<system_clock::duration>(fraction);
+  constexpr auto lowest = ceil<seconds>(system_clock::duration::min());
+  constexpr auto highest = floor<seconds>(system_clock::duration::max());
+  const auto since_epoch = whole.time_since_epoch();
+  const auto sub_second = duration_cast<system_clock::duration>(fraction);
+  if (since_epoch > highest ||
+      (since_epoch == highest && sub_second > system_clock::duration::max() - highest))
+    return system_clock::time_point::max();
+  if (since_epoch < lowest) return system_clock::time_point::min();
+  return time_point_cast<system_clock::duration>(whole) + sub_second;
 }
 
 }  // namespace txrt::protocol

@@ -79,6 +79,16 @@ TEST_CASE("parse_iso8601 reads what the tokens file accepts", "[iso8601]") {
   CHECK(parse_iso8601("9999-12-31T23:59:59Z") == system_clock::time_point::max());
   CHECK(parse_iso8601("0001-01-01T00:00:00Z") == system_clock::time_point::min());
   CHECK(parse_iso8601("2262-01-01T00:00:00Z") < system_clock::time_point::max());
+  // The edges are exact: the first and last whole seconds the clock holds read back as
+  // themselves (a fuzzer found the first one saturating to min()), one beyond saturates.
+  const auto first = std::chrono::ceil<std::chrono::seconds>(system_clock::time_point::min());
+  const auto last = std::chrono::floor<std::chrono::seconds>(system_clock::time_point::max());
+  CHECK(parse_iso8601(format_iso8601(first, iso8601_precision::seconds)) == first);
+  CHECK(parse_iso8601(format_iso8601(last, iso8601_precision::seconds)) == last);
+  CHECK(parse_iso8601("1677-09-21T00:12:43Z") == system_clock::time_point::min());
+  CHECK(parse_iso8601("2262-04-11T23:47:17Z") == system_clock::time_point::max());
+  CHECK(parse_iso8601("2262-04-11T23:47:16.9Z") == system_clock::time_point::max());
+  CHECK(parse_iso8601("2262-04-11T23:47:16.5Z") < system_clock::time_point::max());
 }
 
 TEST_CASE("parse_iso8601 reads back what format_iso8601 writes", "[iso8601]") {

@@ -132,27 +132,32 @@ TEST_CASE("a record without instanceId (an older node's) may be answered by any 
 }
 
 TEST_CASE("what the delivering node would drop is refused before the ack", "[request]") {
-  // authenticate keeps at most 256 bytes of instanceId: here the cut splits a two-byte
-  // character, so the socket's instanceId is not UTF-8.
+  // authenticate keeps at most 256 bytes of instanceId and cuts on a character boundary, so a
+  // socket's instanceId is UTF-8...
   std::string long_id = "x";
   for (int i = 0; i < 200; ++i) long_id += "\xc3\xa9";  // é
   const auto auth = tx::parse_authenticate(R"({"token":"t","instanceId":")" + long_id + R"("})");
   REQUIRE(auth);
-  REQUIRE(auth->instance_id.size() == tx::max_info_bytes);
+  CHECK(auth->instance_id.size() == tx::max_info_bytes - 1);
+  CHECK(auth->instance_id.back() == '\xa9');
+  // ... but the sending node does not rely on that: an instanceId that is not UTF-8 (here the
+  // same cut one byte into a character) is refused before the ack, never acked and dropped.
+  const std::string broken_id = long_id.substr(0, tx::max_info_bytes);
+  REQUIRE(static_cast<unsigned char>(broken_id.back()) == 0xc3);
   // The premise: an envelope carrying it is not JSON to the delivering node.
   const tx::client_message m = tx::parse_client_message(
       R"({"to":{"employee":"emp-viewer"},"request":"R"})", tx::message_kind::request);
   REQUIRE(m.error.empty());
   CHECK(tx::parse_envelope(
-            tx::request_envelope_json(m, "id", {"emp-mgr", auth->instance_id}, manager))
+            tx::request_envelope_json(m, "id", {"emp-mgr", broken_id}, manager))
             .status == tx::envelope_status::malformed);
 
   replying f;  // one request delivered to the viewer already
-  sock s{manager, auth->instance_id, {}};
+  sock s{manager, broken_id, {}};
   const auto out = f.request(f.a, s, R"({"to":{"employee":"emp-viewer"},"request":"R"})");
   check_failed(out, "invalid");
   CHECK(out.message == "the instanceId this socket authenticated with is not valid UTF-8");
-  sock answerer{viewer, auth->instance_id, {}};
+  sock answerer{viewer, broken_id, {}};
   check_failed(f.reply(f.b, answerer, f.reply_args(R"({"employee":"emp-mgr"})")), "invalid");
   CHECK(f.a.bus.published.empty());
   CHECK(f.b.bus.published.empty());
