@@ -5,6 +5,7 @@
 
 #include "app/http_validator.hpp"
 #include "bridge/redis_url.hpp"
+#include "protocol/forwarded.hpp"
 #include "server/listener.hpp"
 
 namespace txrt::telecomx {
@@ -40,6 +41,8 @@ std::string validate(const config::settings& cfg) {
     return std::string("listen: ") + e.what();
   }
   if (auto error = config::validate(cfg); !error.empty()) return error;
+  if (std::string why; !protocol::address_ranges::parse(cfg.trusted_proxies, &why))
+    return "trusted-proxies: " + why;
   if (!cfg.redis.empty()) {
     std::string why;
     if (!bridge::parse_redis_url(cfg.redis, &why)) return "redis: " + why;

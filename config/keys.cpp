@@ -237,7 +237,8 @@ const key_spec all_keys[] = {
    "directory of the demo page served at /",
    set_text<&settings::web_dir>},
   {"trusted-proxies", "HTTP", "LIST", "empty = none",
-   "comma-separated addresses of load balancers whose X-Forwarded-For is believed",
+   "comma-separated addresses and CIDR ranges (10.0.0.0/8) of load balancers whose "
+   "X-Forwarded-For is believed",
    set_trusted_proxies},
   {"node-id", "HTTP", "ID", "empty",
    "this node's tag ([A-Za-z0-9]{1,16}); sids start with <node-id>_ so a load balancer can route by sid",

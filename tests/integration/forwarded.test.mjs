@@ -71,3 +71,15 @@ test('a malformed trusted-proxies entry stops start-up with exit 2, naming the k
   assert.equal(code, 2, output);
   assert.match(output, /trusted-proxies: .*10\.0\.0\.0\/33/);
 });
+
+test('--check-config names a malformed trusted-proxies entry', TEST, async () => {
+  const child = spawn(TXRT_BIN, ['--check-config', '--trusted-proxies', '127.0.0.1, 300.1.2.3'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const code = await withTimeout(new Promise((resolve) => child.on('exit', resolve)), T,
+    'txrt --check-config to exit').finally(() => child.kill('SIGKILL'));
+  assert.equal(code, 2, output);
+  assert.match(output, /trusted-proxies: .*300\.1\.2\.3/);
+});

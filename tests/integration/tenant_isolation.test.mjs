@@ -25,7 +25,7 @@ import {
   Recorder,
 } from './lib/app.mjs';
 import { emitAck, once } from './lib/wait.mjs';
-import { scrapeSamples } from './lib/http.mjs';
+import { request, scrapeSamples } from './lib/http.mjs';
 import { ROOT } from './lib/values.mjs';
 
 const TEST = { timeout: 30000 };
@@ -260,5 +260,32 @@ describe('start-up refusals', () => {
     }
     const ok = runTxrt(['--listen', '127.0.0.1:0', '--cors-credentials', 'true', '--cors-origins', 'https://app.example', '--check-config']);
     assert.equal(ok.status, 0, ok.output);
+  });
+});
+
+describe('GET /clients with Token <ADMIN token>', () => {
+  let srv;
+  before(async () => {
+    srv = await startApp(['--publish-secret', SECRET, '--trusted-proxies', '127.0.0.1',
+      '--auth-rate-per-ip', '2']);
+  });
+  after(() => srv?.stop());
+
+  const clients = (headers) => request(`${srv.url}/clients`, { headers });
+
+  test('attempts count under auth-rate-per-ip, per client address behind the proxy', TEST, async () => {
+    const before = await scrapeSamples(srv.url);
+    const from = (ip, token) => ({ authorization: `Token ${token}`, 'x-forwarded-for': ip });
+    // Two attempts a minute from 203.0.113.20: a wrong token and a right one are both counted.
+    assert.equal((await clients(from('203.0.113.20', 'demo-viewer'))).status, 401);
+    assert.equal((await clients(from('203.0.113.20', 'demo-admin'))).status, 200);
+    const third = await clients(from('203.0.113.20', 'demo-admin'));
+    assert.equal(third.status, 429, third.body.toString());
+    assert.equal(JSON.parse(third.body.toString()).code, 'rate_limited');
+    // Another client behind the same proxy has its own budget.
+    assert.equal((await clients(from('203.0.113.21', 'demo-admin'))).status, 200);
+    const after = await scrapeSamples(srv.url);
+    const limited = 'txrt_limited_total{limit="auth_per_ip"}';
+    assert.equal(after.get(limited), before.get(limited) + 1);
   });
 });
