@@ -5,7 +5,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { once, collect, emitAck } from './lib/wait.mjs';
 import { WsClient, parseOpenPacket } from './lib/wire.mjs';
-import { request } from './lib/http.mjs';
+import { request, scrapeSamples } from './lib/http.mjs';
 import {
   T,
   DEMO,
@@ -309,11 +309,19 @@ describe('delivery on the built-in bus (POST /events)', () => {
     const toSouth = makeEvent('CALL_START', { customer: C }); // payload says north
     const toNorth = makeEvent('CALL_START', { customer: 'customer-south-1' }); // payload says south
     const noCustomer = makeEvent('CALL_START', { customer: C });
+    const agreeing = makeEvent('CALL_END', { customer: C });
+    const mismatches = 'txrt_events_customer_mismatch_total{type="PBX"}';
+    const before = await scrapeSamples(srv.url);
     await publish(srv.url, 'PBX', 'customer-south-1', toSouth);
     await publish(srv.url, 'PBX', null, noCustomer); // no channel customer: no customer subscriber
     await publish(srv.url, 'PBX', C, toNorth);
-    await expectExactly(recN, [['PBX', toNorth]], 'customer-north-2 subscriber');
+    await publish(srv.url, 'PBX', C, agreeing);
+    await expectExactly(recN, [['PBX', toNorth], ['PBX', agreeing]], 'customer-north-2 subscriber');
     await expectExactly(recS, [['PBX', toSouth]], 'customer-south-1 subscriber');
+    // Delivered by channel, and counted: the two whose payload names the other customer (a
+    // channel without a customer, and a payload that agrees, are no mismatch).
+    const after = await scrapeSamples(srv.url);
+    assert.equal(after.get(mismatches), before.get(mismatches) + 2);
   });
 
   test('opaque customer ids (":" and non-ASCII) route to exactly their subscribers', TEST, async () => {
