@@ -73,17 +73,27 @@ wait_for() {
   return 1
 }
 
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-  >"$work/redis.log" 2>&1 &
-redis_pid=$!
-wait_for "$redis_pid" redis-server listening "$redis_port" || { cat "$work/redis.log" >&2; exit 1; }
+# redis-server cannot report a port it chose: a port found free may be taken before it binds
+# (other tests run on this machine), so a start that fails is tried again on another port.
+for attempt in 1 2 3 4 5; do
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+    >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  wait_for "$redis_pid" redis-server listening "$redis_port" && break
+  ((attempt < 5)) || { cat "$work/redis.log" >&2; exit 1; }
+done
 
-txrt_port=$(free_port)
-"$txrt_bin" --listen "127.0.0.1:$txrt_port" --threads 1 --auth redis \
-  --redis "redis://127.0.0.1:$redis_port" --prefix "smoke:" --log-level warn \
+# txrt listens on a port the kernel picks and logs it: no race.
+"$txrt_bin" --listen "127.0.0.1:0" --threads 1 --auth redis \
+  --redis "redis://127.0.0.1:$redis_port" --prefix "smoke:" --log-level info \
   >"$work/txrt.log" 2>&1 &
 txrt_pid=$!
+port_logged() {
+  txrt_port=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$work/txrt.log" | head -n1)
+  [[ -n "$txrt_port" ]]
+}
+wait_for "$txrt_pid" txrt port_logged || { cat "$work/txrt.log" >&2; exit 1; }
 ready() { [[ "$(http_status "$txrt_port" /ready)" == 200 ]]; }
 wait_for "$txrt_pid" txrt ready || { cat "$work/txrt.log" >&2; exit 1; }
 

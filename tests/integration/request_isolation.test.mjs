@@ -222,17 +222,21 @@ for (const store of STORES) {
       }
     });
 
-    test('a request the delivering node would drop is not acked success', TEST, async () => {
+    test('a request acked success is delivered: a cut instanceId stays UTF-8 end to end', TEST, async () => {
       const viewer = await member('demo-viewer');
       const rec = new Recorder(viewer.s, ['REQUEST']);
-      // authenticate keeps 256 bytes of instanceId: this one is cut inside an "é".
-      const cut = await member('demo-manager', { instanceId: `x${'é'.repeat(140)}` });
-      const ack = await request(cut, { to: me(viewer), request: 'CommunicatorGetStatus' });
-      assertFailure(ack, 'invalid', 'a sender whose instanceId is not UTF-8 once cut');
-      // Positive control: a socket with a valid instanceId reaches the viewer.
-      const fine = await member('demo-manager', { instanceId: `x${'é'.repeat(100)}` });
-      const id = await requestOk(fine, { to: me(viewer), request: 'CommunicatorGetStatus' });
-      await rec.waitFor((e) => e.payload.requestId === id, T, 'the valid REQUEST');
+      // authenticate keeps at most 256 bytes of instanceId: 1 + 140 × 2 bytes is cut, on a
+      // character boundary. (Before, the cut split an "é": the sending node acked success and
+      // the delivering node dropped the envelope as malformed. The sending node now also
+      // refuses a sender it could not deliver for — unit-tested in request_isolation_test,
+      // since no client can produce that state any more.)
+      const long = `x${'é'.repeat(140)}`;
+      const cut = await member('demo-manager', { instanceId: long });
+      const id = await requestOk(cut, { to: me(viewer), request: 'CommunicatorGetStatus' });
+      const got = await rec.waitFor((e) => e.payload.requestId === id, T, 'the REQUEST from the cut instanceId');
+      const from = got.payload.from.instanceId;
+      assert.ok(long.startsWith(from), 'a prefix of what the client sent');
+      assert.equal(Buffer.byteLength(from), 255, 'cut before the character that would pass 256 bytes');
       assert.deepEqual((await settled(rec)).map((r) => r.requestId), [id]);
     });
   });
