@@ -31,6 +31,7 @@
 #include "app/revocation.hpp"
 #include "app/fanout.hpp"
 #include "app/check_config.hpp"
+#include "app/control_endpoint.hpp"
 #include "app/publish_endpoint.hpp"
 #include "app/telecomx_namespace.hpp"
 
@@ -184,6 +185,7 @@ void app::register_routes() {
                                "application/json");
   };
   routes.handlers["/events"] = make_publish_handler(cfg_.publish_secret, cfg_.prefix, *bus_);
+  routes.handlers["/control"] = make_control_handler(cfg_.publish_secret, cfg_.prefix, *bus_);
   routes.handlers["/metrics"] = [](const http::request& req) {
     return http::make_response(req, 200, metrics::registry::global().render(),
                                "text/plain; version=0.0.4; charset=utf-8");

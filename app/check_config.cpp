@@ -27,10 +27,10 @@ auth::store_load load_tokens(const config::settings& cfg) {
 std::shared_ptr<http_validator> make_http_validator(const config::settings& cfg,
                                                     std::chrono::milliseconds timeout) {
   try {
-    return std::make_shared<http_validator>(cfg.auth_url, timeout);
+    return std::make_shared<http_validator>(cfg.auth_url, timeout, cfg.auth_ca_file);
   } catch (const std::exception& e) {
     const std::string what = e.what();
-    throw std::invalid_argument(what.starts_with("auth-url") ? what : "auth-url: " + what);
+    throw std::invalid_argument(what.starts_with("auth-") ? what : "auth-url: " + what);
   }
 }
 

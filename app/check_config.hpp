@@ -28,8 +28,8 @@ bool uses_tokens_file(const config::settings& cfg);
 std::string tokens_file_path(const config::settings& cfg);
 // Loads the tokens file; the error (when it does not load) begins with "auth-file: ".
 auth::store_load load_tokens(const config::settings& cfg);
-// The http validator of auth-url. Throws std::invalid_argument whose message begins with
-// "auth-url: " on a URL it cannot use.
+// The http validator of auth-url (and auth-ca-file). Throws std::invalid_argument whose message
+// begins with "auth-url: " on a URL it cannot use, "auth-ca-file: " on a CA file it cannot read.
 std::shared_ptr<http_validator> make_http_validator(const config::settings& cfg,
                                                     std::chrono::milliseconds timeout);
 

@@ -24,6 +24,7 @@ struct settings {
   std::string auth = "file";            // file | redis | http
   std::string auth_file;                // empty = the demo tokens file
   std::string auth_url;
+  std::string auth_ca_file;             // CA certificates for an https auth-url; empty = system's
   std::string directory;                // empty = same as auth (file / redis)
   std::uint32_t auth_timeout_ms = 10000;
   std::uint32_t validator_timeout_ms = 2000;  // a redis/http validator or directory call

@@ -218,7 +218,10 @@ TEST_CASE("http validator: outages are unavailable", "[http-validator]") {
 }
 
 TEST_CASE("http validator: bad configuration fails at construction", "[http-validator]") {
-  CHECK_THROWS_AS(http_validator("https://auth.example/validate"), std::invalid_argument);
+  CHECK_THROWS_AS(http_validator("ftp://auth.example/validate"), std::invalid_argument);
+  CHECK_THROWS_AS(http_validator("https://auth.example/validate", 2000ms, "/nonexistent/ca.pem"),
+                  std::invalid_argument);
+  CHECK_NOTHROW(http_validator("https://auth.example/validate"));  // the system's CA store
   CHECK_THROWS_AS(http_validator("not a url"), std::invalid_argument);
   CHECK_THROWS_AS(http_validator("http:///nohost"), std::invalid_argument);
   CHECK_NOTHROW(http_validator("http://auth.example/validate"));
