@@ -175,3 +175,37 @@ TEST_CASE("re-validation runs by itself every interval, spread over it", "[app][
   run_for(h, 300ms);
   CHECK(h.told.disconnected(c));
 }
+
+TEST_CASE("a customer moved under another reseller: its subscriptions are re-checked",
+          "[app][credentials]") {
+  app_harness h;
+  auto& c = h.as(who("r", "reseller-north", access_level::reseller));
+  h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
+  h.subscribe(c, R"({"type":"PBX","customer":"reseller-north"})");
+  REQUIRE(h.index.subscriptions_of(c).size() == 2);
+  h.told.log.clear();
+
+  // Unchanged tree: nothing removed.
+  h.auth->recheck_customer(0, "customer-north-1");
+  h.settle();
+  CHECK(h.told.count(c, "emit", "unsubscribed") == 0);
+
+  auto moved = auth::file_store::parse(R"({"customers": {
+    "telecomx": {"parent": null}, "reseller-north": {"parent": "telecomx"},
+    "reseller-south": {"parent": "telecomx"}, "customer-north-1": {"parent": "reseller-south"}},
+    "tokens": {}})");
+  REQUIRE(moved);
+  h.directory->replace(moved.store);
+  const auto removed = metrics::subscriptions_removed
+                           .at(static_cast<std::size_t>(metrics::removal_reason::access_changed))
+                           .value();
+  h.auth->recheck_customer(0, "customer-north-1");
+  h.settle();
+  CHECK(h.told.count(c, "emit", "unsubscribed") == 1);
+  CHECK(h.told.last_emit(c, "unsubscribed") ==
+        R"({"type":"PBX","customer":"customer-north-1","reason":"access_changed"})");
+  CHECK(h.index.subscriptions_of(c).size() == 1);
+  CHECK(metrics::subscriptions_removed
+            .at(static_cast<std::size_t>(metrics::removal_reason::access_changed))
+            .value() == removed + 1);
+}
