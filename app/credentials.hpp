@@ -45,7 +45,7 @@ class credentials {
   void revalidate_now(std::size_t loop);
   void for_each_live(std::size_t loop, const std::function<void(client&)>& f);
 
-  // Timers armed / roster entries of a loop (tests).
+  // Entries in a loop's deadline heap, stale ones included (tests).
   std::size_t deadlines(std::size_t loop) const;
 
  private:

@@ -74,6 +74,18 @@ TEST_CASE("an identity's expiry disconnects the live socket at that moment, with
   CHECK(metrics::credential_expirations.get().value() == before + 1);
 }
 
+TEST_CASE("an identity already expired is refused at authenticate, never accepted",
+          "[app][credentials]") {
+  app_harness h;
+  h.validator->add("t", expiring(who("e", "customer-north-1", access_level::owner), -1s));
+  auto& c = h.connect();
+  h.authenticate(c, R"({"token":"t"})");
+  CHECK(!c.who);
+  CHECK(h.told.count(c, "emit", "authenticated") == 0);
+  CHECK(h.told.last_emit(c, "unauthorized").find(R"("code":"expired")") != std::string::npos);
+  CHECK(h.told.disconnected(c));
+}
+
 TEST_CASE("many sockets share one timer: each expires at its own deadline", "[app][credentials]") {
   app_harness h;
   h.validator->add("late", expiring(who("a", "customer-north-1", access_level::owner), 400ms));
