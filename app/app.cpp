@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
@@ -120,8 +121,13 @@ void app::make_validator() {
     inner = std::make_shared<telecomx::redis_validator>(redis_commands_, cfg_.prefix, timeout);
   else
     inner = make_http_validator(cfg_, timeout);
-  validator_ =
-      std::make_shared<auth::cached_validator>(inner, identity_cache_ttl, identity_cache_entries);
+  // The cache spares the validator the periodic re-validations, but never for longer than their
+  // interval: a deleted session must be seen by the next one (SPEC §12).
+  auto ttl = std::chrono::duration_cast<std::chrono::steady_clock::duration>(identity_cache_ttl);
+  if (cfg_.revalidate_interval_ms != 0)
+    ttl = std::min(ttl, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::milliseconds(cfg_.revalidate_interval_ms)));
+  validator_ = std::make_shared<auth::cached_validator>(inner, ttl, identity_cache_entries);
 }
 
 void app::make_directory() {
@@ -135,10 +141,16 @@ void app::make_directory() {
 void app::make_parts() {
   auto& loops = rt_.loops();
   auto directory = directory_;
-  fanout_ = std::make_unique<fanout>(loops, cfg_.prefix, raw(indexes_),
-                                     [directory](const std::string& customer) {
-                                       directory->invalidate(customer);
-                                     });
+  // A customer moved (CONFIG CUSTOMER_UPDATED/DELETED): the directory forgets its chain, then
+  // every loop re-checks the subscriptions on it (SPEC §12). namespace_ is made later, and
+  // outlives the loops' work as this app does.
+  fanout_ = std::make_unique<fanout>(
+      loops, cfg_.prefix, raw(indexes_), [this, directory](const std::string& customer) {
+        directory->invalidate(customer);
+        rt_.loops().post_to_each([this, customer](std::size_t i) {
+          if (namespace_) namespace_->recheck_customer(i, customer);
+        });
+      });
   router_ = std::make_unique<request_router>(
       loops, cfg_.prefix, *bus_, *store_, directory_, raw(employees_),
       std::chrono::milliseconds(cfg_.request_ttl_ms),
@@ -165,6 +177,7 @@ void app::register_namespace() {
   deps.auth_per_address = auth_per_address_;
   deps.max_subscriptions_per_socket = cfg_.max_subscriptions_per_socket;
   deps.subscribe_per_socket = {cfg_.subscribe_rate_per_socket, std::chrono::seconds(1)};
+  deps.revalidate_interval = std::chrono::milliseconds(cfg_.revalidate_interval_ms);
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
 
   spaces_ = std::make_unique<sio::namespaces>();
@@ -209,7 +222,7 @@ void app::register_routes() {
 void app::reload_tokens_on_sighup() {
   auto file_validator = std::dynamic_pointer_cast<auth::file_validator>(validator_);
   auto file_directory = std::dynamic_pointer_cast<auth::file_directory>(directory_);
-  rt_.on_reload([&cfg = cfg_, file_validator, file_directory] {
+  rt_.on_reload([this, &cfg = cfg_, file_validator, file_directory] {
     auto loaded = load_tokens(cfg);
     if (!loaded) {
       spdlog::error("auth-file: not reloaded, keeping the previous tokens: {}",
@@ -220,6 +233,9 @@ void app::reload_tokens_on_sighup() {
     if (file_directory) file_directory->replace(loaded.store);
     spdlog::info("tokens file {} reloaded: {} tokens, {} customers", tokens_file_path(cfg),
                  loaded.store->token_count(), loaded.store->customer_count());
+    // At once on the live sockets, not at the next interval (SPEC §12).
+    if (file_validator)
+      rt_.loops().post_to_each([this](std::size_t i) { namespace_->revalidate_now(i); });
   });
 }
 

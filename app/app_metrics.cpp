@@ -10,6 +10,18 @@ family<gauge> authenticated_sockets{"txrt_authenticated_sockets",
                                     {"level", telecomx::access_level_names}};
 family<counter> auth_results_total{
     "txrt_auth_total", "Authentications, by result.", {"result", auth_results}};
+family<counter> credential_expirations{
+    "txrt_credential_expirations_total",
+    "Live sockets disconnected because their credential expired."};
+family<counter> credential_refreshes{
+    "txrt_credential_refreshes_total",
+    "Re-authentications as the same employee (token refreshes) on a live socket."};
+family<counter> revalidations{"txrt_revalidations_total",
+                              "Re-validations of live sockets' tokens, by result.",
+                              {"result", revalidation_results}};
+family<counter> subscriptions_removed{"txrt_subscriptions_removed_total",
+                                      "Subscriptions the server removed, by reason.",
+                                      {"reason", removal_reasons}};
 family<gauge> subscriptions{"txrt_subscriptions",
                             "Subscriptions held, by type.",
                             {"type", telecomx::subscription_type_names}};

@@ -25,8 +25,19 @@ inline constexpr std::array<std::string_view, 8> auth_results{
 inline constexpr std::size_t auth_timeout_index = 6;
 inline constexpr std::size_t auth_rate_limited_index = 7;
 
+// Credentials on live sockets (SPEC §12).
+inline constexpr std::array<std::string_view, 4> revalidation_results{"ok", "revoked", "changed",
+                                                                      "unavailable"};
+enum class revalidation_result : std::uint8_t { ok, revoked, changed, unavailable };
+inline constexpr std::array<std::string_view, 2> removal_reasons{"access_changed", "unavailable"};
+enum class removal_reason : std::uint8_t { access_changed, unavailable };
+
 extern family<gauge> authenticated_sockets;       // {level}
 extern family<counter> auth_results_total;        // {result}
+extern family<counter> credential_expirations;    // live sockets whose credential expired
+extern family<counter> credential_refreshes;      // same-employee re-authentications
+extern family<counter> revalidations;             // {result}
+extern family<counter> subscriptions_removed;     // {reason}: taken away by the server
 extern family<gauge> subscriptions;               // {type}
 extern family<counter> events_in;                 // {type}
 extern family<counter> events_dropped;            // {reason}

@@ -22,7 +22,14 @@ static_assert(metrics::auth_timeout_index ==
 static_assert(metrics::auth_rate_limited_index == metrics::auth_timeout_index + 1);
 
 authenticator::authenticator(authenticator_deps deps, subscriptions& subs, client_io& io)
-    : deps_(std::move(deps)), subs_(subs), io_(io) {}
+    : deps_(std::move(deps)),
+      subs_(subs),
+      io_(io),
+      credentials_(deps_.validator, deps_.revalidate_interval,
+                   credential_actions{[this](client& c) { expire(c); },
+                                      [this](client& c, auth::auth_result r) {
+                                        revalidated(c, std::move(r));
+                                      }}) {}
 
 void authenticator::start_deadline(client& c) {
   c.auth_timer.expires_after(deps_.auth_timeout);
@@ -44,6 +51,8 @@ void authenticator::forget(client& c) {
 }
 
 void authenticator::forget_identity(client& c) {
+  c.token.clear();
+  ++c.deadline_generation;
   if (!c.who) return;
   subs_.drop_all(c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).dec();
@@ -106,25 +115,33 @@ void authenticator::authenticate(client& c, std::string_view event_args,
   auth::auth_request request{std::move(payload->token), c.remote_address};
   std::weak_ptr<client> weak = c.weak_from_this();
   deps_.validator->validate(request, c.executor,
-                            [this, weak, generation, ack_id](auth::auth_result r) {
+                            [this, weak, generation, ack_id,
+                             token = request.token](auth::auth_result r) mutable {
                               auto state = weak.lock();
                               // Gone, or a newer authenticate (or the disconnect) overtook
                               // this answer.
                               if (!state || !state->connected || state->generation != generation)
                                 return;
-                              finish(*state, ack_id, std::move(r));
+                              finish(*state, ack_id, std::move(r), std::move(token));
                             });
 }
 
-void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r) {
+void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r,
+                           std::string token) {
   if (!r.who) return refuse(c, ack_id, r.error, r.message);
   if (r.who->level == telecomx::access_level::no_login)
     return refuse(c, ack_id, auth::auth_error::credentials_invalid, "this employee may not log in");
+  // A document's exp/expires already past (the tokens file's validator refuses those itself).
+  if (r.who->expires && *r.who->expires <= std::chrono::system_clock::now())
+    return refuse(c, ack_id, auth::auth_error::expired, "token expired");
   if (!c.who || c.who->employee != r.who->employee) {
     // A first authentication, or another employee: nothing of the earlier identity stays.
     forget_identity(c);
+    c.token = std::move(token);
     return accept(c, ack_id, std::move(*r.who));
   }
+  metrics::credential_refreshes.get().inc();
+  c.token = std::move(token);
   // The same employee again (a refreshed token, a re-authenticate after a reconnect): the
   // subscriptions the new identity may still hold stay, in their rooms throughout. The
   // identity changes only once the review is done, as one step with the removals.
@@ -140,6 +157,12 @@ void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth:
 
 void authenticator::reauthenticate(client& c, std::optional<std::uint64_t> ack_id,
                                    telecomx::identity next, const access_review& review) {
+  replace_identity(c, std::move(next), review);
+  announce(c, ack_id);
+}
+
+void authenticator::replace_identity(client& c, telecomx::identity next,
+                                     const access_review& review) {
   // Online before offline: the router's count for the employee never reaches zero, so its
   // REQUEST channel stays subscribed and its customer record follows the new identity.
   if (deps_.router) deps_.router->employee_online(next);
@@ -147,12 +170,14 @@ void authenticator::reauthenticate(client& c, std::optional<std::uint64_t> ack_i
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).dec();
   metrics::authenticated_sockets.at(static_cast<std::size_t>(next.level)).inc();
   c.who = std::move(next);
+  // The new identity's deadline replaces the old one: a refresh before expiry keeps the socket.
+  credentials_.track(c);
   subs_.apply(c, review);
-  announce(c, ack_id);
 }
 
 void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity who) {
   c.who = std::move(who);
+  credentials_.track(c);
   deps_.employees[c.loop]->add(c.who->employee, c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
   if (deps_.router) deps_.router->employee_online(*c.who);

@@ -23,9 +23,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/credentials.hpp"
 #include "auth/validator.hpp"
 #include "protocol/telecomx/identity.hpp"
 #include "server/limits/address_rate_limiter.hpp"
@@ -51,6 +53,8 @@ struct authenticator_deps {
   // = unlimited). Past either, the attempt is refused with rate_limited, unvalidated.
   limits::rate_limit auth_per_socket;
   std::shared_ptr<limits::address_rate_limiter> auth_per_address;
+  // Live sockets' tokens are re-validated once per interval (SPEC §12); 0 = never.
+  std::chrono::milliseconds revalidate_interval{60000};
 };
 
 class authenticator {
@@ -63,10 +67,18 @@ class authenticator {
   // The client is leaving: its identity (and so its subscriptions) are dropped.
   void forget(client& c);
 
+  // Credentials on live sockets (SPEC §12), on loop `loop` (must run there): every live
+  // socket's token is re-validated now (SIGHUP's reload of the tokens file), or the
+  // subscriptions on `customer` are re-checked through the directory (a customer moved).
+  void revalidate_now(std::size_t loop);
+  void recheck_customer(std::size_t loop, const std::string& customer);
+  credentials& live() noexcept { return credentials_; }
+
  private:
   // False (and the client refused with rate_limited) when an authenticate limit is reached.
   bool admit_attempt(client& c, std::optional<std::uint64_t> ack_id);
-  void finish(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r);
+  void finish(client& c, std::optional<std::uint64_t> ack_id, auth::auth_result r,
+              std::string token);
   void refuse(client& c, std::optional<std::uint64_t> ack_id, auth::auth_error code,
               std::string_view message);
   // `unauthorized {code, message}`, the ack if asked for, then the disconnect; counted in
@@ -80,12 +92,20 @@ class authenticator {
   // The same employee again, once `review` is known.
   void reauthenticate(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity next,
                       const access_review& review);
+  // The identity becomes `next` (same employee) and `review` is applied; nothing announced.
+  void replace_identity(client& c, telecomx::identity next, const access_review& review);
+  // The credential expired / an answer of the periodic (or SIGHUP's) re-validation.
+  void expire(client& c);
+  void revalidated(client& c, auth::auth_result r);
+  // `unauthorized {code, message}`, then the disconnect (a live socket's credential).
+  void drop_live(client& c, std::string_view code, std::string_view message);
   // `authenticated`, the ack, the count and the observer.
   void announce(client& c, std::optional<std::uint64_t> ack_id);
 
   authenticator_deps deps_;
   subscriptions& subs_;
   client_io& io_;
+  credentials credentials_;
 };
 
 }  // namespace txrt::telecomx

@@ -53,6 +53,12 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   std::string remote_address;
   // SHA-1 of the token it authenticated with (revocation by token), never the token.
   std::string token_digest;
+  // The token of the current identity, kept to re-validate it (SPEC §12). A secret: never log
+  // it, never send it anywhere but the validator.
+  std::string token;
+  // Bumped whenever the expiry deadline changes (app/credentials): older heap entries are stale.
+  std::uint64_t deadline_generation = 0;
+  bool tracked = false;  // in its loop's revalidation roster
 
   // What the client reported in authenticate (informational, for debugging).
   std::string client_name;

@@ -157,15 +157,16 @@ struct pending_review {
 }  // namespace
 
 void subscriptions::review(const client& c, const telecomx::identity& next,
-                           std::function<void(access_review)> done) {
+                           std::function<void(access_review)> done,
+                           const std::string* only_customer) {
   const auto& held = index_of(c).subscriptions_of(c);
   auto p = std::make_shared<pending_review>();
   p->next = next;
   p->done = std::move(done);
   // The same inputs give the same decisions: a refreshed token keeps everything at once.
-  const bool unchanged = c.who && same_access(*c.who, next);
+  const bool unchanged = !only_customer && c.who && same_access(*c.who, next);
   for (const auto& sub : held) {
-    if (unchanged)
+    if (unchanged || (only_customer && sub.customer != *only_customer))
       p->verdict.kept.push_back(sub);
     else if (auth::needs_parent_chain(next, sub))
       p->by_customer[sub.customer].push_back(sub);
@@ -207,6 +208,10 @@ void subscriptions::remove_with_reason(client& c, const telecomx::subscription& 
                                        std::string_view reason) {
   if (index_of(c).remove_exact(c, sub) == 0) return;
   subscriptions_of_type(sub.type).dec();
+  metrics::subscriptions_removed
+      .at(static_cast<std::size_t>(reason == "unavailable" ? metrics::removal_reason::unavailable
+                                                           : metrics::removal_reason::access_changed))
+      .inc();
   io_.emit(c, "unsubscribed", with_reason(telecomx::to_json(sub), reason));
 }
 

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -65,8 +66,12 @@ class subscriptions {
   // decision needs. `done` runs on the client's loop: at once when no chain is needed (an
   // unchanged level, customer and organizationResellers keeps everything), else later; the
   // caller checks that the client is still there and still the one who asked.
+  // With `only_customer`, the identity is unchanged but that customer's place in the tree may
+  // have changed (CONFIG CUSTOMER_UPDATED/DELETED): its subscriptions are decided again (through
+  // the directory when needed), every other one is kept.
   void review(const client& c, const telecomx::identity& next,
-              std::function<void(access_review)> done);
+              std::function<void(access_review)> done,
+              const std::string* only_customer = nullptr);
   // Once `c.who` is the new identity: keeps what `r` kept and removes every other subscription
   // with `unsubscribed {…, reason:"access_changed"}` ("unavailable" when the directory could
   // not tell). One made while the review ran is decided now, without the directory.

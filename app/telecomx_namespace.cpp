@@ -18,7 +18,7 @@ subscriptions_deps subscriptions_part(const namespace_deps& d) {
 
 authenticator_deps authenticator_part(const namespace_deps& d) {
   return {d.validator,    d.employees,       d.router,          d.observer,
-          d.auth_timeout, d.auth_per_socket, d.auth_per_address};
+          d.auth_timeout, d.auth_per_socket, d.auth_per_address, d.revalidate_interval};
 }
 
 }  // namespace

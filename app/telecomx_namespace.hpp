@@ -11,6 +11,7 @@
 // The namespace is also the client_io the others speak through: over the client's sio::socket.
 #include <chrono>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -56,6 +57,8 @@ struct namespace_deps {
   // Per-socket subscription bounds (SPEC §5).
   std::size_t max_subscriptions_per_socket = 100;
   limits::rate_limit subscribe_per_socket{20, std::chrono::seconds(1)};
+  // revalidate-interval-ms (SPEC §12); 0 = off.
+  std::chrono::milliseconds revalidate_interval{60000};
 };
 
 class telecomx_namespace : public sio::namespace_handler, private client_io {
@@ -65,6 +68,12 @@ class telecomx_namespace : public sio::namespace_handler, private client_io {
   void on_connect(const std::shared_ptr<sio::socket>& s, std::string_view auth) override;
   void on_event(const std::shared_ptr<sio::socket>& s, const sio::event& e) override;
   void on_disconnect(const std::shared_ptr<sio::socket>& s, sio::disconnect_reason r) override;
+
+  // Credentials on live sockets (SPEC §12); each must run on loop `loop`.
+  void revalidate_now(std::size_t loop) { authenticator_.revalidate_now(loop); }
+  void recheck_customer(std::size_t loop, const std::string& customer) {
+    authenticator_.recheck_customer(loop, customer);
+  }
 
  private:
   // client_io over the client's socket (nothing once it is gone).

@@ -58,7 +58,9 @@ auth_result file_validator::check(const file_store& store, const auth_request& r
   if (entry->who.level == access_level::no_login) {
     return failure(auth_error::credentials_invalid, "access level NO_LOGIN may not log in");
   }
-  return auth_result{entry->who, auth_error::none, {}};
+  auth_result ok{entry->who, auth_error::none, {}};
+  ok.who->expires = entry->expires;
+  return ok;
 }
 
 void file_validator::validate(const auth_request& request, boost::asio::any_io_executor caller,

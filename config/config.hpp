@@ -27,6 +27,7 @@ struct settings {
   std::string auth_ca_file;             // CA certificates for an https auth-url; empty = system's
   std::string directory;                // empty = same as auth (file / redis)
   std::uint32_t auth_timeout_ms = 10000;
+  std::uint32_t revalidate_interval_ms = 60000;  // 0 = live sockets are not re-validated
   std::uint32_t validator_timeout_ms = 2000;  // a redis/http validator or directory call
   bool demo_events = false;             // publish a trickle of demo events (embedded default)
   // The demo tokens file (auth=file, auth-file unset) on a listen address that is not loopback.

@@ -80,6 +80,10 @@ int runtime::run() {
     spdlog::critical("listen: cannot listen on {}: {}", cfg_.listen, e.what());
     return 1;
   }
+  // The signals are ours before "listening" is logged: a supervisor (or a test) that sends
+  // SIGHUP as soon as it reads that line must not hit SIGHUP's default action (exit).
+  net::signal_set signals(loops_.loop(0), SIGINT, SIGTERM);
+  net::signal_set reload(loops_.loop(0), SIGHUP);
   auto ep = l->local_endpoint();
   spdlog::info("listening on {}:{} ({} threads)", ep.address().to_string(), ep.port(),
                loops_.size());
@@ -90,7 +94,6 @@ int runtime::run() {
   // bounded by shutdown-timeout-ms, and stop the loops (idle keep-alive connections would
   // otherwise hold them).
   using clock = std::chrono::steady_clock;
-  net::signal_set signals(loops_.loop(0), SIGINT, SIGTERM);
   net::steady_timer poll(loops_.loop(0));
   bool shutting_down = false;
   clock::time_point deadline;
@@ -128,7 +131,6 @@ int runtime::run() {
   };
   signals.async_wait(on_signal);
 
-  net::signal_set reload(loops_.loop(0), SIGHUP);
   std::function<void(boost::system::error_code, int)> on_reload =
       [&](boost::system::error_code ec, int) {
         if (ec) return;

@@ -1,6 +1,7 @@
 #pragma once
 // Who an authenticated socket is: the identity a token validator resolves a token to.
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct identity {
   access_level level = access_level::no_login;
   std::string name;                                // may be empty
   std::vector<std::string> organization_resellers;  // extra reseller customers (RESELLER)
+  // When the credential stops being valid (the tokens file's `expires`, a document's `exp` or
+  // `expires`); none: it does not expire. Enforced on the live socket (SPEC §12).
+  std::optional<std::chrono::system_clock::time_point> expires;
 };
 
 }  // namespace txrt::telecomx

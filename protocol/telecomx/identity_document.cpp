@@ -1,5 +1,6 @@
 #include "protocol/telecomx/identity_document.hpp"
 
+#include "protocol/iso8601.hpp"
 #include "protocol/json.hpp"
 
 namespace txrt::telecomx {
@@ -27,6 +28,26 @@ bool read_id(simdjson::dom::element e, std::string& out) {
     default:
       return false;
   }
+}
+
+// `exp` (seconds since the epoch) or `expires` (ISO-8601); false when present and bad.
+bool read_expiry(simdjson::dom::object obj, identity& who) {
+  using clock = std::chrono::system_clock;
+  simdjson::dom::element e;
+  if (!obj["exp"].get(e) && !e.is_null()) {
+    double seconds = 0;
+    if (e.get_double().get(seconds) || !(seconds > 0) || seconds > 1e11) return false;
+    who.expires = clock::time_point(std::chrono::duration_cast<clock::duration>(
+        std::chrono::duration<double>(seconds)));
+    return true;
+  }
+  if (!obj["expires"].get(e) && !e.is_null()) {
+    std::string_view text;
+    if (e.get_string().get(text)) return false;
+    who.expires = protocol::parse_iso8601(text);
+    return who.expires.has_value();
+  }
+  return true;
 }
 
 }  // namespace
@@ -63,6 +84,7 @@ identity_document parse_identity_json(std::string_view text) {
       if (read_id(r, id)) d.who.organization_resellers.push_back(std::move(id));
     }
   }
+  if (!read_expiry(obj, d.who)) return malformed("bad exp or expires");
   d.status =
       d.who.level == telecomx::access_level::no_login ? identity_status::no_login : identity_status::ok;
   return d;

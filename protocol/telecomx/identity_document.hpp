@@ -1,7 +1,9 @@
 #pragma once
 // The identity document both network validators receive: the Redis session value and the
 // Telecom X /auth/validateToken answer, {success?, employee, customer, accessLevel, name?,
-// organizationResellers?}. Pure. Ids may be JSON strings or integers (Telecom X sends both);
+// organizationResellers?, exp?, expires?}. Pure. `exp` is seconds since the epoch (a JSON
+// number), `expires` an ISO-8601 time with a zone; either sets identity::expires (`exp` wins
+// when both are present); a present one of the wrong form makes the document malformed. Ids may be JSON strings or integers (Telecom X sends both);
 // they become strings.
 #include <string>
 #include <string_view>

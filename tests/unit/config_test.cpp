@@ -50,7 +50,7 @@ const char* const kAllKeys[] = {
     "max-payload",   "allow-eio3",       "connect-timeout-ms", "cors-origins",
     "cors-credentials", "client-dist-dir", "header-timeout-ms", "publish-secret",
     "send-queue-bytes", "log-level", "allow-demo-tokens", "max-subscriptions-per-socket",
-    "subscribe-rate-per-socket"};
+    "subscribe-rate-per-socket", "revalidate-interval-ms"};
 // clang-format on
 
 }  // namespace
