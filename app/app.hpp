@@ -45,7 +45,7 @@ class app {
  public:
   // Builds everything and registers /socket.io/ and the routes on `rt`. Throws
   // std::runtime_error with a message naming the key on a configuration that cannot work
-  // (config::validate(), an unreadable tokens file, an auth-url that is not http://).
+  // (config::validate(), an unreadable tokens file, an auth-url that is neither http:// nor https://).
   app(const config::settings& cfg, server::runtime& rt);
   ~app();
 

@@ -190,9 +190,10 @@ for (const store of STORES) {
       const south = await member('demo-org-reseller'); // customer-south-1, below reseller-south
       const recSouth = new Recorder(south.s, ['REQUEST', 'REPLY']);
       const ask = (replyTo) => ({ to: me(viewer), request: 'CommunicatorGetStatus', replyTo });
+      // Recording from before the request: the REQUEST may arrive before the sender's ack.
+      const recViewer = new Recorder(viewer.s, ['REQUEST']);
       assertFailure(await request(reseller, ask(me(south))), 'access_denied', 'replyTo outside its tree');
       const id = await requestOk(reseller, ask({ employee: 'emp-viewer' }));
-      const recViewer = new Recorder(viewer.s, ['REQUEST']);
       await recViewer.waitFor((e) => e.payload.requestId === id, T, 'the allowed REQUEST');
       assert.deepEqual(await settled(recSouth), []);
     });
