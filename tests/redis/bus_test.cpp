@@ -21,13 +21,15 @@ namespace {
 struct recorder {
   std::vector<std::string> channels;
   std::vector<std::string> payloads;
+  std::vector<txrt::telecomx::stream_offset> positions;
   std::vector<bool> readiness;
   std::vector<std::string> messages;  // from subscribe()d channels: none in these tests
 
   txrt::bridge::event_sink events() {
-    return [this](std::string_view ch, std::string_view p) {
+    return [this](std::string_view ch, std::string_view p, txrt::telecomx::stream_offset at) {
       channels.emplace_back(ch);
       payloads.emplace_back(p);
+      positions.push_back(at);
     };
   }
   txrt::bridge::ready_sink ready() {
