@@ -262,7 +262,10 @@ void app::start() {
   boost::asio::post(rt_.loops().loop(0), [this] {
     const std::string control = bridge::control_channel(cfg_.prefix);
     if (history_)
-      bus_->on_stream([this](telecomx::stream_offset start) { history_->on_stream(start); });
+      bus_->on_stream([this](telecomx::stream_offset start) {
+        history_->on_stream(start);
+        fanout_->on_stream(start);
+      });
     bus_->start(
         [this](std::string_view channel, std::string_view payload,
                telecomx::stream_offset position) {

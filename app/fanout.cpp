@@ -42,6 +42,11 @@ fanout::fanout(server::loop_pool& loops, std::string prefix,
       history_(history),
       delivered_(loops.size()) {}
 
+void fanout::on_stream(telecomx::stream_offset start) {
+  // A session that subscribes on a loop before any event has arrived starts at the marker.
+  loops_.post_to_each([this, start](std::size_t i) { delivered_[i].position = start; });
+}
+
 void fanout::on_bus_message(std::string_view channel, std::string_view payload,
                             telecomx::stream_offset position) {
   auto parsed_channel = bridge::parse_event_channel(prefix_, channel);

@@ -43,7 +43,11 @@ class fanout {
   void on_bus_message(std::string_view channel, std::string_view payload,
                       telecomx::stream_offset position = {});
 
-  // The position of the last event loop `loop` delivered; call on that loop.
+  // The stream restarted (a marker) or broke (unknown): each loop's position follows, in order
+  // with the events (called on the bus loop, like on_bus_message).
+  void on_stream(telecomx::stream_offset start);
+
+  // The position of the last event (or marker) loop `loop` handled; call on that loop.
   telecomx::stream_offset delivered_position(std::size_t loop) const {
     return delivered_[loop].position;
   }
