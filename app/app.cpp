@@ -189,7 +189,9 @@ void app::register_namespace() {
     deps.recovery.prefix = cfg_.prefix;
     deps.recovery.store = store_.get();
     deps.recovery.history = history_.get();
-    deps.recovery.events = fanout_.get();
+    deps.recovery.position_of_loop = [events = fanout_.get()](std::size_t loop) {
+      return events->delivered_position(loop);
+    };
     deps.recovery.validator = validator_;
     deps.recovery.loops = &rt_.loops();
     deps.recovery.store_executor = rt_.loops().loop(0).get_executor();  // the bus loop

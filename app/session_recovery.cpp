@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "app/client.hpp"
-#include "app/fanout.hpp"
 #include "app/recovery_history.hpp"
 #include "app/subscriptions.hpp"
 #include "bridge/channels.hpp"
@@ -158,15 +157,16 @@ void session_recovery::find(std::string pid, std::optional<std::string> offset,
       });
 }
 
-bool session_recovery::replay(client& c, const recovery_plan& plan) {
-  const stream_offset upto = deps_.events->delivered_position(c.loop);
+bool session_recovery::replay(client& c, const recovery_plan& plan,
+                              const std::function<void(const engine::outgoing&)>& send) {
+  const stream_offset upto = deps_.position_of_loop(c.loop);
   std::size_t sent = 0;
   const auto& held = plan.record.subscriptions;
   const bool reached = deps_.history->for_each_after(plan.from, upto, [&](const history_entry& e) {
     const auto meta = e.meta();
     for (const auto& h : held) {
       if (e.position > h.since && matches(h.what, meta)) {
-        if (c.socket) c.socket->send_encoded(e.frame);
+        send(e.frame);
         ++sent;
         return;
       }
@@ -183,7 +183,7 @@ bool session_recovery::replay(client& c, const recovery_plan& plan) {
 
 void session_recovery::save(client& c) {
   if (!enabled() || c.pid.empty() || !c.who || !c.connected || c.token.empty()) return;
-  const stream_offset now = deps_.events->delivered_position(c.loop);
+  const stream_offset now = deps_.position_of_loop(c.loop);
   if (!c.recovery_since.known()) c.recovery_since = now;
   // Each subscription keeps the position it was first held at; a new one starts now.
   std::vector<recovery_record::held> held;
@@ -210,9 +210,9 @@ void session_recovery::save(client& c) {
   }
   deps_.store->set(bridge::recovery_session_key(deps_.prefix, c.pid), std::move(text),
                    deps_.window * 2, nullptr);
-  if (!c.recovery_listed && !loops_.empty()) {
+  if (!c.recovery_listed) {
     c.recovery_listed = true;
-    loops_[c.loop]->roster.push_back(c.weak_from_this());
+    if (!loops_.empty()) loops_[c.loop]->roster.push_back(c.weak_from_this());
   }
 }
 

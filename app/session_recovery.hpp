@@ -28,12 +28,12 @@
 #include "auth/validator.hpp"
 #include "bridge/kv_store.hpp"
 #include "protocol/telecomx/recovery_record.hpp"
+#include "server/engine/types.hpp"
 #include "server/loop_pool.hpp"
 
 namespace txrt::telecomx {
 
 struct client;
-class fanout;
 class recovery_history;
 class subscriptions;
 
@@ -42,7 +42,9 @@ struct recovery_deps {
   std::string prefix;
   bridge::kv_store* store = nullptr;
   recovery_history* history = nullptr;
-  const fanout* events = nullptr;
+  // The stream position of the last event (or marker) loop i handled (fanout::delivered_position);
+  // called on loop i.
+  std::function<stream_offset(std::size_t loop)> position_of_loop;
   std::shared_ptr<auth::token_validator> validator;
   server::loop_pool* loops = nullptr;
   boost::asio::any_io_executor store_executor;  // the store's loop: where its answers arrive
@@ -67,10 +69,11 @@ class session_recovery {
   // Looks the session up and checks it; `done` gets the plan, or nullopt (counted). Any thread.
   void find(std::string pid, std::optional<std::string> offset, std::string address,
             std::function<void(std::optional<recovery_plan>)> done);
-  // On the resumed client's loop, with the identity and subscriptions restored: sends every
-  // kept event after plan.from that its subscriptions select, in order. False when the history
-  // no longer reaches back that far (the caller then drops the transport).
-  bool replay(client& c, const recovery_plan& plan);
+  // On the resumed client's loop, with the identity and subscriptions restored: hands `send`
+  // every kept event after plan.from that its subscriptions select, in order. False when the
+  // history no longer reaches back that far (the caller then drops the transport).
+  bool replay(client& c, const recovery_plan& plan,
+              const std::function<void(const engine::outgoing&)>& send);
 
   // The client's record, written anew (authenticated, subscriptions changed, resumed).
   void save(client& c);

@@ -93,7 +93,8 @@ void telecomx_namespace::resume(const std::shared_ptr<sio::socket>& s, const rec
   for (const auto& h : plan.record.subscriptions) kept.push_back(h.what);
   subscriptions_.restore(*c, kept);
   authenticator_.restore(*c, plan.who, plan.record.token);  // and the record, through on_authenticated
-  if (!recovery_.replay(*c, plan)) {
+  const auto send = [&s](const engine::outgoing& frame) { s->send_encoded(frame); };
+  if (!recovery_.replay(*c, plan, send)) {
     // The history moved past the offset while the identity was checked: the client must not
     // believe it has everything. A dropped transport makes it come back and fail honestly.
     session_recovery::fail(metrics::recovery_failure::expired_offset);
