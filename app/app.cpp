@@ -163,7 +163,8 @@ void app::make_parts() {
       limits::rate_limit{cfg_.request_rate_per_socket, std::chrono::seconds(1)});
   lifecycle_ = std::make_unique<lifecycle>(*bus_, cfg_.prefix, server_name_);
   revocation_ = std::make_unique<revocation>(
-      loops, raw(employees_), dynamic_cast<auth::cached_validator*>(validator_.get()));
+      loops, raw(employees_), dynamic_cast<auth::cached_validator*>(validator_.get()),
+      std::chrono::milliseconds(cfg_.recovery_window_ms) * 2);
 }
 
 void app::register_namespace() {
@@ -195,6 +196,10 @@ void app::register_namespace() {
     deps.recovery.validator = validator_;
     deps.recovery.loops = &rt_.loops();
     deps.recovery.store_executor = rt_.loops().loop(0).get_executor();  // the bus loop
+    deps.recovery.revoked_recently = [revoked = revocation_.get()](std::string_view employee,
+                                                                    std::string_view digest) {
+      return revoked->revoked_recently(employee, digest);
+    };
   }
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
   namespace_->start();

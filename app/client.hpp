@@ -56,6 +56,8 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   std::vector<recovery_record::held> recovery_held;
   // A resumed session was sent every event up to here: fan-out skips those it still brings.
   stream_offset replayed_through;
+  // The position of the last event queued to it (what its offset will be once it has them).
+  stream_offset last_sent;
   bool recovery_listed = false;  // in its loop's refresh roster
 
   // Fixed at connect, for logs and REALTIME events (the socket may be gone by then).

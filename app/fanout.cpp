@@ -110,6 +110,7 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload,
         // A resumed session already has it (replayed, or from its old node).
         if (known && ev->position <= c.replayed_through) return;
         c.socket->send_encoded(with_offset);
+        c.last_sent = ev->position;
       });
       delivered_[i].position = ev->position;
     }

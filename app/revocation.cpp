@@ -11,9 +11,38 @@
 
 namespace txrt::telecomx {
 
+namespace {
+// Remembered revocations at most (a flood of control messages must not grow memory unbounded;
+// past it the oldest are forgotten first).
+constexpr std::size_t max_remembered = 100000;
+}  // namespace
+
 revocation::revocation(server::loop_pool& loops, std::vector<employee_index*> employees,
-                       auth::cached_validator* cache)
-    : loops_(loops), employees_(std::move(employees)), cache_(cache) {}
+                       auth::cached_validator* cache, std::chrono::steady_clock::duration remember)
+    : loops_(loops), employees_(std::move(employees)), cache_(cache), horizon_(remember) {}
+
+void revocation::forget_old() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!recent_.empty() &&
+         (recent_.size() > max_remembered || now - recent_.front().first > horizon_)) {
+    auto it = recent_count_.find(recent_.front().second);
+    if (it != recent_count_.end() && --it->second == 0) recent_count_.erase(it);
+    recent_.pop_front();
+  }
+}
+
+void revocation::remember(std::string key) {
+  if (horizon_.count() <= 0) return;
+  ++recent_count_[key];
+  recent_.emplace_back(std::chrono::steady_clock::now(), std::move(key));
+  forget_old();
+}
+
+bool revocation::revoked_recently(std::string_view employee, std::string_view token_digest) {
+  forget_old();
+  return recent_count_.contains("e:" + std::string(employee)) ||
+         recent_count_.contains("t:" + std::string(token_digest));
+}
 
 void revocation::on_control_message(std::string_view payload) {
   const auto message = telecomx::parse_control_message(payload);
@@ -35,6 +64,7 @@ void revocation::on_control_message(std::string_view payload) {
     if (by_employee) cache_->forget_employee(employee);
     if (by_token) cache_->forget_token(*message.token);
   }
+  remember(by_employee ? "e:" + employee : "t:" + digest);
   spdlog::info("control: revoke {}",
                by_employee ? "employee " + employee : "token " + digest.substr(0, 12));
   loops_.post_to_each([this, by_employee, employee, digest](std::size_t i) {

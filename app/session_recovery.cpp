@@ -10,6 +10,7 @@
 #include "app/client.hpp"
 #include "app/recovery_history.hpp"
 #include "app/subscriptions.hpp"
+#include "auth/token_digest.hpp"
 #include "bridge/channels.hpp"
 
 namespace txrt::telecomx {
@@ -92,17 +93,18 @@ void session_recovery::find(std::string pid, std::optional<std::string> offset,
     fail(metrics::recovery_failure::invalid_request);
     return done(std::nullopt);
   }
-  std::optional<stream_offset> from;
+  auto plan = std::make_shared<recovery_plan>();
   if (offset) {
-    from = parse_offset(*offset);
-    if (!from || !from->known()) {
+    auto parsed = parse_offset(*offset);
+    if (!parsed || !parsed->known()) {
       fail(metrics::recovery_failure::unknown_offset);
       return done(std::nullopt);
     }
+    plan->client_has = *parsed;
   }
   deps_.store->get(
       bridge::recovery_session_key(deps_.prefix, pid),
-      [this, from, address = std::move(address), done = std::move(done)](bridge::kv_value v) mutable {
+      [this, plan, address = std::move(address), done = std::move(done)](bridge::kv_value v) mutable {
         // On the store's loop.
         if (!v.ok) {
           fail(metrics::recovery_failure::unavailable);
@@ -114,46 +116,79 @@ void session_recovery::find(std::string pid, std::optional<std::string> offset,
           fail(metrics::recovery_failure::unknown_session);
           return done(std::nullopt);
         }
-        auto plan = std::make_shared<recovery_plan>();
-        plan->from = from.value_or(record->since);
-        const auto reach = deps_.history->covers(plan->from);
-        if (reach != coverage::covered) {
-          fail(failure_of(reach));
+        plan->record = std::move(*record);
+        const auto& r = plan->record;
+        // The client has everything its node sent (its offset is the last one, or it sent none
+        // and none was sent): nothing meant for it came before `through`. Otherwise replay
+        // starts after its own offset, or after the session's start when it has none.
+        if (r.through.known() && plan->client_has == r.last_sent)
+          plan->from = r.through;
+        else
+          plan->from = plan->client_has.known() ? plan->client_has : r.since;
+        check_reach(plan, std::move(address), std::move(done),
+                    std::chrono::steady_clock::now() + deps_.catch_up);
+      });
+}
+
+void session_recovery::check_reach(std::shared_ptr<recovery_plan> plan, std::string address,
+                                   std::function<void(std::optional<recovery_plan>)> done,
+                                   std::chrono::steady_clock::time_point give_up) {
+  const auto reach = deps_.history->covers(plan->from);
+  if (reach == coverage::ahead && std::chrono::steady_clock::now() < give_up) {
+    // This node has not received the client's last event yet (its old node was ahead): wait a
+    // little for the stream to catch up rather than refuse at once.
+    auto timer = std::make_shared<boost::asio::steady_timer>(deps_.store_executor,
+                                                             std::chrono::milliseconds(50));
+    timer->async_wait([this, timer, plan, address = std::move(address), done = std::move(done),
+                       give_up](boost::system::error_code ec) mutable {
+      if (ec) return done(std::nullopt);
+      check_reach(plan, std::move(address), std::move(done), give_up);
+    });
+    return;
+  }
+  if (reach != coverage::covered) {
+    fail(failure_of(reach));
+    return done(std::nullopt);
+  }
+  validate(std::move(plan), std::move(address), std::move(done));
+}
+
+void session_recovery::validate(std::shared_ptr<recovery_plan> plan, std::string address,
+                                std::function<void(std::optional<recovery_plan>)> done) {
+  if (deps_.revoked_recently &&
+      deps_.revoked_recently(plan->record.employee, auth::token_digest(plan->record.token))) {
+    fail(metrics::recovery_failure::revoked);
+    return done(std::nullopt);
+  }
+  auth::auth_request request{plan->record.token, std::move(address)};
+  deps_.validator->validate(
+      request, deps_.store_executor, [this, plan, done = std::move(done)](auth::auth_result r) mutable {
+        if (!r.who) {
+          fail(r.error == auth::auth_error::unavailable ? metrics::recovery_failure::unavailable
+                                                        : metrics::recovery_failure::revoked);
           return done(std::nullopt);
         }
-        plan->record = std::move(*record);
-        auth::auth_request request{plan->record.token, std::move(address)};
-        deps_.validator->validate(
-            request, deps_.store_executor,
-            [this, plan, done = std::move(done)](auth::auth_result r) mutable {
-              if (!r.who) {
-                fail(r.error == auth::auth_error::unavailable
-                         ? metrics::recovery_failure::unavailable
-                         : metrics::recovery_failure::revoked);
-                return done(std::nullopt);
-              }
-              if (r.who->employee != plan->record.employee) {
-                fail(metrics::recovery_failure::employee_changed);
-                return done(std::nullopt);
-              }
-              if (r.who->level == access_level::no_login ||
-                  (r.who->expires && *r.who->expires <= std::chrono::system_clock::now())) {
-                fail(metrics::recovery_failure::revoked);
-                return done(std::nullopt);
-              }
-              plan->who = std::move(*r.who);
-              std::vector<subscription> held;
-              for (const auto& h : plan->record.subscriptions) held.push_back(h.what);
-              subs_.judge(plan->who, held, deps_.store_executor,
-                          [plan, done = std::move(done)](access_review review) mutable {
-                            // Only what the identity may hold now comes back.
-                            std::erase_if(plan->record.subscriptions, [&](const auto& h) {
-                              return std::find(review.kept.begin(), review.kept.end(), h.what) ==
-                                     review.kept.end();
-                            });
-                            done(std::move(*plan));
-                          });
-            });
+        if (r.who->employee != plan->record.employee) {
+          fail(metrics::recovery_failure::employee_changed);
+          return done(std::nullopt);
+        }
+        if (r.who->level == access_level::no_login ||
+            (r.who->expires && *r.who->expires <= std::chrono::system_clock::now())) {
+          fail(metrics::recovery_failure::revoked);
+          return done(std::nullopt);
+        }
+        plan->who = std::move(*r.who);
+        std::vector<subscription> held;
+        for (const auto& h : plan->record.subscriptions) held.push_back(h.what);
+        subs_.judge(plan->who, held, deps_.store_executor,
+                    [plan, done = std::move(done)](access_review review) mutable {
+                      // Only what the identity may hold now comes back.
+                      std::erase_if(plan->record.subscriptions, [&](const auto& h) {
+                        return std::find(review.kept.begin(), review.kept.end(), h.what) ==
+                               review.kept.end();
+                      });
+                      done(std::move(*plan));
+                    });
       });
 }
 
@@ -161,12 +196,14 @@ bool session_recovery::replay(client& c, const recovery_plan& plan,
                               const std::function<void(const engine::outgoing&)>& send) {
   const stream_offset upto = deps_.position_of_loop(c.loop);
   std::size_t sent = 0;
+  c.last_sent = plan.client_has;
   const auto& held = plan.record.subscriptions;
   const bool reached = deps_.history->for_each_after(plan.from, upto, [&](const history_entry& e) {
     const auto meta = e.meta();
     for (const auto& h : held) {
       if (e.position > h.since && matches(h.what, meta)) {
         send(e.frame);
+        c.last_sent = e.position;
         ++sent;
         return;
       }
@@ -179,6 +216,19 @@ bool session_recovery::replay(client& c, const recovery_plan& plan,
   metrics::recovery_replayed.get().inc(sent);
   metrics::recoveries.at(static_cast<std::size_t>(metrics::recovery_result::recovered)).inc();
   return true;
+}
+
+recovery_record session_recovery::record_of(const client& c) const {
+  recovery_record r;
+  r.sid = c.socket_id;
+  r.token = c.token;
+  r.employee = c.who->employee;
+  r.client_name = c.client_name;
+  r.instance_id = c.instance_id;
+  r.reported_ip = c.reported_ip;
+  r.since = c.recovery_since;
+  r.subscriptions = c.recovery_held;
+  return r;
 }
 
 void session_recovery::save(client& c) {
@@ -194,16 +244,7 @@ void session_recovery::save(client& c) {
   }
   c.recovery_held = std::move(held);
 
-  recovery_record r;
-  r.sid = c.socket_id;
-  r.token = c.token;
-  r.employee = c.who->employee;
-  r.client_name = c.client_name;
-  r.instance_id = c.instance_id;
-  r.reported_ip = c.reported_ip;
-  r.since = c.recovery_since;
-  r.subscriptions = c.recovery_held;
-  auto text = encode(r);
+  auto text = encode(record_of(c));
   if (text.size() > max_recovery_record_bytes) {
     spdlog::warn("recovery: the session record of socket {} is too large to keep", c.socket_id);
     return;
@@ -219,9 +260,18 @@ void session_recovery::save(client& c) {
 void session_recovery::disconnected(client& c, bool client_may_return) {
   if (!enabled() || !c.recovery_listed) return;
   c.recovery_listed = false;
+  const auto key = bridge::recovery_session_key(deps_.prefix, c.pid);
   // Deleted at once when the client may not come back (it left, or was sent away).
-  deps_.store->expire(bridge::recovery_session_key(deps_.prefix, c.pid),
-                      client_may_return ? deps_.window : std::chrono::milliseconds(1), nullptr);
+  if (!client_may_return || !c.who || c.token.empty())
+    return deps_.store->expire(key, std::chrono::milliseconds(1), nullptr);
+  // Written once more with what this node sent it and how far it had got: the client may be
+  // back after this node's history, or another's, has moved past its last event.
+  auto r = record_of(c);
+  r.last_sent = c.last_sent;
+  r.through = deps_.position_of_loop(c.loop);
+  auto text = encode(r);
+  if (text.size() > max_recovery_record_bytes) return deps_.store->expire(key, deps_.window, nullptr);
+  deps_.store->set(key, std::move(text), deps_.window, nullptr);
 }
 
 }  // namespace txrt::telecomx

@@ -48,6 +48,12 @@ struct recovery_deps {
   std::shared_ptr<auth::token_validator> validator;
   server::loop_pool* loops = nullptr;
   boost::asio::any_io_executor store_executor;  // the store's loop: where its answers arrive
+  // Whether the employee or the token (by digest) was revoked lately (app/revocation); called on
+  // the store's loop. May be empty.
+  std::function<bool(std::string_view employee, std::string_view token_digest)> revoked_recently;
+  // A node a little behind the stream (the client's offset is newer than its history) waits at
+  // most this long to catch up before it refuses.
+  std::chrono::milliseconds catch_up{2000};
 };
 
 // What a recovery found: everything the resumed socket needs, decided already.
@@ -55,6 +61,7 @@ struct recovery_plan {
   recovery_record record;      // its subscriptions: those the identity may still hold
   telecomx::identity who;
   stream_offset from;          // replay the events after this
+  stream_offset client_has;    // the client's own offset (unknown: it sent none)
 };
 
 class session_recovery {
@@ -83,6 +90,13 @@ class session_recovery {
 
  private:
   void refresh(std::size_t loop);  // on loop `loop`
+  // Steps of find(), on the store's loop.
+  void check_reach(std::shared_ptr<recovery_plan> plan, std::string address,
+                   std::function<void(std::optional<recovery_plan>)> done,
+                   std::chrono::steady_clock::time_point give_up);
+  void validate(std::shared_ptr<recovery_plan> plan, std::string address,
+                std::function<void(std::optional<recovery_plan>)> done);
+  recovery_record record_of(const client& c) const;
   void arm(std::size_t loop);
 
   recovery_deps deps_;

@@ -76,8 +76,10 @@ class telecomx_namespace : public sio::namespace_handler,
   bool offers_recovery() const override { return recovery_.enabled(); }
   void recover(std::string pid, std::optional<std::string> offset, std::string address,
                sio::recovery_callback done) override;
-  void recovery_refused(sio::recovery_refusal) override {
-    session_recovery::fail(metrics::recovery_failure::invalid_request);
+  void recovery_refused(sio::recovery_refusal why) override {
+    session_recovery::fail(why == sio::recovery_refusal::disabled
+                               ? metrics::recovery_failure::disabled
+                               : metrics::recovery_failure::invalid_request);
   }
 
   void on_connect(const std::shared_ptr<sio::socket>& s, std::string_view auth) override;

@@ -103,6 +103,15 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
     st->stream_broke();
     st->set_ready(false);
   });
+  // The marker goes out on the command connection, which may come back after the subscriber:
+  // then it goes out as soon as that connection is up.
+  publisher_->on_state([st = state_, publisher = publisher_](bool connected) {
+    if (connected && !st->stopped && st->pattern_active && st->marker_active &&
+        !st->position.known()) {
+      st->marker_failures = 0;
+      publish_marker(st, publisher);
+    }
+  });
   subscriber_->psubscribe(state_->pattern);
   subscriber_->subscribe(state_->marker_channel);
   subscriber_->start();

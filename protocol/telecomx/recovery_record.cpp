@@ -42,6 +42,8 @@ std::string encode(const recovery_record& r) {
   append_member("instanceId", r.instance_id, out);
   append_member("ip", r.reported_ip, out);
   append_member("since", to_string(r.since), out);
+  append_member("last", to_string(r.last_sent), out);
+  append_member("through", to_string(r.through), out);
   out += ",\"subs\":[";
   for (std::size_t i = 0; i < r.subscriptions.size(); ++i) {
     if (i > 0) out.push_back(',');
@@ -70,7 +72,8 @@ std::optional<recovery_record> parse_recovery_record(std::string_view json) {
         r.token.empty() || !read_string(obj, "employee", r.employee) ||
         !read_string(obj, "client", r.client_name) ||
         !read_string(obj, "instanceId", r.instance_id) || !read_string(obj, "ip", r.reported_ip) ||
-        !read_offset(obj, "since", r.since))
+        !read_offset(obj, "since", r.since) || !read_offset(obj, "last", r.last_sent) ||
+        !read_offset(obj, "through", r.through))
       return std::nullopt;
     simdjson::dom::array subs;
     if (obj.at_key("subs").get_array().get(subs) != simdjson::SUCCESS) return std::nullopt;

@@ -29,6 +29,12 @@ struct recovery_record {
   // Where the session stood when it authenticated: replay starts here when the client never
   // received an event (socket.io-client then sends no offset).
   stream_offset since;
+  // Written when the session's node saw it disconnect: the offset of the last event it sent to
+  // the client (unknown: none) and how far its loop had delivered. A client whose offset is that
+  // last event got everything up to `through` that was meant for it: the replay may start
+  // there, even when its own last event is older than the history of the node it reaches.
+  stream_offset last_sent;
+  stream_offset through;
   struct held {
     subscription what;   // normalised
     stream_offset since;  // events after this position were delivered to it

@@ -163,9 +163,13 @@ void connection::connect(const packet& p) {
   const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
   if (auto refusal = handler->authorize(auth)) return connect_error(p.nsp, *refusal);
 
-  const bool recovery = protocol_ == version::v5 && handler->offers_recovery();
-  if (!recovery) return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  if (protocol_ != version::v5)
+    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
   auto asked = read_recovery_auth(auth);
+  if (asked.asked && !handler->offers_recovery()) {
+    handler->recovery_refused(recovery_refusal::disabled);
+    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  }
   if (!asked.asked) {
     return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
   }

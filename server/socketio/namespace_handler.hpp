@@ -49,8 +49,9 @@ struct recovered_session {
 // from any thread; the connection takes the answer to its own loop.
 using recovery_callback = std::function<void(std::optional<recovered_session>)>;
 
-// Why a recovery was not even attempted (told to the handler for its metrics).
-enum class recovery_refusal : std::uint8_t { invalid_request };
+// Why a recovery was not even attempted (told to the handler for its metrics): the pid or
+// offset cannot be anybody's, or the namespace does not offer recovery now.
+enum class recovery_refusal : std::uint8_t { invalid_request, disabled };
 
 class namespace_handler {
  public:
@@ -72,7 +73,7 @@ class namespace_handler {
                        recovery_callback done) {
     done(std::nullopt);
   }
-  // A CONNECT asked for recovery with a pid or offset that cannot be anybody's.
+  // A CONNECT asked for recovery and was not even looked up (see recovery_refusal).
   virtual void recovery_refused(recovery_refusal why) {}
 };
 

@@ -17,7 +17,8 @@ using txrt::test::who;
 namespace {
 
 struct recovery_fixture {
-  recovery_fixture() : store(h.io), history(1 << 20, std::chrono::minutes(2)) {
+  explicit recovery_fixture(std::chrono::milliseconds catch_up = std::chrono::milliseconds(0))
+      : store(h.io), history(1 << 20, std::chrono::minutes(2)) {
     txrt::telecomx::recovery_deps deps;
     deps.window = std::chrono::seconds(120);
     deps.prefix = "rt:";
@@ -26,6 +27,7 @@ struct recovery_fixture {
     deps.position_of_loop = [this](std::size_t) { return position; };
     deps.validator = h.validator;
     deps.store_executor = h.io.get_executor();
+    deps.catch_up = catch_up;
     recovery = std::make_unique<txrt::telecomx::session_recovery>(std::move(deps), *h.subs);
     history.on_stream({100, 0});
     position = {100, 0};
@@ -87,11 +89,12 @@ TEST_CASE("session recovery: the record brings back identity, subscriptions and 
   f.h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
   f.recovery->save(c);
   f.event(event_type::pbx, "customer-north-1", "p1");   // 100-1: received
+  c.last_sent = f.position;                              // as fan-out does
   f.event(event_type::call, "customer-north-1", "c1");  // 100-2: not subscribed yet
   f.h.subscribe(c, R"({"type":"CALL","customer":"customer-north-1"})");
   f.recovery->save(c);  // CALL held from 100-2 on
+  f.recovery->disconnected(c, true);  // as the namespace does: before the identity goes
   f.h.leave(c);
-  f.recovery->disconnected(c, true);
 
   // While away.
   f.event(event_type::pbx, "customer-north-1", "p2");   // 100-3
@@ -101,6 +104,9 @@ TEST_CASE("session recovery: the record brings back identity, subscriptions and 
   SECTION("with the offset of the last event received") {
     auto plan = f.find(pid, "100-1");
     REQUIRE(plan);
+    // Its offset is the last event its node sent it: nothing for it before the node's position
+    // at the disconnect (100-2), so the replay may start there.
+    CHECK(plan->from == stream_offset{100, 2});
     CHECK(plan->who.employee == "e1");
     CHECK(plan->record.subscriptions.size() == 2);
     auto& back = f.h.connect();
@@ -141,14 +147,38 @@ TEST_CASE("session recovery: the record brings back identity, subscriptions and 
   }
 }
 
+TEST_CASE("session recovery: a node behind the stream waits a little for it", "[recovery]") {
+  recovery_fixture f(std::chrono::milliseconds(2000));
+  auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
+  c.pid = pid;
+  f.recovery->save(c);
+  f.h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
+  f.recovery->save(c);
+  f.h.settle();
+  // The client's old node had sent it 100-1, which this node has not received yet.
+  std::optional<txrt::telecomx::recovery_plan> found;
+  bool answered = false;
+  f.recovery->find(pid, "100-1", "198.51.100.7", [&](auto plan) {
+    answered = true;
+    found = std::move(plan);
+  });
+  f.h.settle();
+  CHECK_FALSE(answered);
+  f.event(txrt::telecomx::event_type::pbx, "customer-north-1", "p1");
+  f.h.io.restart();
+  for (int i = 0; i < 100 && !answered; ++i) f.h.io.run_for(std::chrono::milliseconds(20));
+  REQUIRE(answered);
+  CHECK(found);
+}
+
 TEST_CASE("session recovery: a client that left deletes its record", "[recovery]") {
   recovery_fixture f;
   auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
   c.pid = pid;
   f.recovery->save(c);
   REQUIRE(f.find(pid, std::nullopt));
-  f.h.leave(c);
   f.recovery->disconnected(c, false);
+  f.h.leave(c);
   f.h.settle();
   // The point is time passing: the record now expires 1 ms after the disconnect.
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
