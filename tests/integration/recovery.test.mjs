@@ -15,6 +15,7 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -67,6 +68,22 @@ function startNode(args = []) {
 
 const nodeOf = (s) => s.io.engine?.id?.split('_')[0];
 
+// Whether a TCP connection to the port is refused.
+function refused(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    sock.setTimeout(2000, () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('error', () => resolve(true));
+  });
+}
+
 // A v4 client with the seed's flow (realtime.txt): `authenticate` on every `connect`, `subscribe`
 // on every `authenticated`. Resolves once the first `subscribed` arrived.
 async function seedClient(pool, url, { token = 'demo-viewer', sub = { type: 'PBX', customer: C }, opts = {} } = {}) {
@@ -101,6 +118,13 @@ async function reopen(gate, s) {
 }
 
 const pbxSeqs = (rec) => rec.of('PBX').map((e) => e.payload.seq);
+
+// After a test: close its sockets and wait until the node counts none, so that the next test's
+// dropAt() sees only its own session go away.
+async function closeAndWait(pool, srv) {
+  pool.closeAll();
+  if (srv) await sessionsBecome(srv.url, 0);
+}
 
 // ---------------------------------------------------------------------------------------------
 // (a) one node: drop the transport, miss 5 events, come back
@@ -182,7 +206,7 @@ describe('(a) one node, built-in bus: a dropped transport recovers', () => {
     pool.closeAll();
     await srv?.stop();
   });
-  afterEach(() => pool.closeAll());
+  afterEach(() => closeAndWait(pool, srv));
 
   const viaHttp = (e) => publish(srv.url, 'PBX', C, e);
 
@@ -245,7 +269,7 @@ describe('(a) one node on Redis: a dropped transport recovers (events PUBLISHed 
     await srv?.stop();
     await redis?.stop();
   });
-  afterEach(() => pool.closeAll());
+  afterEach(() => closeAndWait(pool, srv));
 
   const viaRedis = (e) => pub.publish(`rt:event:PBX:${C}`, JSON.stringify(e));
 
@@ -300,6 +324,11 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
           for (const p of [...gone, ...back]) p.catch(() => {}); // awaited below
           const stoppedAt = Date.now();
           const exit = victim.stop(signal, 10000);
+          await Promise.race(gone);
+          if (signal === 'SIGTERM') {
+            // Its sessions are being closed: it no longer accepts connections.
+            assert.equal(await refused(victim.port), true, `${victim.name} still accepts connections while shutting down`);
+          }
           await Promise.all(gone);
           for (const c of movers) {
             assert.notEqual(c.reasons[0], 'io server disconnect', 'no Socket.IO DISCONNECT packet: the client must reconnect by itself');
@@ -453,7 +482,7 @@ describe('(d) the token revoked while the client was away: recovered false', () 
     await srv?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  afterEach(() => pool.closeAll());
+  afterEach(() => closeAndWait(pool, srv));
 
   const pub = (e) => publish(srv.url, 'PBX', C, e);
 
@@ -519,7 +548,7 @@ describe('(e) the seed flow (authenticate on every connect, subscribe on authent
     pool.closeAll();
     await srv?.stop();
   });
-  afterEach(() => pool.closeAll());
+  afterEach(() => closeAndWait(pool, srv));
 
   for (const transports of [['websocket'], ['polling']]) {
     test(`${transports[0]}: an event every 20 ms, none lost, none twice, in order; re-authenticate and re-subscribe are answered`, TEST, async () => {
@@ -573,7 +602,7 @@ describe('(f) hostile CONNECTs: forged, oversized and mistyped pid / offset', ()
     pool.closeAll();
     await srv?.stop();
   });
-  afterEach(() => pool.closeAll());
+  afterEach(() => closeAndWait(pool, srv));
 
   // A CONNECT whose auth is `auth` exactly as given (the client library sends it as is when it
   // holds no pid itself). Resolves { s, outcome: 'connected' | 'refused', error? }.
@@ -693,7 +722,7 @@ describe('--recovery-window-ms 0: recovery off', () => {
     pool.closeAll();
     await srv?.stop();
   });
-  afterEach(() => pool.closeAll());
+  afterEach(() => closeAndWait(pool, srv));
 
   test('no pid, events without an offset, a pid sent anyway is refused (counted disabled)', TEST, async () => {
     const s = await connected(pool.v4(srv.url));

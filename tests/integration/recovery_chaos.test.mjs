@@ -85,6 +85,7 @@ function chaosClient(url, i) {
   });
   for (const name of ['unauthorized', 'subscribe_failed', 'unsubscribed']) s.on(name, (p) => c.problems.push([name, p]));
   s.on('disconnect', (reason) => {
+    c.disconnectedAt = Date.now();
     c.reasons[reason] = (c.reasons[reason] ?? 0) + 1;
     if (reason === 'io server disconnect') c.problems.push(['server DISCONNECT packet']);
   });
@@ -136,6 +137,7 @@ test(`${CLIENTS} clients, 4 channels at 50 events/s, nodes stopped and restarted
   });
 
   const log = [];
+  const spreads = [];
   let stops = 0;
   try {
     await sleep(SETTLE_MS); // events flowing on both nodes before the first stop
@@ -146,7 +148,8 @@ test(`${CLIENTS} clients, 4 channels at 50 events/s, nodes stopped and restarted
       const victim = cluster.nodes[victimIndex];
       const survivor = cluster.nodes[1 - victimIndex];
       const t0 = Date.now();
-      const onVictim = clients.filter((c) => nodeOf(c.s) === victim.id).length;
+      const moving = clients.filter((c) => nodeOf(c.s) === victim.id);
+      const onVictim = moving.length;
       const { code, signal: by } = await victim.stop(signal, 10000);
       if (signal === 'SIGTERM') assert.deepEqual({ code, by }, { code: 0, by: null }, `${victim.name} SIGTERM exit:\n${victim.output().slice(-3000)}`);
       const tStopped = Date.now();
@@ -163,7 +166,12 @@ test(`${CLIENTS} clients, 4 channels at 50 events/s, nodes stopped and restarted
       await pollUntil(async () => (await haproxyStatus(cluster.statsUrl, server)) === 'UP', 15000, `haproxy: ${server} UP`, 100);
       const tUp = Date.now();
       stops += 1;
-      log.push(`${signal} ${victim.name} (${onVictim} clients): exit after ${tStopped - t0} ms, all moved after ${tMoved - tStopped} ms, back UP after ${tUp - tMoved} ms`);
+      // SIGTERM closes the sessions spread over --shutdown-spread-ms (default 1000), so that
+      // its clients do not all reconnect at once.
+      const times = moving.map((c) => c.disconnectedAt - t0);
+      const spread = Math.max(...times) - Math.min(...times);
+      if (signal === 'SIGTERM') spreads.push(spread);
+      log.push(`${signal} ${victim.name} (${onVictim} clients): exit after ${tStopped - t0} ms, disconnects spread over ${spread} ms, all moved after ${tMoved - tStopped} ms, back UP after ${tUp - tMoved} ms`);
       await sleep(SETTLE_MS); // a few seconds of events with both nodes up: the passing time is the point
     }
   } finally {
@@ -214,6 +222,7 @@ test(`${CLIENTS} clients, 4 channels at 50 events/s, nodes stopped and restarted
     `clients with a problem: ${bad.length}${bad.length ? `, first ones:\n${bad.slice(0, 10).map((b) => JSON.stringify(b)).join('\n')}` : ''}`,
   ].join('\n');
   assert.equal(bad.length, 0, report);
+  for (const spread of spreads) assert.ok(spread >= 500, `a SIGTERM closed its ${CLIENTS} sessions within ${spread} ms, not spread over ~1000 ms\n${report}`);
   console.log(report); // the run's figures, for the record
   assert.ok(totals.reconnects >= stops * 50, `clients did move (${totals.reconnects} reconnections)\n${report}`);
 });
