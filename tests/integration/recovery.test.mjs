@@ -535,6 +535,57 @@ describe('(d) the token revoked while the client was away: recovered false', () 
   });
 });
 
+describe('(d) auth=redis: the session key deleted while the client was away: recovered false', () => {
+  // The identity cache lives min(30 s, revalidate-interval-ms): 600 ms here, as a live socket
+  // would notice the deletion within one interval too (SPEC §12).
+  const INTERVAL = 600;
+  const pool = socketPool();
+  let redis;
+  let cmd;
+  let srv;
+  const identity = (employee) => JSON.stringify({ employee, customer: C, accessLevel: 'VIEWER' });
+  before(async () => {
+    redis = await startRedis();
+    cmd = await RedisClient.connect(redis.port);
+    await cmd.pipeline([['HSET', 'rt:customer:parent', C, 'root']]);
+    srv = await startNode(['--redis', redis.url, '--auth', 'redis', '--revalidate-interval-ms', String(INTERVAL)]);
+    await pollUntil(async () => (await readyStatus(srv.url)) === 200, 10000, 'GET /ready 200');
+  });
+  after(async () => {
+    pool.closeAll();
+    cmd?.close();
+    await srv?.stop();
+    await redis?.stop();
+  });
+  afterEach(() => closeAndWait(pool, srv));
+
+  test('DEL rt:session:<token> meanwhile', TEST, async () => {
+    await cmd.pipeline([
+      ['SET', 'rt:session:tok-del', identity('emp-del')],
+      ['SET', 'rt:session:tok-keep', identity('emp-keep')],
+    ]);
+    const pub = (e) => cmd.publish(`rt:event:PBX:${C}`, JSON.stringify(e));
+    const gate = await startGate(srv.port);
+    try {
+      const run = uniq('del');
+      const { s, rec } = await subscribedThenDropped(pool, gate, srv.url, 'tok-del', pub, run);
+      const before = await recoveryMetrics(srv.url);
+      await pub({ event: 'RECOVERY_TEST', run, seq: 1 });
+      await cmd.pipeline([['DEL', 'rt:session:tok-del']]);
+      await sleep(INTERVAL + 400); // the identity cache's lifetime passing is the point
+      await reopen(gate, s);
+      assert.equal(s.recovered, false, 'socket.recovered');
+      const finish = await expectFreshSession(s, rec, pub, run);
+      const afterM = await recoveryMetrics(srv.url);
+      assert.equal(afterM.recovered, before.recovered);
+      assert.equal((afterM.failedBy.revoked ?? 0) - (before.failedBy.revoked ?? 0), 1, `reason revoked: ${JSON.stringify(afterM.failedBy)}`);
+      await finish('tok-keep');
+    } finally {
+      await gate.close();
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // (e) the seed's client code across a drop
 

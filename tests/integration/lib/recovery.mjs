@@ -225,13 +225,25 @@ export function hasSample(samples, name) {
   return [...samples.keys()].some((k) => labelsOf(k, name) !== null);
 }
 
-// The recovery metrics of one node.
+// The recovery metrics of one node. Failures by reason are read from
+// txrt_recovery_total{result="failed",reason="..."} (issue 13's wording) or, when those samples
+// carry no reason, from txrt_recovery_failures_total{reason="..."}.
 export async function recoveryMetrics(url) {
   const m = await scrapeSamples(url);
   const failedBy = {};
+  let reasons = false;
   for (const [key, value] of m) {
     const labels = labelsOf(key, 'txrt_recovery_total');
-    if (labels?.result === 'failed') failedBy[labels.reason ?? ''] = (failedBy[labels.reason ?? ''] ?? 0) + value;
+    if (labels?.result === 'failed' && labels.reason !== undefined) {
+      reasons = true;
+      failedBy[labels.reason] = (failedBy[labels.reason] ?? 0) + value;
+    }
+  }
+  if (!reasons) {
+    for (const [key, value] of m) {
+      const labels = labelsOf(key, 'txrt_recovery_failures_total');
+      if (labels?.reason !== undefined) failedBy[labels.reason] = (failedBy[labels.reason] ?? 0) + value;
+    }
   }
   return {
     samples: m,
