@@ -686,9 +686,13 @@ describe('(f) hostile CONNECTs: forged, oversized and mistyped pid / offset', ()
     await got;
   }
 
-  test('a random pid (the client library holding it): recovered false, a fresh session, counted unknown_session', TEST, async () => {
+  test('a random pid shaped like a real one (the client library holding it): recovered false, a fresh session, counted unknown_session', TEST, async () => {
+    // Same length and alphabet as the pid the node hands out, so that it is looked up.
+    const real = (await connected(pool.v4(srv.url)))._pid;
+    assert.equal(typeof real, 'string');
+    const alphabet = /^[A-Za-z0-9_-]+$/.test(real) ? 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_' : 'abcdef0123456789';
+    const forged = [...randomBytes(real.length)].map((b) => alphabet[b % alphabet.length]).join('');
     const before = await recoveryMetrics(srv.url);
-    const forged = randomBytes(16).toString('hex');
     const s = pool.v4(srv.url, { autoConnect: false });
     s._pid = forged; // what the library holds after a CONNECT answer; it sends {pid, offset}
     s._lastOffset = '1700000000000-0';
