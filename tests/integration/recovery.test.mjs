@@ -250,6 +250,26 @@ describe('(a) one node, built-in bus: a dropped transport recovers', () => {
     await viaHttp(ev);
     assert.deepEqual(await got, [ev], 'exactly one argument');
   });
+
+  test('a v2 client that reconnects gets a fresh session (no recovery for EIO3)', TEST, async () => {
+    const gate = await startGate(srv.port);
+    try {
+      const s = await connected(pool.v2(gate.url, { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 400 }));
+      const { ack } = await authenticate(s, { token: 'demo-viewer' });
+      assert.equal(ack.success, true);
+      await subscribeOk(s, { type: 'PBX', customer: C });
+      const rec = new ArgsRecorder(s, ['PBX']);
+      await dropAt(gate, s, srv.url);
+      await viaHttp({ event: 'V2_MISSED', seq: 1 });
+      await reopen(gate, s);
+      const refused = await subscribeFails(s, { type: 'PBX', customer: C });
+      assert.equal(refused.event.code, 'not_authenticated', 'the identity was not restored');
+      await rec.settle();
+      assert.deepEqual(rec.events, [], 'nothing delivered');
+    } finally {
+      await gate.close();
+    }
+  });
 });
 
 describe('(a) one node on Redis: a dropped transport recovers (events PUBLISHed on Redis)', () => {
@@ -371,6 +391,36 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
       }
     });
   }
+});
+
+describe('graceful SIGTERM: sessions closed by the transport, spread over --shutdown-spread-ms', () => {
+  const pool = socketPool();
+  afterEach(() => pool.closeAll());
+
+  test('20 clients: no Socket.IO DISCONNECT packet (the client would not reconnect), disconnects spread over >= 500 ms of the default 1000, exit 0', TEST, async () => {
+    const srv = await startNode();
+    try {
+      const clients = [];
+      for (let i = 0; i < 20; i++) {
+        const s = await connected(pool.v4(srv.url, i % 2 ? { transports: ['polling'] } : {}));
+        await authenticate(s, { token: 'demo-viewer' });
+        clients.push(s);
+      }
+      const t0 = Date.now();
+      const gone = clients.map((s) => once(s, 'disconnect', T).then(([reason]) => ({ reason, at: Date.now() - t0 })));
+      const exit = srv.stop('SIGTERM', 10000);
+      const seen = await Promise.all(gone);
+      const { code, signal } = await exit;
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, srv.output().slice(-2000));
+      const reasons = [...new Set(seen.map((d) => d.reason))];
+      assert.ok(!reasons.includes('io server disconnect'), `disconnect reasons ${JSON.stringify(reasons)}`);
+      const times = seen.map((d) => d.at);
+      const spread = Math.max(...times) - Math.min(...times);
+      assert.ok(spread >= 500, `the 20 sessions were closed within ${spread} ms (${JSON.stringify(times.sort((a, b) => a - b))})`);
+    } finally {
+      await srv.stop('SIGKILL');
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
