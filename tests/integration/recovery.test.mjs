@@ -520,11 +520,21 @@ describe('(d) the token revoked while the client was away: recovered false', () 
   const pool = socketPool();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txrt-recovery-'));
   const file = path.join(dir, 'tokens.json');
-  const identity = (employee) => ({ employee, customer: C, accessLevel: 'VIEWER' });
-  const tokens = (list) => JSON.stringify({ customers: { [C]: { parent: null } }, tokens: Object.fromEntries(list.map((t) => [t, identity(`emp-${t}`)])) });
+  const identity = (employee, accessLevel = 'VIEWER') => ({ employee, customer: C, accessLevel });
+  // Entries: 'token' (a VIEWER) or ['token', accessLevel].
+  const tokens = (list) => JSON.stringify({
+    customers: { [C]: { parent: null } },
+    tokens: Object.fromEntries(list.map((t) => (Array.isArray(t) ? [t[0], identity(`emp-${t[0]}`, t[1])] : [t, identity(`emp-${t}`)]))),
+  });
+  async function reload(list) {
+    fs.writeFileSync(file, tokens(list));
+    const reloads = (srv.output().match(/reloaded: /g) ?? []).length;
+    process.kill(srv.pid, 'SIGHUP');
+    await pollUntil(() => (srv.output().match(/reloaded: /g) ?? []).length > reloads, T, 'reload logged');
+  }
   let srv;
   before(async () => {
-    fs.writeFileSync(file, tokens(['tok-a', 'tok-b', 'tok-c']));
+    fs.writeFileSync(file, tokens(['tok-a', 'tok-b', 'tok-c', 'tok-d']));
     srv = await startNode(['--auth-file', file]);
   });
   after(async () => {
@@ -543,10 +553,7 @@ describe('(d) the token revoked while the client was away: recovered false', () 
       const { s, rec } = await subscribedThenDropped(pool, gate, srv.url, 'tok-a', pub, run);
       const before = await recoveryMetrics(srv.url);
       await pub({ event: 'RECOVERY_TEST', run, seq: 1 });
-      fs.writeFileSync(file, tokens(['tok-b', 'tok-c']));
-      const reloads = (srv.output().match(/reloaded: /g) ?? []).length;
-      process.kill(srv.pid, 'SIGHUP');
-      await pollUntil(() => (srv.output().match(/reloaded: /g) ?? []).length > reloads, T, 'reload logged');
+      await reload(['tok-b', 'tok-c', 'tok-d']);
       await reopen(gate, s);
       assert.equal(s.recovered, false, 'socket.recovered');
       const finish = await expectFreshSession(s, rec, pub, run);
@@ -556,6 +563,38 @@ describe('(d) the token revoked while the client was away: recovered false', () 
       await finish('tok-b');
     } finally {
       await gate.close();
+    }
+  });
+
+  test('demoted meanwhile (VIEWER → PERSONAL): recovered, PBX replayed, CALL neither replayed nor delivered', TEST, async () => {
+    const gate = await startGate(srv.port);
+    try {
+      const s = await connected(pool.v4(gate.url, RECONNECT));
+      const { ack } = await authenticate(s, { token: 'tok-d' });
+      assert.equal(ack.success, true);
+      await subscribeOk(s, { type: 'PBX', customer: C });
+      await subscribeOk(s, { type: 'CALL', customer: C }); // VIEWER and above
+      const rec = new ArgsRecorder(s, ['PBX', 'CALL']);
+      const run = uniq('demote');
+      const ev = (n) => ({ event: 'RECOVERY_TEST', run, seq: n });
+      await publish(srv.url, 'PBX', C, ev(0));
+      await publish(srv.url, 'CALL', C, ev(0));
+      await rec.waitFor((e) => e.name === 'CALL' && e.payload.seq === 0, T, 'CALL 0');
+      await dropAt(gate, s, srv.url);
+      await publish(srv.url, 'PBX', C, ev(1));
+      await publish(srv.url, 'CALL', C, ev(1));
+      await reload(['tok-b', 'tok-c', ['tok-d', 'PERSONAL']]);
+      await reopen(gate, s);
+      assert.equal(s.recovered, true, 'socket.recovered (same employee, still valid)');
+      await publish(srv.url, 'CALL', C, ev(2));
+      await publish(srv.url, 'PBX', C, ev(2));
+      await rec.waitFor((e) => e.name === 'PBX' && e.payload.seq === 2, T, 'PBX 2');
+      await rec.settle();
+      assert.deepEqual(rec.events.map((e) => [e.name, e.payload.seq]), [['PBX', 0], ['CALL', 0], ['PBX', 1], ['PBX', 2]],
+        'nothing of CALL after the demotion, neither replayed nor live');
+    } finally {
+      await gate.close();
+      await reload(['tok-a', 'tok-b', 'tok-c', 'tok-d']);
     }
   });
 
