@@ -315,14 +315,16 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
       let pub;
       try {
         pub = await RedisClient.connect(cluster.redis.port);
-        // Six clients through haproxy; round-robin puts three on each node.
+        // Eight clients through haproxy; round-robin puts four on each node, WebSocket and
+        // long-polling ones on both.
         const clients = [];
-        for (let i = 0; i < 6; i++) {
-          const s = await connected(pool.v4(cluster.lbUrl, { transports: ['websocket'], ...RECONNECT, reconnectionDelayMax: 1000 }));
+        for (let i = 0; i < 8; i++) {
+          const transports = [i % 4 < 2 ? 'websocket' : 'polling'];
+          const s = await connected(pool.v4(cluster.lbUrl, { transports, ...RECONNECT, reconnectionDelayMax: 1000 }));
           const { ack } = await authenticate(s, { token: 'demo-viewer', instanceId: uniq('bc') });
           assert.equal(ack.success, true);
           await subscribeOk(s, { type: 'PBX', customer: C });
-          const c = { s, id: s.id, node: nodeOf(s), rec: new ArgsRecorder(s, ['PBX', 'authenticated', 'unauthorized']), reasons: [] };
+          const c = { s, id: s.id, node: nodeOf(s), transport: transports[0], rec: new ArgsRecorder(s, ['PBX', 'authenticated', 'unauthorized']), reasons: [] };
           s.on('disconnect', (reason) => c.reasons.push(reason));
           clients.push(c);
         }
@@ -359,7 +361,7 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
             assert.deepEqual({ code, killedBy }, { code: 0, killedBy: null }, `graceful exit:\n${victim.output().slice(-3000)}`);
           }
           for (const c of movers) {
-            assert.equal(c.s.recovered, true, `recovered on ${nodeOf(c.s)} (left ${victim.id})`);
+            assert.equal(c.s.recovered, true, `${c.transport} client recovered on ${nodeOf(c.s)} (left ${victim.id})`);
             assert.equal(c.s.id, c.id, 'the same socket.id');
             assert.equal(nodeOf(c.s), survivor.id, 'now on the other node');
             assert.deepEqual(c.rec.of('authenticated').concat(c.rec.of('unauthorized')), []);
@@ -371,7 +373,7 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
           const last = await tick.stop();
           await Promise.all(clients.map((c) => c.rec.waitFor((e) => e.payload?.seq === last, T, `the last event ${last}`)));
           await Promise.all(clients.map((c) => c.rec.settle()));
-          const reports = clients.map((c) => ({ node: c.node, ...sequenceReport(pbxSeqs(c.rec), last) }));
+          const reports = clients.map((c) => ({ node: c.node, transport: c.transport, ...sequenceReport(pbxSeqs(c.rec), last) }));
           const bad = reports.filter((r) => !sequenceOk(r));
           assert.deepEqual(bad, [], `${last} events published, ${Date.now() - stoppedAt} ms since the ${signal}`);
           const afterM = await recoveryMetrics(survivor.url);
