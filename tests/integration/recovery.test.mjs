@@ -19,7 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { once } from './lib/wait.mjs';
+import { once, emitAck } from './lib/wait.mjs';
 import { request } from './lib/http.mjs';
 import { startServer } from './lib/server.mjs';
 import { startRedis, RedisClient } from './lib/redis.mjs';
@@ -321,10 +321,11 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
         for (let i = 0; i < 8; i++) {
           const transports = [i % 4 < 2 ? 'websocket' : 'polling'];
           const s = await connected(pool.v4(cluster.lbUrl, { transports, ...RECONNECT, reconnectionDelayMax: 1000 }));
-          const { ack } = await authenticate(s, { token: 'demo-viewer', instanceId: uniq('bc') });
+          const instanceId = uniq('bc');
+          const { ack } = await authenticate(s, { token: 'demo-viewer', instanceId });
           assert.equal(ack.success, true);
           await subscribeOk(s, { type: 'PBX', customer: C });
-          const c = { s, id: s.id, node: nodeOf(s), transport: transports[0], rec: new ArgsRecorder(s, ['PBX', 'authenticated', 'unauthorized']), reasons: [] };
+          const c = { s, id: s.id, instanceId, node: nodeOf(s), transport: transports[0], rec: new ArgsRecorder(s, ['PBX', 'authenticated', 'unauthorized']), reasons: [] };
           s.on('disconnect', (reason) => c.reasons.push(reason));
           clients.push(c);
         }
@@ -367,6 +368,19 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
             assert.deepEqual(c.rec.of('authenticated').concat(c.rec.of('unauthorized')), []);
           }
           for (const c of stayers) assert.deepEqual(c.reasons, [], 'the other node\'s clients were not disturbed');
+          // The survivor now serves the recovered sockets as its own: listed in GET /clients,
+          // and a request to a mover's instance reaches it.
+          const listed = await request(`${survivor.url}/clients`, { headers: { authorization: `Bearer ${SECRET}` } });
+          assert.equal(listed.status, 200);
+          for (const c of movers) assert.ok(listed.body.toString().includes(c.instanceId), `${c.instanceId} in the survivor's GET /clients`);
+          const target = movers[0];
+          const gotRequest = once(target.s, 'REQUEST', T);
+          const [reqAck] = await emitAck(stayers[0].s, T, 'request', {
+            to: { employee: 'emp-viewer', instanceId: target.instanceId },
+            request: 'CommunicatorGetStatus',
+          });
+          assert.equal(reqAck?.success, true, `request to a recovered instance: ${JSON.stringify(reqAck)}`);
+          assert.equal((await gotRequest)[0].requestId, reqAck.requestId);
           // A second of events on the survivor after the switch.
           const mark = tick.count + 50;
           await Promise.all(clients.map((c) => c.rec.waitFor((e) => e.payload?.seq >= mark, T, `event ${mark}`)));
