@@ -240,6 +240,53 @@ describe('(a) one node, built-in bus: a dropped transport recovers', () => {
     }
   });
 
+  test('back while its old connection is still half-open on the node: recovered, and stays whole after the old one times out', TEST, async () => {
+    const gate = await startGate(srv.port);
+    try {
+      const s = await connected(pool.v4(gate.url, RECONNECT));
+      const instanceId = uniq('half');
+      await authenticate(s, { token: 'demo-viewer', instanceId });
+      await subscribeOk(s, { type: 'PBX', customer: C });
+      const rec = new ArgsRecorder(s, ['PBX', 'unauthorized', 'unsubscribed']);
+      const run = uniq('half');
+      const ev = (n) => ({ event: 'RECOVERY_TEST', run, seq: n });
+      await viaHttp(ev(1));
+      await rec.waitFor((e) => e.payload.seq === 1, T, 'event 1');
+      const id = s.id;
+      const sessions = await openSessions(srv.url);
+      // The client's side ends; the node's side stays open until its heartbeat fails (~2 s).
+      const back = once(s, 'connect', RECONNECT_WAIT);
+      gate.cutClientSide();
+      await viaHttp(ev(2));
+      await back;
+      assert.equal(s.recovered, true, 'socket.recovered');
+      assert.equal(s.id, id);
+      await viaHttp(ev(3));
+      // The old connection times out on the node ...
+      await sessionsBecome(srv.url, sessions, 2 * T);
+      // ... and the recovered socket is unaffected: it receives events and requests, and can
+      // recover again.
+      await viaHttp(ev(4));
+      await rec.waitFor((e) => e.payload.seq === 4, T, 'event 4');
+      const asker = await connected(pool.v4(srv.url));
+      await authenticate(asker, { token: 'demo-manager' });
+      const gotRequest = once(s, 'REQUEST', T);
+      const [ack] = await emitAck(asker, T, 'request', { to: { employee: 'emp-viewer', instanceId }, request: 'CommunicatorGetStatus' });
+      assert.equal(ack?.success, true, `request: ${JSON.stringify(ack)}`);
+      await gotRequest;
+      await dropAt(gate, s, srv.url);
+      await viaHttp(ev(5));
+      await reopen(gate, s);
+      assert.equal(s.recovered, true, 'recovered a second time');
+      await viaHttp(ev(6));
+      await rec.waitFor((e) => e.payload.seq === 6, T, 'event 6');
+      await rec.settle();
+      assert.deepEqual(rec.events.map((e) => [e.name, e.payload.seq]), [1, 2, 3, 4, 5, 6].map((n) => ['PBX', n]));
+    } finally {
+      await gate.close();
+    }
+  });
+
   test('a v2 client (EIO3) gets events without an offset, and no pid', TEST, async () => {
     const s = await connected(pool.v2(srv.url));
     const { ack } = await authenticate(s, { token: 'demo-viewer' });

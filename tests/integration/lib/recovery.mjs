@@ -18,6 +18,7 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 //   close()  stops listening and cuts everything
 export async function startGate(targetPort) {
   const pairs = new Set();
+  const halfOpen = new Set(); // node-side sockets left open by cutClientSide()
   let blocked = false;
   let accepted = 0;
   const server = net.createServer((client) => {
@@ -53,6 +54,26 @@ export async function startGate(targetPort) {
     }
     pairs.clear();
   };
+  // Half-open: the client's side ends, the node's side stays open and silent (the node learns
+  // nothing until its heartbeat fails), like a client whose network changed.
+  const cutClientSide = () => {
+    for (const pair of [...pairs]) {
+      const [a, b] = pair;
+      pairs.delete(pair);
+      a.unpipe(b);
+      b.unpipe(a);
+      b.removeAllListeners('data');
+      b.pause();
+      b.removeAllListeners('close');
+      b.removeAllListeners('error');
+      b.on('error', () => {});
+      halfOpen.add(b);
+      a.removeAllListeners('close');
+      a.removeAllListeners('error');
+      a.on('error', () => {});
+      a.destroy();
+    }
+  };
   return {
     port,
     url: `http://127.0.0.1:${port}`,
@@ -63,6 +84,7 @@ export async function startGate(targetPort) {
       return accepted;
     },
     cut,
+    cutClientSide,
     block() {
       blocked = true;
     },
@@ -72,6 +94,8 @@ export async function startGate(targetPort) {
     close() {
       blocked = true;
       cut();
+      for (const b of halfOpen) b.destroy();
+      halfOpen.clear();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
