@@ -47,6 +47,7 @@ import {
   recoveryMetrics,
   openSessions,
   sessionsBecome,
+  haproxyStatus,
 } from './lib/recovery.mjs';
 
 const TEST = { timeout: 30000 };
@@ -454,6 +455,61 @@ describe('(b, c) two nodes behind haproxy: the node of the clients goes away', (
       }
     });
   }
+});
+
+describe('(b) a rolling deploy: node 2 restarted, then node 1', () => {
+  const pool = socketPool();
+  afterEach(() => pool.closeAll());
+
+  test('a client whose channel was quiet since the other node restarted recovers there, with what it missed', { timeout: 60000 }, async () => {
+    const cluster = await startCluster();
+    let pub;
+    try {
+      pub = await RedisClient.connect(cluster.redis.port);
+      const s = await connected(pool.v4(cluster.lbUrl, { transports: ['websocket'], ...RECONNECT, reconnectionDelayMax: 1000 }));
+      const { ack } = await authenticate(s, { token: 'demo-viewer' });
+      assert.equal(ack.success, true);
+      await subscribeOk(s, { type: 'PBX', customer: C });
+      const rec = new ArgsRecorder(s, ['PBX', 'unauthorized']);
+      const run = uniq('rolling');
+      const ev = (n) => JSON.stringify({ event: 'ROLLING', customer: C, run, seq: n });
+      await pub.publish(`rt:event:PBX:${C}`, ev(1));
+      await rec.waitFor((e) => e.payload.seq === 1, T, 'event 1');
+      const id = s.id;
+      const homeIndex = cluster.nodes.findIndex((n) => n.id === nodeOf(s));
+      const otherIndex = 1 - homeIndex;
+
+      // The other node is deployed first: stopped, started again, ready, back in haproxy.
+      await cluster.nodes[otherIndex].stop('SIGTERM', 10000);
+      const other = await cluster.restartNode(otherIndex);
+      await pollUntil(async () => (await readyStatus(other.url)) === 200, 10000, `${other.name}: GET /ready 200`);
+      const server = otherIndex === 0 ? 'node1' : 'node2';
+      await pollUntil(async () => (await haproxyStatus(cluster.statsUrl, server)) === 'UP', 15000, `haproxy: ${server} UP`);
+      // The stream moves on, on other channels only: the client's channel stays quiet.
+      for (let i = 0; i < 5; i++) await pub.publish('rt:event:PBX:customer-south-1', JSON.stringify({ event: 'ELSEWHERE', i }));
+
+      // Then the client's node: the client lands on the restarted one.
+      const back = once(s, 'connect', 20000);
+      const gone = once(s, 'disconnect', T);
+      const stopping = cluster.nodes[homeIndex].stop('SIGTERM', 10000);
+      await gone;
+      await pub.publish(`rt:event:PBX:${C}`, ev(2)); // missed
+      await back;
+      await stopping;
+      assert.equal(nodeOf(s), other.id);
+      const m = await recoveryMetrics(other.url);
+      assert.equal(s.recovered, true, `socket.recovered on the restarted node (its failures: ${JSON.stringify(m.failedBy)})`);
+      assert.equal(s.id, id);
+      await pub.publish(`rt:event:PBX:${C}`, ev(3));
+      await rec.waitFor((e) => e.payload.seq === 3, T, 'event 3');
+      await rec.settle();
+      assert.deepEqual(pbxSeqs(rec), [1, 2, 3]);
+    } finally {
+      pool.closeAll();
+      pub?.close();
+      await cluster.stop();
+    }
+  });
 });
 
 describe('graceful SIGTERM: sessions closed by the transport, spread over --shutdown-spread-ms', () => {
