@@ -320,6 +320,47 @@ describe('(a) one node, built-in bus: a dropped transport recovers', () => {
   });
 });
 
+describe('(a) one node, a small history (--recovery-buffer-bytes 65536) busy with other channels', () => {
+  const pool = socketPool();
+  let srv;
+  before(async () => {
+    srv = await startNode(['--recovery-buffer-bytes', '65536']);
+  });
+  after(async () => {
+    pool.closeAll();
+    await srv?.stop();
+  });
+  afterEach(() => closeAndWait(pool, srv));
+
+  test('a client whose channel was quiet while other channels filled the history recovers, with what it missed', TEST, async () => {
+    const gate = await startGate(srv.port);
+    try {
+      const s = await connected(pool.v4(gate.url, RECONNECT));
+      await authenticate(s, { token: 'demo-viewer' });
+      await subscribeOk(s, { type: 'PBX', customer: C });
+      const rec = new ArgsRecorder(s, ['PBX']);
+      const run = uniq('quiet');
+      await publish(srv.url, 'PBX', C, { event: 'RECOVERY_TEST', run, seq: 1 });
+      await rec.waitFor((e) => e.payload.seq === 1, T, 'event 1');
+      // 200 KB on another customer's channel: more than the history keeps.
+      const filler = 'f'.repeat(1000);
+      for (let i = 0; i < 200; i++) await publish(srv.url, 'PBX', 'customer-south-1', { event: 'ELSEWHERE', i, filler });
+      const m = await recoveryMetrics(srv.url);
+      assert.ok((m.samples.get('txrt_recovery_history_bytes') ?? 0) <= 65536, 'the history is bounded');
+      await dropAt(gate, s, srv.url);
+      await publish(srv.url, 'PBX', C, { event: 'RECOVERY_TEST', run, seq: 2 }); // missed
+      await reopen(gate, s);
+      const afterM = await recoveryMetrics(srv.url);
+      assert.equal(s.recovered, true, `socket.recovered (failures: ${JSON.stringify(afterM.failedBy)})`);
+      await rec.waitFor((e) => e.payload.seq === 2, T, 'event 2');
+      await rec.settle();
+      assert.deepEqual(pbxSeqs(rec), [1, 2]);
+    } finally {
+      await gate.close();
+    }
+  });
+});
+
 describe('(a) one node on Redis: a dropped transport recovers (events PUBLISHed on Redis)', () => {
   const pool = socketPool();
   let redis;
