@@ -241,6 +241,38 @@ describe('(a) one node, built-in bus: a dropped transport recovers', () => {
     }
   });
 
+  test('the replay follows the subscriptions as they were: an event filter, an unsubscribed type', TEST, async () => {
+    const gate = await startGate(srv.port);
+    try {
+      const s = await connected(pool.v4(gate.url, RECONNECT));
+      await authenticate(s, { token: 'demo-viewer' });
+      await subscribeOk(s, { type: 'PBX', customer: C, events: ['CALL_START'] });
+      await subscribeOk(s, { type: 'CONFIG', customer: C });
+      await subscribeOk(s, { type: 'CALL', customer: C });
+      await subscribeOk(s, { type: 'CALL', customer: C }, { verb: 'unsubscribe' });
+      const rec = new ArgsRecorder(s, ['PBX', 'CONFIG', 'CALL']);
+      const run = uniq('filters');
+      const send = (type, event, n) => publish(srv.url, type, C, { event, run, seq: n });
+      await send('CONFIG', 'EMPLOYEE_UPDATED', 0);
+      await rec.waitFor((e) => e.payload.seq === 0, T, 'CONFIG 0');
+      await dropAt(gate, s, srv.url);
+      await send('PBX', 'CALL_START', 1);
+      await send('PBX', 'CALL_END', 2); // filtered out
+      await send('CALL', 'CALL_START', 3); // unsubscribed
+      await send('CONFIG', 'EMPLOYEE_CREATED', 4);
+      await reopen(gate, s);
+      assert.equal(s.recovered, true, 'socket.recovered');
+      await send('PBX', 'CALL_END', 5); // filtered out
+      await send('PBX', 'CALL_START', 6);
+      await rec.waitFor((e) => e.payload.seq === 6, T, 'PBX 6');
+      await rec.settle();
+      const per = (name) => rec.of(name).map((e) => e.payload.seq); // order is per channel
+      assert.deepEqual({ PBX: per('PBX'), CONFIG: per('CONFIG'), CALL: per('CALL') }, { PBX: [1, 6], CONFIG: [0, 4], CALL: [] });
+    } finally {
+      await gate.close();
+    }
+  });
+
   test('back while its old connection is still half-open on the node: recovered, and stays whole after the old one times out', TEST, async () => {
     const gate = await startGate(srv.port);
     try {
