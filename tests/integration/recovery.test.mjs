@@ -12,6 +12,15 @@
 // to reconnect by itself, with the pid and offset it holds, until the test opens it — after the
 // node has counted the session as closed and the missed events have been published. Clients of
 // a two-node cluster go through haproxy (docker/haproxy.cfg); there the node itself dies.
+//
+//   (a) one node (built-in bus; Redis), WebSocket and long-polling, no offset yet, filters,
+//       half-open old connection, a small history, v2 clients
+//   (b, c) two nodes: SIGTERM / SIGKILL of the clients' node; a rolling deploy
+//   graceful SIGTERM: transport-level closes, spread over --shutdown-spread-ms
+//   (d) past the window, state gone (restart), token removed / demoted / revoked / deleted
+//   (e) the seed's client code across a drop, an event every 20 ms
+//   (f) hostile pid / offset, the pid's privacy; recovery off
+// recovery_chaos.test.mjs: 200 clients through 60 s of node stops and restarts.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
