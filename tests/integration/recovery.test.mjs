@@ -594,6 +594,67 @@ describe('(b) a rolling deploy: node 2 restarted, then node 1', () => {
   });
 });
 
+describe('(b) the other node lags on the stream', () => {
+  const pool = socketPool();
+  afterEach(() => pool.closeAll());
+
+  test('a client arriving there with an offset that node has not received yet recovers once it caught up', TEST, async () => {
+    const redis = await startRedis();
+    const started = [redis];
+    let pub;
+    try {
+      // Node 2 reaches Redis through a gate that can hold back what Redis sends its subscriber
+      // connection: its view of the stream lags while its commands are answered.
+      const redisGate = await startGate(redis.port);
+      started.push({ stop: () => redisGate.close() });
+      const n1 = await startNode(['--redis', redis.url, '--node-id', 'n1', '--server-name', 'node-1']);
+      started.push(n1);
+      const n2 = await startNode(['--redis', `redis://127.0.0.1:${redisGate.port}`, '--node-id', 'n2', '--server-name', 'node-2']);
+      started.push(n2);
+      for (const n of [n1, n2]) await pollUntil(async () => (await readyStatus(n.url)) === 200, 10000, `${n.url} GET /ready 200`);
+      pub = await RedisClient.connect(redis.port);
+      const gate = await startGate(n1.port);
+      started.push({ stop: () => gate.close() });
+
+      const s = await connected(pool.v4(gate.url, RECONNECT));
+      const { ack } = await authenticate(s, { token: 'demo-viewer' });
+      assert.equal(ack.success, true);
+      await subscribeOk(s, { type: 'PBX', customer: C });
+      const rec = new ArgsRecorder(s, ['PBX', 'unauthorized']);
+      const run = uniq('lag');
+      const ev = (n) => JSON.stringify({ event: 'LAG', customer: C, run, seq: n });
+      await pub.publish(`rt:event:PBX:${C}`, ev(1));
+      await rec.waitFor((e) => e.payload.seq === 1, T, 'event 1');
+
+      const held = redisGate.hold(/^\*\d+\r\n\$\d+\r\nP?SUBSCRIBE/);
+      assert.ok(held >= 1, `node 2's subscriber connection found (${JSON.stringify(redisGate.sniffs())})`);
+      await pub.publish(`rt:event:PBX:${C}`, ev(2)); // node 1 delivers it; node 2 has not seen it
+      await rec.waitFor((e) => e.payload.seq === 2, T, 'event 2');
+      await dropAt(gate, s, n1.url);
+      gate.retarget(n2.port);
+      await pub.publish(`rt:event:PBX:${C}`, ev(3)); // missed
+      const accepted = gate.accepted;
+      const back = once(s, 'connect', RECONNECT_WAIT);
+      gate.open();
+      // Once the client reached node 2, node 2 stays behind for 300 ms more, then catches up.
+      await pollUntil(() => gate.accepted > accepted, T, 'the client reached node 2', 10);
+      await sleep(300); // the lag is the point
+      redisGate.release();
+      await back;
+      const m = await recoveryMetrics(n2.url);
+      assert.equal(s.recovered, true, `socket.recovered on the lagging node (its failures: ${JSON.stringify(m.failedBy)})`);
+      await pub.publish(`rt:event:PBX:${C}`, ev(4));
+      await rec.waitFor((e) => e.payload.seq === 4, T, 'event 4');
+      await rec.settle();
+      assert.deepEqual(pbxSeqs(rec), [1, 2, 3, 4]);
+    } finally {
+      pool.closeAll();
+      pub?.close();
+      for (const p of started.reverse()) await p.stop().catch(() => {});
+    }
+  });
+});
+
 describe('graceful SIGTERM: sessions closed by the transport, spread over --shutdown-spread-ms', () => {
   const pool = socketPool();
   afterEach(() => pool.closeAll());

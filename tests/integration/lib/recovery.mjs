@@ -17,6 +17,7 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 //   open()   connections are relayed again
 //   close()  stops listening and cuts everything
 export async function startGate(targetPort) {
+  let target = Number(targetPort);
   const pairs = new Set();
   const halfOpen = new Set(); // node-side sockets left open by cutClientSide()
   let blocked = false;
@@ -27,8 +28,12 @@ export async function startGate(targetPort) {
       client.destroy();
       return;
     }
-    const upstream = net.connect({ port: targetPort, host: '127.0.0.1' });
+    const upstream = net.connect({ port: target, host: '127.0.0.1' });
     const pair = [client, upstream];
+    pair.sniff = ''; // the first bytes the client sent, to tell connections apart
+    client.on('data', (chunk) => {
+      if (pair.sniff.length < 4096) pair.sniff += chunk.toString('latin1');
+    });
     pairs.add(pair);
     const end = () => {
       pairs.delete(pair);
@@ -85,6 +90,35 @@ export async function startGate(targetPort) {
     },
     cut,
     cutClientSide,
+    // New connections go to another port from now on.
+    retarget(port) {
+      target = Number(port);
+    },
+    // Stops relaying what the target sends on the connections whose first bytes match `re`
+    // (kept, not lost) until release(); resolves the number of connections held.
+    hold(re) {
+      let n = 0;
+      for (const pair of pairs) {
+        if (!re.test(pair.sniff)) continue;
+        const [client, upstream] = pair;
+        upstream.unpipe(client);
+        upstream.pause();
+        pair.held = true;
+        n += 1;
+      }
+      return n;
+    },
+    release() {
+      for (const pair of pairs) {
+        if (!pair.held) continue;
+        pair.held = false;
+        pair[1].pipe(pair[0]);
+        pair[1].resume();
+      }
+    },
+    sniffs() {
+      return [...pairs].map((p) => p.sniff.slice(0, 200));
+    },
     block() {
       blocked = true;
     },
