@@ -8,6 +8,7 @@
 //   cluster.nodes[0].url, cluster.nodes[1].url   direct to node 1 / node 2
 //   cluster.lbUrl                                 through haproxy
 //   cluster.redis.port                            for a RedisClient (PUBLISH, PUBSUB ...)
+//   await cluster.nodes[0].stop('SIGKILL'); await cluster.restartNode(0);   same port, same flags
 //   await cluster.stop();
 import fs from 'node:fs';
 import os from 'node:os';
@@ -108,21 +109,30 @@ export async function startCluster({ nodeArgs = [], timeoutMs = 15000 } = {}) {
     const redis = await startRedis(undefined, { timeoutMs });
     started.push(redis);
     const nodes = [];
+    const argsOf = (n) => [
+      '--redis', redis.url,
+      '--node-id', n.id,
+      '--server-name', n.name,
+      '--trusted-proxies', '127.0.0.1',
+      '--publish-secret', SECRET,
+      ...nodeArgs,
+    ];
     for (const n of NODES) {
-      const srv = await startApp(
-        [
-          '--redis', redis.url,
-          '--node-id', n.id,
-          '--server-name', n.name,
-          '--trusted-proxies', '127.0.0.1',
-          '--publish-secret', SECRET,
-          ...nodeArgs,
-        ],
-        { timeoutMs },
-      );
+      const srv = await startApp(argsOf(n), { timeoutMs });
       started.push(srv);
       nodes.push(Object.assign(srv, { id: n.id, name: n.name }));
     }
+    // Starts node i again with the same flags on the same port, after the test stopped it (any
+    // signal): haproxy's config stays valid. Resolves once it listens (not yet /ready);
+    // cluster.nodes[i] is then the new process, and stop() stops it.
+    const restartNode = async (i) => {
+      const old = nodes[i];
+      // A node still running holds the port: the new one fails to listen and this rejects.
+      const srv = await startApp([...argsOf(NODES[i]), '--listen', `127.0.0.1:${old.port}`], { timeoutMs });
+      started[started.indexOf(old)] = srv;
+      nodes[i] = Object.assign(srv, { id: NODES[i].id, name: NODES[i].name });
+      return nodes[i];
+    };
     for (const srv of nodes) {
       await pollUntil(async () => (await readyStatus(srv.url)) === 200, timeoutMs, `${srv.name}: GET /ready 200`);
     }
@@ -139,6 +149,7 @@ export async function startCluster({ nodeArgs = [], timeoutMs = 15000 } = {}) {
       lbUrl: lb.url,
       statsUrl: `http://127.0.0.1:${statsPort}`,
       config: cfg,
+      restartNode,
       stop: stopAll,
     };
   } catch (err) {
