@@ -51,9 +51,10 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   // with recovery on), and the socket's private session id.
   bool offsets = false;
   std::string pid;
-  // Where the session started, and since when each subscription has been held (its record).
+  // Where the session started, and since when each subscription has been held (its record),
+  // by a hash of the subscription: a few bytes each, not a second copy of it.
   stream_offset recovery_since;
-  std::vector<recovery_record::held> recovery_held;
+  std::vector<std::pair<std::size_t, stream_offset>> recovery_held;
   // A resumed session was sent every event up to here: fan-out skips those it still brings.
   stream_offset replayed_through;
   // The position of the last event queued to it (what its offset will be once it has them).

@@ -218,7 +218,11 @@ bool session_recovery::replay(client& c, const recovery_plan& plan,
   return true;
 }
 
-recovery_record session_recovery::record_of(const client& c) const {
+std::size_t session_recovery::key_of(const subscription& s) {
+  return std::hash<std::string>{}(to_json(s));
+}
+
+recovery_record session_recovery::record_of(const client& c) {
   recovery_record r;
   r.sid = c.socket_id;
   r.token = c.token;
@@ -227,7 +231,12 @@ recovery_record session_recovery::record_of(const client& c) const {
   r.instance_id = c.instance_id;
   r.reported_ip = c.reported_ip;
   r.since = c.recovery_since;
-  r.subscriptions = c.recovery_held;
+  for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) {
+    const auto key = key_of(sub);
+    auto it = std::find_if(c.recovery_held.begin(), c.recovery_held.end(),
+                           [&](const auto& h) { return h.first == key; });
+    r.subscriptions.push_back({sub, it != c.recovery_held.end() ? it->second : r.since});
+  }
   return r;
 }
 
@@ -236,11 +245,12 @@ void session_recovery::save(client& c) {
   const stream_offset now = deps_.position_of_loop(c.loop);
   if (!c.recovery_since.known()) c.recovery_since = now;
   // Each subscription keeps the position it was first held at; a new one starts now.
-  std::vector<recovery_record::held> held;
+  std::vector<std::pair<std::size_t, stream_offset>> held;
   for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) {
+    const auto key = key_of(sub);
     auto it = std::find_if(c.recovery_held.begin(), c.recovery_held.end(),
-                           [&](const auto& h) { return h.what == sub; });
-    held.push_back({sub, it != c.recovery_held.end() ? it->since : now});
+                           [&](const auto& h) { return h.first == key; });
+    held.emplace_back(key, it != c.recovery_held.end() ? it->second : now);
   }
   c.recovery_held = std::move(held);
 

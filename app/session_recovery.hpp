@@ -87,6 +87,8 @@ class session_recovery {
   void disconnected(client& c, bool client_may_return);
 
   static void fail(metrics::recovery_failure why);
+  // What the record keeps of a subscription to know since when it is held.
+  static std::size_t key_of(const subscription& s);
 
  private:
   void refresh(std::size_t loop);  // on loop `loop`
@@ -96,7 +98,7 @@ class session_recovery {
                    std::chrono::steady_clock::time_point give_up);
   void validate(std::shared_ptr<recovery_plan> plan, std::string address,
                 std::function<void(std::optional<recovery_plan>)> done);
-  recovery_record record_of(const client& c) const;
+  recovery_record record_of(const client& c);
   void arm(std::size_t loop);
 
   recovery_deps deps_;

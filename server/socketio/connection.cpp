@@ -1,5 +1,7 @@
 #include "server/socketio/connection.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include "protocol/socketio/recovery_auth.hpp"
@@ -159,7 +161,8 @@ void connection::connect(const packet& p) {
   auto* handler = spaces_.find(p.nsp);
   if (!handler) return connect_error(p.nsp, "Invalid namespace");
   if (sockets_.find(p.nsp) != sockets_.end()) return;  // already joined: nothing to do
-  if (recovering_.contains(p.nsp)) return;             // its first CONNECT is being answered
+  if (std::find(recovering_.begin(), recovering_.end(), p.nsp) != recovering_.end())
+    return;  // its first CONNECT is being answered
   const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
   if (auto refusal = handler->authorize(auth)) return connect_error(p.nsp, *refusal);
 
@@ -180,7 +183,7 @@ void connection::connect(const packet& p) {
   // The answer comes later, from any thread: take it to this session's loop, and drop it if the
   // session is gone by then (the session owns this connection).
   std::string nsp(p.nsp);
-  recovering_.insert(nsp);
+  recovering_.push_back(nsp);
   std::weak_ptr<engine::session> weak = session_.shared_from_this();
   auto executor = session_.loop().get_executor();
   std::string pid = asked.pid;
@@ -192,7 +195,7 @@ void connection::connect(const packet& p) {
                                      pid = std::move(pid), found = std::move(found)]() mutable {
           auto alive = weak.lock();
           if (!alive || closed_ || !alive->is_open()) return;
-          recovering_.erase(nsp);
+          std::erase(recovering_, nsp);
           auto* handler = spaces_.find(nsp);
           if (!handler || sockets_.find(nsp) != sockets_.end()) return;
           if (!found) pid.clear();  // a fresh session gets a fresh pid

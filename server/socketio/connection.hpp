@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -46,8 +45,9 @@ class connection : public engine::session_handler {
   const namespaces& spaces_;
   version protocol_;
   std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;  // by namespace
-  // Namespaces whose CONNECT waits for a recovery answer (a second CONNECT is ignored).
-  std::set<std::string, std::less<>> recovering_;
+  // Namespaces whose CONNECT waits for a recovery answer (a second CONNECT is ignored); almost
+  // always empty, at most one entry per namespace.
+  std::vector<std::string> recovering_;
 
   // A binary packet waiting for its attachments.
   std::string pending_text_;

@@ -34,6 +34,8 @@ class socket : public std::enable_shared_from_this<socket> {
   // between the server and this client: never log it, never send it to anyone else.
   const std::string& pid() const noexcept { return pid_; }
   void set_pid(std::string pid) { pid_ = std::move(pid); }
+  // Hands the pid over to the application, which keeps it from then on (one copy per socket).
+  std::string take_pid() noexcept { return std::move(pid_); }
   version protocol() const noexcept { return protocol_; }
   bool connected() const noexcept { return session_ != nullptr; }
   // "websocket" or "polling" (the session's current transport); empty once disconnected.
