@@ -215,7 +215,7 @@ describe('Sentinel failover under two txrt nodes', () => {
   test('the old master comes back as a replica: nothing changes', TEST, async (t) => {
     if (!failedOver) return t.skip('no failover happened (the previous test failed)');
     const samplers = nodes.map((n) => sampleReady(n.url));
-    const back = await startDataNode(redis.master.port);
+    const back = await startDataNode(redis.dir, redis.master.port);
     redis.started.push(back);
     redis.master = back;
     // Started as a master (empty); the sentinels turn it into a replica of the new master.

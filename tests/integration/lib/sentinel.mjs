@@ -21,10 +21,12 @@ export const SENTINEL_PASSWORD = 'sentinel-secret';
 export const DOWN_AFTER_MS = 1000;
 export const FAILOVER_TIMEOUT_MS = 4000;
 
-// A data node: the same flags whether it starts as the master or as a replica.
-export function startDataNode(port, replicaOf) {
+// A data node: the same flags whether it starts as the master or as a replica. Files (the
+// RDB a replica receives) go to `dir`, not to the working directory.
+export async function startDataNode(dir, port, replicaOf) {
+  port ??= await freePort();
   const args = ['--requirepass', MASTER_PASSWORD, '--masterauth', MASTER_PASSWORD,
-    '--repl-diskless-sync-delay', '0'];
+    '--repl-diskless-sync-delay', '0', '--dir', dir, '--dbfilename', `dump-${port}.rdb`];
   if (replicaOf) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   return startRedis(port, { args });
 }
@@ -126,9 +128,9 @@ export async function startSentinels({ timeoutMs = 20000 } = {}) {
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const master = await startDataNode();
+    const master = await startDataNode(dir);
     started.push(master);
-    const replica = await startDataNode(undefined, master.port);
+    const replica = await startDataNode(dir, undefined, master.port);
     started.push(replica);
     await pollUntil(async () => {
       const c = await authedClient(replica.port);
