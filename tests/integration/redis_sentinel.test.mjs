@@ -8,11 +8,12 @@
 // changes. Also: start-up refuses redis together with redis-sentinels (exit 2).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { once, emitAck } from './lib/wait.mjs';
 import { RedisClient } from './lib/redis.mjs';
 import { scrapeSamples } from './lib/http.mjs';
 import {
-  T, DEMO, SECRET, startApp, socketPool, connected, authenticate, subscribeOk, Recorder, pollUntil,
+  T, DEMO, SECRET, TXRT_BIN, startApp, socketPool, connected, authenticate, subscribeOk, Recorder, pollUntil,
   readyStatus,
 } from './lib/app.mjs';
 import {
@@ -241,5 +242,26 @@ describe('Sentinel configuration at start-up', () => {
       assert.match(err.message, /redis-sentinels: give either redis .* or redis-sentinels/);
       return true;
     });
+  });
+
+  test('--check-config: the Sentinel keys checked without the network', { timeout: 20000 }, () => {
+    const check = (...args) => spawnSync(TXRT_BIN, ['--check-config', ...args], { encoding: 'utf8', timeout: 10000 });
+    const sentinel = ['--redis-sentinels', '127.0.0.1:26379,127.0.0.1:26380', '--redis-master-name', MASTER_NAME,
+      '--redis-password', 'm', '--redis-sentinel-password', 's'];
+    let r = check(...sentinel, '--auth', 'redis');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /configuration OK/);
+    r = check(...sentinel, '--redis', 'redis://127.0.0.1:6379');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /redis-sentinels: give either redis/);
+    r = check('--redis-sentinels', '127.0.0.1:26379');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /redis-master-name: required by redis-sentinels/);
+    r = check('--redis-sentinels', '127.0.0.1:0', '--redis-master-name', MASTER_NAME);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /redis-sentinels: '127\.0\.0\.1:0': bad port/);
+    r = check('--redis', 'redis://:pw@127.0.0.1:6379', '--redis-password', 'other');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /redis-password: the redis URL has a password already/);
   });
 });
