@@ -99,12 +99,14 @@ void app::make_loop_indexes() {
 // One Redis command connection serves the bus's PUBLISHes, the validator and the directory.
 void app::make_bus_and_store() {
   auto& bus_loop = rt_.loops().loop(0);
-  if (cfg_.redis.empty()) {
+  if (!config::uses_redis(cfg_)) {
     bus_ = std::make_unique<bridge::local_bus>(bus_loop, cfg_.prefix);
     store_ = std::make_unique<bridge::memory_kv_store>(bus_loop);
     return;
   }
-  auto redis = std::make_unique<bridge::redis_bus>(bus_loop, cfg_.redis, cfg_.prefix);
+  // One server or Sentinel (redis-sentinels): every Redis user below follows the master.
+  auto redis = std::make_unique<bridge::redis_bus>(bus_loop, bridge::redis_target_or_throw(cfg_),
+                                                   cfg_.prefix);
   redis_commands_ = redis->commands();
   bus_ = std::move(redis);
   store_ = std::make_unique<bridge::redis_kv_store>(

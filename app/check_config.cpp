@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "app/http_validator.hpp"
-#include "bridge/redis_url.hpp"
+#include "bridge/redis_target.hpp"
 #include "protocol/forwarded.hpp"
 #include "server/listener.hpp"
 
@@ -43,9 +43,9 @@ std::string validate(const config::settings& cfg) {
   if (auto error = config::validate(cfg); !error.empty()) return error;
   if (std::string why; !protocol::address_ranges::parse(cfg.trusted_proxies, &why))
     return "trusted-proxies: " + why;
-  if (!cfg.redis.empty()) {
+  if (config::uses_redis(cfg)) {
     std::string why;
-    if (!bridge::parse_redis_url(cfg.redis, &why)) return "redis: " + why;
+    if (!bridge::redis_target_from(cfg, &why)) return why;
   }
   if (cfg.auth == "http") {
     try {

@@ -6,5 +6,6 @@ namespace txrt::metrics {
 
 extern family<gauge> redis_connected;
 extern family<counter> redis_reconnects;
+extern family<counter> redis_failovers;
 
 }  // namespace txrt::metrics

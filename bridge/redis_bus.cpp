@@ -8,17 +8,34 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bridge/channels.hpp"
+#include "bridge/redis_sentinel.hpp"
 #include "bridge/bridge_metrics.hpp"
 
 namespace txrt::bridge {
 
 namespace {
 
-redis_options options_for(redis_endpoint endpoint, std::string name) {
-  redis_options o;
-  o.endpoint = std::move(endpoint);
-  o.name = std::move(name);
-  return o;
+std::shared_ptr<redis_sentinel> sentinel_for(net::io_context& loop, redis_target& target) {
+  if (!target.sentinel()) return nullptr;
+  sentinel_options o;
+  o.sentinels = std::move(target.sentinels);
+  o.master_name = std::move(target.master_name);
+  o.master = target.endpoint;
+  return redis_sentinel::create(loop, std::move(o));
+}
+
+std::shared_ptr<redis_connection> connection_for(net::io_context& loop, const redis_target& target,
+                                                 const std::shared_ptr<redis_sentinel>& sentinel,
+                                                 std::string name) {
+  if (!sentinel) {
+    redis_options o;
+    o.endpoint = target.endpoint;
+    o.name = std::move(name);
+    return redis_connection::create(loop, std::move(o));
+  }
+  auto conn = redis_connection::create(loop, sentinel->master_options(std::move(name)));
+  sentinel->follow(conn);
+  return conn;
 }
 
 redis_endpoint endpoint_from(const std::string& url) {
@@ -46,16 +63,20 @@ constexpr unsigned marker_attempts = 3;
 
 }  // namespace
 
-redis_bus::redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix)
+redis_bus::redis_bus(net::io_context& bus_loop, redis_target target, std::string prefix)
     : loop_(bus_loop),
       state_(std::make_shared<state>()),
-      subscriber_(redis_connection::create(bus_loop, options_for(endpoint, "bus-subscriber"))),
-      publisher_(redis_connection::create(bus_loop, options_for(endpoint, "commands"))) {
+      sentinel_(sentinel_for(bus_loop, target)),
+      subscriber_(connection_for(bus_loop, target, sentinel_, "bus-subscriber")),
+      publisher_(connection_for(bus_loop, target, sentinel_, "commands")) {
   state_->pattern = event_pattern(prefix);
   state_->event_prefix = state_->pattern.substr(0, state_->pattern.size() - 1);
   state_->marker_channel = recovery_marker_channel(prefix);
   state_->epoch_key = recovery_epoch_key(prefix);
 }
+
+redis_bus::redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix)
+    : redis_bus(bus_loop, redis_target{std::move(endpoint), {}, {}}, std::move(prefix)) {}
 
 redis_bus::redis_bus(net::io_context& bus_loop, const std::string& url, std::string prefix)
     : redis_bus(bus_loop, endpoint_from(url), std::move(prefix)) {}
@@ -64,6 +85,7 @@ redis_bus::~redis_bus() {
   state_->stopped = true;
   close_on_loop(subscriber_);
   close_on_loop(publisher_);
+  if (sentinel_) net::post(loop_, [sentinel = sentinel_] { sentinel->close(); });
 }
 
 void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_message) {
@@ -114,6 +136,7 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
   });
   subscriber_->psubscribe(state_->pattern);
   subscriber_->subscribe(state_->marker_channel);
+  if (sentinel_) sentinel_->start();
   subscriber_->start();
   publisher_->start();
 }
@@ -163,6 +186,7 @@ void redis_bus::stop() {
   state_->ready.store(false, std::memory_order_release);
   subscriber_->close();
   publisher_->close();
+  if (sentinel_) sentinel_->close();
 }
 
 void redis_bus::publish_marker(const std::shared_ptr<state>& st,

@@ -5,6 +5,9 @@
 // channel that is both twice, once to each), and a command connection that PUBLISHes (and that
 // the Redis validator, directory and kv store may share).
 //
+// With Sentinel (redis_target::sentinel()) both connections follow the master (redis_sentinel):
+// found through the sentinels, checked with ROLE, moved to the new master on a failover.
+//
 // The stream (SPEC §11, docs/recovery.md): the subscriber also SUBSCRIBEs
 // "<prefix>recovery:marker". Once both subscriptions are confirmed, the bus publishes a marker
 // there through a script that numbers it above every earlier one (the Redis clock in ms, or the
@@ -30,11 +33,16 @@
 
 #include "bridge/bus.hpp"
 #include "bridge/redis_connection.hpp"
+#include "bridge/redis_target.hpp"
 
 namespace txrt::bridge {
 
+class redis_sentinel;
+
 class redis_bus final : public bus {
  public:
+  // One server, or the master behind the sentinels.
+  redis_bus(net::io_context& bus_loop, redis_target target, std::string prefix);
   redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix);
   // The same from the `redis` configuration value; throws std::invalid_argument for a bad URL.
   redis_bus(net::io_context& bus_loop, const std::string& url, std::string prefix);
@@ -100,6 +108,7 @@ class redis_bus final : public bus {
 
   net::io_context& loop_;
   std::shared_ptr<state> state_;
+  std::shared_ptr<redis_sentinel> sentinel_;  // null with one server
   std::shared_ptr<redis_connection> subscriber_;
   std::shared_ptr<redis_connection> publisher_;
 };

@@ -7,6 +7,8 @@
 //   only marks the context, and on_io frees it once hiredis has returned.
 // - Pending commands get their callback with a NULL reply when the context goes away: that is
 //   our "unavailable". Each command's privdata is a heap shared_ptr freed in that callback.
+// - The rest of the class (locating, readiness, held and retried commands) is in
+//   redis_connection_flow.cpp, which knows no hiredis.
 // - Event hooks follow libev's model (a watcher stays armed until del*); Asio waits are one-shot,
 //   so on_io re-arms while hiredis still wants the event.
 #include "bridge/redis_connection.hpp"
@@ -16,7 +18,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -59,27 +60,9 @@ redis_reply convert(const redisReply* r) {
   return out;
 }
 
-redis_reply unavailable(std::string why) {
-  redis_reply r;
-  r.str = std::move(why);
-  return r;
-}
-
-std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
-  // Uniform in [base/2, base]: nodes that lost Redis together do not all come back together.
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  const auto half = base.count() / 2;
-  return std::chrono::milliseconds(half + static_cast<long long>(rng() % (half + 1)));
-}
 
 }  // namespace
 
-struct redis_connection::pending_command {
-  pending_command(net::io_context& loop, reply_callback cb) : deadline(loop), done(std::move(cb)) {}
-  net::steady_timer deadline;
-  reply_callback done;
-  bool finished = false;  // answered (by Redis, by the loss of the context, or by the deadline)
-};
 
 // ev.data, ac->data: the redis_connection, which outlives its context (the destructor frees it).
 struct redis_connection::hooks {
@@ -99,14 +82,21 @@ struct redis_connection::hooks {
   }
 
   static void on_reply(redisAsyncContext* ac, void* r, void* privdata) {
-    std::unique_ptr<std::shared_ptr<pending_command>> holder(
-        static_cast<std::shared_ptr<pending_command>*>(privdata));
+    std::unique_ptr<command_ptr> holder(static_cast<command_ptr*>(privdata));
     pending_command& cmd = **holder;
     if (cmd.finished) return;  // the deadline answered already
+    auto& s = self(ac->data);
+    redis_reply reply = r ? convert(static_cast<redisReply*>(r)) : redis_reply::unavailable_because("connection lost");
+    if (s.should_retry(cmd, r ? &reply : nullptr)) {
+      cmd.retried = true;
+      s.hold(std::move(*holder));
+      // READONLY: this server is a replica now (a demoted master): find the master.
+      if (r) s.reconnect();
+      return;
+    }
     cmd.finished = true;
     cmd.deadline.cancel();
-    self(ac->data).deliver(std::move(cmd.done), r ? convert(static_cast<redisReply*>(r))
-                                                  : unavailable("connection lost"));
+    s.deliver(std::move(cmd.done), std::move(reply));
   }
 
   static void on_pubsub(redisAsyncContext* ac, void* r, void*) {
@@ -130,74 +120,19 @@ struct redis_connection::hooks {
   }
 };
 
-std::shared_ptr<redis_connection> redis_connection::create(net::io_context& loop,
-                                                           redis_options options) {
-  return std::shared_ptr<redis_connection>(new redis_connection(loop, std::move(options)));
-}
-
-redis_connection::redis_connection(net::io_context& loop, redis_options options)
-    : loop_(loop),
-      options_(std::move(options)),
-      resolver_(loop),
-      socket_(loop),
-      connect_timer_(loop),
-      reconnect_timer_(loop) {}
-
 redis_connection::~redis_connection() {
   closed_ = true;  // pending commands are dropped silently, no reconnect is planned
   if (ac_) redisAsyncFree(ac_);
 }
 
-void redis_connection::start() {
-  net::post(loop_, [self = shared_from_this()] {
-    if (!self->closed_ && !self->ac_) self->do_resolve();
-  });
-}
-
-void redis_connection::close() {
-  if (closed_) return;
-  closed_ = true;
-  connected_ = false;
-  resolver_.cancel();
-  connect_timer_.cancel();
-  reconnect_timer_.cancel();
-  free_context();
-}
-
-void redis_connection::do_resolve() {
-  // hiredis resolves names with a blocking getaddrinfo: give it a numeric address instead.
-  boost::system::error_code ec;
-  const auto address = net::ip::make_address(options_.endpoint.host, ec);
-  if (!ec) return do_connect(address.to_string());
-  resolver_.async_resolve(
-      options_.endpoint.host, std::to_string(options_.endpoint.port),
-      [self = shared_from_this()](const boost::system::error_code& ec,
-                                  const net::ip::tcp::resolver::results_type& results) {
-        if (self->closed_) return;
-        if (ec || results.empty()) {
-          if (!std::exchange(self->outage_logged_, true))
-            spdlog::warn("redis {}: cannot resolve {}: {}", self->options_.name,
-                         self->options_.endpoint.host, ec ? ec.message() : "no address");
-          return self->schedule_reconnect();
-        }
-        auto chosen = results.begin();
-        for (auto it = results.begin(); it != results.end(); ++it) {
-          if (it->endpoint().address().is_v4()) {
-            chosen = it;
-            break;
-          }
-        }
-        self->do_connect(chosen->endpoint().address().to_string());
-      });
-}
-
 void redis_connection::do_connect(const std::string& ip) {
-  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), options_.endpoint.port);
+  finding_ = false;
+  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), endpoint_.port);
   if (!ac || ac->err) {
-    if (!std::exchange(outage_logged_, true))
-      spdlog::warn("redis {}: cannot connect to {}: {}", options_.name, describe(options_.endpoint),
-                   ac ? ac->errstr : "out of memory");
+    log_outage("cannot connect to " + describe(endpoint_) + ": " +
+               (ac ? ac->errstr : "out of memory"));
     if (ac) redisAsyncFree(ac);  // no hooks attached yet: nothing else runs
+    fail_held(false, "cannot connect");
     return schedule_reconnect();
   }
   ac_ = ac;
@@ -218,37 +153,35 @@ void redis_connection::do_connect(const std::string& ip) {
   connect_timer_.async_wait(
       [self = shared_from_this(), gen = generation_](const boost::system::error_code& ec) {
         if (ec || gen != self->generation_ || self->connected_) return;
-        if (!std::exchange(self->outage_logged_, true))
-          spdlog::warn("redis {}: connect to {} timed out", self->options_.name,
-                       describe(self->options_.endpoint));
+        self->log_outage("connect to " + describe(self->endpoint_) + " timed out");
         self->free_context();
       });
 }
 
+// hiredis connected: AUTH, SELECT and ROLE are pipelined ahead of everything else (held
+// commands are sent only once they are through), so later commands run authenticated, on the
+// right db, on a master.
 void redis_connection::on_connected() {
-  connect_timer_.cancel();
-  connected_ = true;
   attempt_ = 0;
-  if (std::exchange(ever_connected_, true)) metrics::redis_reconnects.get().inc();
-  outage_logged_ = false;
   redisEnableKeepAlive(&ac_->c);  // notices a peer that vanished without a FIN
   auto log_failure = [name = options_.name](const char* what) {
     return [name, what](redis_reply r) {
-      if (!r.ok()) spdlog::error("redis {}: {} failed: {}", name, what, r.str);
+      // (unavailable: the connection went away, and the next one repeats the handshake)
+      if (r.type == kind::error) spdlog::error("redis {}: {} failed: {}", name, what, r.str);
     };
   };
-  // Pipelined ahead of everything else, so later commands run authenticated, on the right db.
-  const auto& ep = options_.endpoint;
+  const auto& ep = endpoint_;
   if (!ep.password.empty()) {
-    issue(ep.user.empty() ? std::vector<std::string>{"AUTH", ep.password}
-                          : std::vector<std::string>{"AUTH", ep.user, ep.password},
-          log_failure("AUTH"), {});
+    handshake(ep.user.empty() ? std::vector<std::string>{"AUTH", ep.password}
+                              : std::vector<std::string>{"AUTH", ep.user, ep.password},
+              log_failure("AUTH"));
   }
-  if (ep.db != 0) issue({"SELECT", std::to_string(ep.db)}, log_failure("SELECT"), {});
-  for (const auto& c : channels_) send_subscription("SUBSCRIBE", c);
-  for (const auto& p : patterns_) send_subscription("PSUBSCRIBE", p);
-  spdlog::info("redis {}: connected to {}", options_.name, describe(ep));
-  if (on_state_) on_state_(true);
+  if (ep.db != 0) handshake({"SELECT", std::to_string(ep.db)}, log_failure("SELECT"));
+  if (!options_.require_master) return become_ready();
+  // The connect timer keeps running: a server that does not answer ROLE in time is dropped.
+  handshake({"ROLE"}, [self = shared_from_this(), gen = generation_](redis_reply r) {
+    self->on_role(gen, r);
+  });
 }
 
 void redis_connection::on_context_gone() {
@@ -261,26 +194,15 @@ void redis_connection::on_context_gone() {
   const bool was_connected = std::exchange(connected_, false);
   if (closed_) return;
   if (was_connected) {
-    spdlog::warn("redis {}: connection lost ({}), reconnecting", options_.name, why);
+    spdlog::warn("redis {}: connection to {} lost ({}), reconnecting", options_.name,
+                 describe(endpoint_), why);
     outage_logged_ = true;
-  } else if (!std::exchange(outage_logged_, true)) {
-    spdlog::warn("redis {}: cannot connect to {} ({}), retrying", options_.name,
-                 describe(options_.endpoint), why);
+  } else {
+    log_outage("cannot connect to " + describe(endpoint_) + " (" + why + "), retrying");
+    fail_held(false, "cannot connect");
   }
   schedule_reconnect();
   if (was_connected && on_state_) on_state_(false);
-}
-
-void redis_connection::schedule_reconnect() {
-  auto self = weak_from_this().lock();
-  if (closed_ || !self) return;
-  const std::chrono::milliseconds base = std::min<std::chrono::milliseconds>(
-      options_.backoff_initial * (1LL << std::min(attempt_, 20u)), options_.backoff_max);
-  ++attempt_;
-  reconnect_timer_.expires_after(jittered(base));
-  reconnect_timer_.async_wait([self](const boost::system::error_code& ec) {
-    if (!ec && !self->closed_ && !self->ac_) self->do_resolve();
-  });
 }
 
 void redis_connection::free_context() {
@@ -320,55 +242,33 @@ void redis_connection::on_io(std::uint64_t gen, bool read, const boost::system::
   if (gen == generation_ && (read ? want_read_ : want_write_)) arm(read);
 }
 
-void redis_connection::command(std::vector<std::string> args, reply_callback done,
-                               std::chrono::milliseconds deadline) {
-  if (closed_) return;
-  if (pubsub_) {
-    redis_reply r;
-    r.type = kind::error;
-    r.str = "ERR command on a pub/sub connection";
-    return deliver(std::move(done), std::move(r));
-  }
-  issue(std::move(args), std::move(done), deadline);
-}
-
-void redis_connection::issue(std::vector<std::string> args, reply_callback done,
-                             std::chrono::milliseconds deadline) {
-  if (!ac_ || args.empty()) {
-    return deliver(std::move(done), unavailable(args.empty() ? "empty command" : "not connected"));
-  }
-  auto cmd = std::make_shared<pending_command>(loop_, std::move(done));
+// Hands `cmd` to hiredis; its deadline timer is already running (make_command).
+void redis_connection::send(command_ptr cmd) {
+  if (cmd->finished) return;
+  if (!ac_) return hold(std::move(cmd));
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
-  argv.reserve(args.size());
-  lengths.reserve(args.size());
-  for (const auto& a : args) {
+  argv.reserve(cmd->args.size());
+  lengths.reserve(cmd->args.size());
+  for (const auto& a : cmd->args) {
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* holder = new std::shared_ptr<pending_command>(cmd);
+  auto* holder = new command_ptr(cmd);
   if (redisAsyncCommandArgv(ac_, hooks::on_reply, holder, static_cast<int>(argv.size()),
                             argv.data(), lengths.data()) != REDIS_OK) {
     delete holder;
-    return deliver(std::move(cmd->done), unavailable("connection closing"));
-  }
-  cmd->deadline.expires_after(deadline.count() > 0 ? deadline : options_.command_deadline);
-  cmd->deadline.async_wait([self = weak_from_this(), cmd](const boost::system::error_code& ec) {
-    if (ec || cmd->finished) return;
-    // hiredis cannot forget one command: its callback will still come, and find it finished.
     cmd->finished = true;
-    if (auto s = self.lock()) s->deliver(std::move(cmd->done), unavailable("deadline passed"));
-  });
+    cmd->deadline.cancel();
+    return deliver(std::move(cmd->done), redis_reply::unavailable_because("connection closing"));
+  }
 }
 
-void redis_connection::deliver(reply_callback done, redis_reply reply) {
-  if (closed_ || !done) return;
-  // Posted, never inline: callers may issue commands or close() from their callback.
-  net::post(loop_,
-            [self = weak_from_this(), done = std::move(done), reply = std::move(reply)]() mutable {
-              auto s = self.lock();
-              if (s && !s->closed_) done(std::move(reply));
-            });
+// A connection-setup command: sent now, never held nor retried (a new connection repeats it).
+void redis_connection::handshake(std::vector<std::string> args, reply_callback done) {
+  auto cmd = make_command(std::move(args), std::move(done), options_.connect_timeout);
+  cmd->retried = true;
+  send(std::move(cmd));
 }
 
 void redis_connection::send_subscription(const char* verb, const std::string& name) {
@@ -376,33 +276,6 @@ void redis_connection::send_subscription(const char* verb, const std::string& na
   const std::size_t lengths[2] = {std::strlen(verb), name.size()};
   // (P)SUBSCRIBE callbacks stay registered per channel in hiredis and receive every message.
   redisAsyncCommandArgv(ac_, hooks::on_pubsub, nullptr, 2, argv, lengths);
-}
-
-// Remembered for reconnects; sent now only when connected (on_connected sends the whole set).
-void redis_connection::change(std::set<std::string>& set, const std::string& name, bool add,
-                              const char* verb) {
-  if (closed_) return;
-  const bool changed = add ? set.insert(name).second : set.erase(name) != 0;
-  if (changed && connected_) send_subscription(verb, name);
-}
-
-std::shared_ptr<redis_connection> open_redis(net::io_context& loop, std::string_view url,
-                                             std::string name,
-                                             std::chrono::milliseconds command_deadline) {
-  std::string error;
-  auto endpoint = parse_redis_url(url, &error);
-  if (!endpoint) throw std::invalid_argument("redis: " + error);
-  redis_options o;
-  o.endpoint = std::move(*endpoint);
-  o.name = std::move(name);
-  o.command_deadline = command_deadline;
-  auto conn = redis_connection::create(loop, std::move(o));
-  conn->start();
-  return conn;
-}
-
-void close_on_loop(const std::shared_ptr<redis_connection>& conn) {
-  if (conn) net::post(conn->get_executor(), [conn] { conn->close(); });
 }
 
 }  // namespace txrt::bridge

@@ -3,10 +3,21 @@
 // event library (the fd is watched by a non-owning posix::stream_descriptor). The only hiredis
 // user in the project; callers see redis_reply, never hiredis types.
 //
-// Life of a connection: start() resolves the host (asynchronously: hiredis would block in
-// getaddrinfo), connects with a timeout, and after any loss reconnects with exponential backoff
-// (backoff_initial doubling to backoff_max, with jitter) until close(). After a reconnect it
-// AUTHs / SELECTs again and re-subscribes every channel and pattern.
+// Life of a connection: start() finds where to connect (the fixed endpoint, or options.locate:
+// the sentinels' answer), resolves the host (asynchronously: hiredis would block in
+// getaddrinfo), connects with a timeout, AUTHs / SELECTs, and with options.require_master
+// checks with ROLE that the server is a master (a replica is dropped and asked for again).
+// Only then is it connected(): subscriptions are replayed and held commands sent. After any
+// loss it reconnects with exponential backoff (backoff_initial doubling to backoff_max, with
+// jitter) until close(); reconnect() drops the connection and starts again at once (the master
+// switched).
+//
+// Commands are never lost silently: one issued while connecting waits (until its deadline) for
+// the connection to be ready; one issued while there is no connection at all is answered
+// `unavailable` at once; one that was in flight when the connection was lost, or that Redis
+// refused with READONLY (we are talking to a demoted master), is retried once on the next
+// connection within its deadline, else answered `unavailable`. PUBLISH is not retried after a
+// loss: it may have been delivered already, and a repeat would deliver it twice.
 //
 // Two roles, fixed by the first call: a command connection (command()), or a pub/sub connection
 // (subscribe()/psubscribe(); command() then answers an error, since Redis refuses regular
@@ -17,8 +28,10 @@
 // runs, and pending commands are dropped without an answer.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -53,10 +66,23 @@ struct redis_reply {
   std::vector<redis_reply> elements;
 
   bool ok() const noexcept { return type != kind::unavailable && type != kind::error; }
+  static redis_reply unavailable_because(std::string why) {
+    redis_reply r;
+    r.str = std::move(why);
+    return r;
+  }
 };
 
+// Where to connect next: an endpoint, or nullopt and why not (no sentinel answered).
+using locate_callback = std::function<void(std::optional<redis_endpoint>, std::string why)>;
+using locate_function = std::function<void(locate_callback)>;
+
 struct redis_options {
-  redis_endpoint endpoint;
+  redis_endpoint endpoint;  // where to connect, unless `locate` is set
+  // Asked before every connection attempt; its callback runs on the loop (inline is fine).
+  locate_function locate;
+  // Checked with ROLE after each connect: a server that is not a master is dropped.
+  bool require_master = false;
   std::string name = "redis";  // in log lines: "redis bus-sub: connected to ..."
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_deadline{2000};  // default per-command deadline
@@ -95,13 +121,19 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   // Disconnects for good: no reconnect, no callback afterwards. Safe inside any callback.
   void close();
 
+  // Connected, authenticated and (require_master) confirmed a master.
   bool connected() const noexcept { return connected_; }
+  // Where the connection is (or was last): for logs and for comparing with a new master.
+  const redis_endpoint& endpoint() const noexcept { return endpoint_; }
+  // Drops the current connection (in-flight commands are retried once, as on a loss) and
+  // connects again at once, asking `locate` anew. For a master switch.
+  void reconnect();
   net::io_context::executor_type get_executor() noexcept { return loop_.get_executor(); }
 
   // Sends one command ("GET", key). `done` runs later on the loop, exactly once (unless close()
-  // comes first): with Redis' reply, or `unavailable` when there is no connection (at once),
-  // when it is lost, or when `deadline` (0: options' command_deadline) passes. Commands issued
-  // while connecting are queued in hiredis and sent once connected.
+  // comes first): with Redis' reply, or `unavailable` when there is no connection (at once), when
+  // it is lost and cannot be retried (above), or when `deadline` (0: options' command_deadline)
+  // passes. Commands issued while connecting are held and sent once connected().
   void command(std::vector<std::string> args, reply_callback done,
                std::chrono::milliseconds deadline = std::chrono::milliseconds::zero());
 
@@ -125,22 +157,38 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
 
   redis_connection(net::io_context& loop, redis_options options);
 
+  using command_ptr = std::shared_ptr<pending_command>;
+
+  // redis_connection_flow.cpp: finding the server, readiness, holding and retrying commands.
+  void do_locate();
+  void on_located(std::optional<redis_endpoint> endpoint, const std::string& why);
   void do_resolve();
+  void schedule_reconnect();
+  void on_role(std::uint64_t generation, const redis_reply& role);
+  void become_ready();
+  void hold(command_ptr cmd);
+  void fail_held(bool retries_too, const char* why);
+  bool should_retry(const pending_command& cmd, const redis_reply* reply) const;
+  command_ptr make_command(std::vector<std::string> args, reply_callback done,
+                           std::chrono::milliseconds deadline);
+  void change(std::set<std::string>& set, const std::string& name, bool add, const char* verb);
+  void deliver(reply_callback done, redis_reply reply);
+  void log_outage(const std::string& what);
+
+  // redis_connection.cpp: hiredis.
   void do_connect(const std::string& ip);
   void on_connected();
   void on_context_gone();
-  void schedule_reconnect();
   void free_context();
   void arm(bool read);
   void on_io(std::uint64_t generation, bool read, const boost::system::error_code& ec);
-  void issue(std::vector<std::string> args, reply_callback done,
-             std::chrono::milliseconds deadline);
+  void send(command_ptr cmd);
+  void handshake(std::vector<std::string> args, reply_callback done);
   void send_subscription(const char* verb, const std::string& name);
-  void change(std::set<std::string>& set, const std::string& name, bool add, const char* verb);
-  void deliver(reply_callback done, redis_reply reply);
 
   net::io_context& loop_;
   redis_options options_;
+  redis_endpoint endpoint_;  // the located one (options_.endpoint without `locate`)
   net::ip::tcp::resolver resolver_;
   net::posix::stream_descriptor socket_;  // non-owning view of hiredis' fd
   net::steady_timer connect_timer_;
@@ -155,15 +203,33 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   bool free_pending_ = false;  // close() asked for a free while inside hiredis
   bool connected_ = false;
   bool closed_ = false;
+  bool finding_ = false;      // between do_locate() and do_connect(): locating, resolving
+  bool at_once_ = false;      // reconnect(): the next attempt without backoff
   bool pubsub_ = false;
   bool outage_logged_ = false;
   unsigned attempt_ = 0;  // consecutive failed connects, for the backoff
   bool ever_connected_ = false;  // a later connect is a reconnect (txrt_redis_reconnects_total)
 
+  // Commands waiting for connected(): issued while connecting, or to be retried once. Each is
+  // answered by its deadline at the latest; at most max_held, past that `unavailable`.
+  std::deque<command_ptr> held_;
+  static constexpr std::size_t max_held = 10000;
+
   std::set<std::string> channels_, patterns_;
   state_callback on_state_;
   message_callback on_message_;
   subscription_callback on_subscription_;
+};
+
+// A command on its way: sent, held until the connection is ready, or waiting for its retry.
+struct redis_connection::pending_command {
+  pending_command(net::io_context& loop, std::vector<std::string> a, reply_callback cb)
+      : deadline(loop), args(std::move(a)), done(std::move(cb)) {}
+  net::steady_timer deadline;
+  std::vector<std::string> args;  // kept for the one retry
+  reply_callback done;
+  bool finished = false;  // answered (by Redis, by the loss of the context, or by the deadline)
+  bool retried = false;   // sent a second time already (or never to be retried)
 };
 
 // Parses `url` (parse_redis_url), creates the connection and start()s it. Throws

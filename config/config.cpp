@@ -220,10 +220,38 @@ bool is_loopback_listen(const std::string& listen) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
+bool uses_redis(const settings& cfg) {
+  return !cfg.redis.empty() || !cfg.redis_sentinels.empty();
+}
+
+namespace {
+
+// The Redis keys against each other (the values themselves: bridge::redis_target_from).
+std::string validate_redis(const settings& cfg) {
+  const bool sentinel = !cfg.redis_sentinels.empty();
+  if (sentinel && !cfg.redis.empty())
+    return "redis-sentinels: give either redis (one server) or redis-sentinels (Sentinel), not "
+           "both";
+  if (sentinel && cfg.redis_master_name.empty())
+    return "redis-master-name: required by redis-sentinels";
+  if (!sentinel && !cfg.redis_master_name.empty())
+    return "redis-master-name: only with redis-sentinels";
+  if (!sentinel && !cfg.redis_sentinel_password.empty())
+    return "redis-sentinel-password: only with redis-sentinels";
+  if (!cfg.redis_user.empty() && cfg.redis_password.empty())
+    return "redis-user: needs redis-password";
+  if (!uses_redis(cfg) && !cfg.redis_password.empty())
+    return "redis-password: needs redis or redis-sentinels";
+  return {};
+}
+
+}  // namespace
+
 std::string validate(const settings& cfg) {
   if (cfg.auth == "http" && cfg.auth_url.empty()) return "auth-url: required by auth=http";
-  if ((cfg.auth == "redis" || directory_kind(cfg) == "redis") && cfg.redis.empty())
-    return "redis: required by auth=redis or directory=redis";
+  if (auto error = validate_redis(cfg); !error.empty()) return error;
+  if ((cfg.auth == "redis" || directory_kind(cfg) == "redis") && !uses_redis(cfg))
+    return "redis: required by auth=redis or directory=redis (or redis-sentinels)";
   // Browsers refuse "Access-Control-Allow-Origin: *" with credentials; echoing any origin
   // instead would hand every web site the user's cookies for this server.
   if (cfg.cors_credentials &&

@@ -19,7 +19,13 @@ struct settings {
   std::string server_name;              // empty = host name
 
   // bus and auth (used by the Telecom X application layer)
-  std::string redis;                    // empty = built-in bus
+  std::string redis;                    // empty = built-in bus (or Sentinel, below)
+  // Sentinel: the sentinels ("host:port" each) and the master's name; `redis` must be empty.
+  std::vector<std::string> redis_sentinels;
+  std::string redis_master_name;
+  std::string redis_user;               // the master's ACL user (with redis-password)
+  std::string redis_password;           // the master's password (Sentinel, or a plain URL)
+  std::string redis_sentinel_password;  // the sentinels' own password
   std::string prefix = "rt:";
   std::string auth = "file";            // file | redis | http
   std::string auth_file;                // empty = the demo tokens file
@@ -84,13 +90,18 @@ struct parse_outcome {
 parse_outcome parse(int argc, const char* const* argv, const char* const* environment,
                    const std::string& program = "txrt");
 
+// Whether Redis is the bus: `redis` or `redis-sentinels` is set.
+bool uses_redis(const settings& cfg);
+
 // The customer directory in use: `directory` when set, else "redis" with auth=redis and
 // "file" otherwise.
 std::string directory_kind(const settings& cfg);
 
 // The checks between keys that need neither the network nor the file system: "" when the
 // combination can work, else an error that begins with the offending key ("auth-url: ...").
-// auth=http needs auth-url; auth=redis or directory=redis needs redis; cors-credentials needs
+// auth=http needs auth-url; auth=redis or directory=redis needs redis (or redis-sentinels);
+// redis and redis-sentinels exclude each other, redis-sentinels and redis-master-name go
+// together, the passwords need something to be used for; cors-credentials needs
 // explicit cors-origins (not *); the demo tokens on a non-loopback listen need
 // allow-demo-tokens. Start-up and
 // --check-config both run it (the probes that read files or URLs are the application's:

@@ -141,6 +141,16 @@ std::string set_cors_origins(settings& c, const std::string& v) {
   return {};
 }
 
+// "host:port,host:port": each checked for shape like a listen address (a port is required).
+std::string set_sentinels(settings& c, const std::string& v) {
+  auto list = split_origins(v);
+  for (const auto& s : list) {
+    if (auto why = check_listen(s); !why.empty()) return "'" + s + "': " + why;
+  }
+  c.redis_sentinels = std::move(list);
+  return {};
+}
+
 std::string set_trusted_proxies(settings& c, const std::string& v) {
   c.trusted_proxies = split_origins(v);
   return {};
@@ -177,8 +187,24 @@ const key_spec all_keys[] = {
    set_text<&settings::server_name>},
 
   {"redis", "Bus and authentication", "URL", "empty = built-in bus",
-   "Redis used as the shared bus, e.g. redis://127.0.0.1:6379",
+   "Redis used as the shared bus, e.g. redis://127.0.0.1:6379 (redis://user:password@host:port/db)",
    set_text<&settings::redis>},
+  {"redis-sentinels", "Bus and authentication", "LIST", "empty = no Sentinel",
+   "Sentinel instead of redis: comma-separated sentinels, host:port each; txrt asks them for "
+   "the master and follows its failovers",
+   set_sentinels},
+  {"redis-master-name", "Bus and authentication", "NAME", "none",
+   "the master's name as the sentinels know it (required with redis-sentinels)",
+   set_text<&settings::redis_master_name>},
+  {"redis-user", "Bus and authentication", "USER", "empty",
+   "the Redis master's ACL user (AUTH user password), with redis-password",
+   set_text<&settings::redis_user>},
+  {"redis-password", "Bus and authentication", "SECRET", "empty",
+   "the Redis master's password (with redis-sentinels, or for a redis URL that has none)",
+   set_text<&settings::redis_password>},
+  {"redis-sentinel-password", "Bus and authentication", "SECRET", "empty",
+   "the sentinels' own password (may differ from the master's)",
+   set_text<&settings::redis_sentinel_password>},
   {"prefix", "Bus and authentication", "TEXT", "rt:",
    "prefix of every Redis key and channel",
    set_text<&settings::prefix>},

@@ -377,3 +377,20 @@ TEST_CASE("subscription bounds: defaults and ranges", "[config]") {
   CHECK(zero.exit_code == 2);
   CHECK(zero.message.find("max-subscriptions-per-socket") != std::string::npos);
 }
+
+TEST_CASE("redis-sentinels: a list of host:port, checked when read", "[config][sentinel]") {
+  auto out = run({"--redis-sentinels", "10.0.0.1:26379, sentinel-b:26380", "--redis-master-name",
+                  "mymaster", "--redis-sentinel-password", "s", "--redis-password", "m"});
+  REQUIRE(out.config);
+  CHECK(out.config->redis_sentinels == std::vector<std::string>{"10.0.0.1:26379", "sentinel-b:26380"});
+  CHECK(out.config->redis_master_name == "mymaster");
+  CHECK(out.config->redis_sentinel_password == "s");
+  CHECK(out.config->redis_password == "m");
+  auto bad = run({"--redis-sentinels", "10.0.0.1"});
+  CHECK_FALSE(bad.config);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.message.find("redis-sentinels") != std::string::npos);
+  auto env = run({}, {"TXRT_REDIS_SENTINELS=127.0.0.1:1", "TXRT_REDIS_MASTER_NAME=m"});
+  REQUIRE(env.config);
+  CHECK(env.config->redis_sentinels.size() == 1);
+}

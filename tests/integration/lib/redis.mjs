@@ -162,12 +162,13 @@ export async function withRedis(port, fn) {
 }
 
 // Starts `redis-server` on `port` (a free one when not given), without persistence, on the
-// loopback. Resolves once it accepts connections. stop() kills it by PID.
-export async function startRedis(port, { timeoutMs = 10000 } = {}) {
+// loopback; `args` are more flags (e.g. ['--requirepass', 'pw']). Resolves once it accepts
+// connections. stop() kills it by PID.
+export async function startRedis(port, { timeoutMs = 10000, args = [] } = {}) {
   port ??= await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+    ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
