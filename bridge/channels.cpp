@@ -53,6 +53,10 @@ std::string event_pattern(std::string_view prefix) {
   return out;
 }
 
+std::string admin_channel(std::string_view prefix) {
+  return joined(prefix, "admin");
+}
+
 std::string control_channel(std::string_view prefix) {
   return joined(prefix, "control");
 }

@@ -158,9 +158,12 @@ void connection::connect(const packet& p) {
   if (sockets_.find(p.nsp) != sockets_.end()) return;  // already joined: nothing to do
   const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
   if (auto refusal = handler->authorize(auth)) return connect_error(p.nsp, *refusal);
+  auto admitted = std::move(admitted_state_);
+  if (handler->admits_later() && !admitted) return admit_later(*handler, p);
 
   auto s = std::make_shared<socket>(session_.shared_from_this(), std::string(p.nsp),
                                     util::random_id(15), protocol_);
+  if (admitted) s->app_state = std::move(admitted);
   s->set_disconnect_hook([this](socket& gone) {
     auto it = sockets_.find(gone.nsp());
     if (it == sockets_.end() || it->second.get() != &gone) return;
