@@ -2,7 +2,7 @@
 // real headless Chromium against two txrt nodes sharing a Redis bus: log in with an ADMIN token
 // on node 1, see both nodes and the sockets of both, watch a socket appear and disappear, and
 // disconnect one from the UI; a wrong password is refused on the login form.
-// Run: TXRT_BIN=build/txrt node --test tests/browser/admin_ui.test.mjs
+// Run: TXRT_BIN=build/txrt node --test tests/browser/admin_ui_browser.test.mjs
 // The UI's files come from node_modules/@socket.io/admin-ui/ui/dist (npm ci), or from
 // TXRT_ADMIN_UI_DIR when set.
 import { describe, test, before, after } from 'node:test';
