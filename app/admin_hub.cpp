@@ -284,4 +284,16 @@ void admin_hub::on_disconnected(const client& c, std::string_view reason) {
                                            json_string(reason) + "," + now_json());
 }
 
+void admin_hub::on_room_change(const client& c, const subscription& s, bool joined) {
+  if (!c.who || !watched()) return;
+  const std::string key = room_key(s);
+  std::size_t same = 0;
+  for (const auto& held : deps_.indexes[c.loop]->subscriptions_of(c))
+    if (room_key(held) == key) ++same;
+  if (joined ? same != 1 : same != 0) return;
+  publish_event(joined ? "room_joined" : "room_left", json_string("/") + "," + json_string(key) +
+                                                          "," + json_string(c.socket_id) + "," +
+                                                          now_json());
+}
+
 }  // namespace txrt::telecomx

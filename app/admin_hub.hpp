@@ -4,6 +4,7 @@
 //   - server_stats: each node publishes its stats on <prefix>admin every stats_interval (the
 //     UI's 2 s); every node passes every node's stats to its own admin sockets.
 //   - socket_connected / socket_disconnected: published when a socket authenticates / leaves,
+//     room_joined / room_left when it takes its first / drops its last subscription of a key,
 //     while some admin socket is watching anywhere (the stats say how many each node has).
 //   - all_sockets: the asking node publishes a list request; every node answers with its
 //     sockets; the answer is sent when every node seen lately has answered, or after
@@ -71,6 +72,9 @@ class admin_hub final : public client_observer {
   void on_connected(const client& c) override;
   void on_authenticated(const client& c) override;
   void on_disconnected(const client& c, std::string_view reason) override;
+  // A subscription added or removed (on the client's loop): room_joined when it is the first
+  // of its key, room_left when it was the last.
+  void on_room_change(const client& c, const subscription& s, bool joined);
 
  private:
   struct pending_list;

@@ -181,6 +181,9 @@ void app::register_namespace() {
   deps.max_subscriptions_per_socket = cfg_.max_subscriptions_per_socket;
   deps.subscribe_per_socket = {cfg_.subscribe_rate_per_socket, std::chrono::seconds(1)};
   deps.revalidate_interval = std::chrono::milliseconds(cfg_.revalidate_interval_ms);
+  if (admin_hub_)
+    deps.on_room_change = [hub = admin_hub_.get()](const client& c, const subscription& s,
+                                                   bool joined) { hub->on_room_change(c, s, joined); };
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
 
   spaces_ = std::make_unique<sio::namespaces>();

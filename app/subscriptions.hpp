@@ -45,6 +45,9 @@ struct subscriptions_deps {
   std::vector<rooms::room_index<client>*> indexes;  // one per loop, by loop index
   std::size_t max_per_socket = 100;                 // max-subscriptions-per-socket
   limits::rate_limit rate_per_socket{20, std::chrono::seconds(1)};  // 0 = unlimited
+  // Told after a subscription was added (joined) or removed by subscribe / unsubscribe or a
+  // review (the Admin UI's rooms); not for the disconnect's drop_all. May be empty.
+  std::function<void(const client&, const telecomx::subscription&, bool joined)> on_room_change;
 };
 
 // Which of a client's subscriptions a new identity of the same employee may still hold.

@@ -13,7 +13,8 @@ client* client_of(const std::shared_ptr<sio::socket>& s) {
 }
 
 subscriptions_deps subscriptions_part(const namespace_deps& d) {
-  return {d.directory, d.indexes, d.max_subscriptions_per_socket, d.subscribe_per_socket};
+  return {d.directory, d.indexes, d.max_subscriptions_per_socket, d.subscribe_per_socket,
+          d.on_room_change};
 }
 
 authenticator_deps authenticator_part(const namespace_deps& d) {

@@ -59,6 +59,8 @@ struct namespace_deps {
   limits::rate_limit subscribe_per_socket{20, std::chrono::seconds(1)};
   // revalidate-interval-ms (SPEC §12); 0 = off.
   std::chrono::milliseconds revalidate_interval{60000};
+  // Subscriptions added / removed (subscriptions_deps::on_room_change); may be empty.
+  std::function<void(const client&, const telecomx::subscription&, bool joined)> on_room_change;
 };
 
 class telecomx_namespace : public sio::namespace_handler, private client_io {

@@ -7,7 +7,7 @@
 // Run: TXRT_BIN=build/txrt node --test tests/integration/admin_ui.test.mjs
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { once, never } from './lib/wait.mjs';
+import { once, never, emitAck } from './lib/wait.mjs';
 import { request, scrapeSamples } from './lib/http.mjs';
 import {
   T,
@@ -101,6 +101,30 @@ describe('admin namespace, friendly', () => {
     const [nsp, whoId, reason] = await told;
     assert.deepEqual([nsp, whoId, reason], ['/', id, 'server namespace disconnect']);
     await pollUntil(async () => (await metric(srv.url, 'txrt_admin_commands_total{command="_disconnect",result="done"}')) === 1, T, 'command counted');
+  });
+});
+
+describe('admin namespace, rooms', () => {
+  let srv;
+  before(async () => {
+    srv = await startApp([]);
+  });
+  after(() => srv?.stop());
+
+  test('a subscription key is a room: joined with its first subscription, left with its last', TEST, async () => {
+    const { s } = await loggedIn(srv.url, { password: 'demo-admin' });
+    const m = await member(srv.url, 'demo-owner', 'rooms-i');
+    const joined = once(s, 'room_joined', T);
+    await subscribeOk(m, { type: 'PBX', customer: 'customer-north-2' });
+    const [nsp, room, id] = await joined;
+    assert.deepEqual([nsp, room, id], ['/', 'PBX:customer-north-2', m.id]);
+    // A second subscription of the same key (narrowed to some events) is no new room.
+    const noJoin = never(s, 'room_joined', QUIET_WINDOW);
+    await subscribeOk(m, { type: 'PBX', customer: 'customer-north-2', events: ['CALL_START'] });
+    await noJoin;
+    const left = once(s, 'room_left', T);
+    await emitAck(m, T, 'unsubscribe', { type: 'PBX', customer: 'customer-north-2' });
+    assert.deepEqual((await left).slice(0, 3), ['/', 'PBX:customer-north-2', m.id]);
   });
 });
 
