@@ -1,5 +1,6 @@
 #include "app/admin_namespace.hpp"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/admin_hub.hpp"
@@ -57,7 +58,11 @@ void count_command(admin_command_kind kind, metrics::admin_command_result r) {
 
 }  // namespace
 
+constexpr int max_hashing = 8;
+
 admin_namespace::admin_namespace(admin_namespace_deps deps) : deps_(std::move(deps)) {}
+
+admin_namespace::~admin_namespace() { hasher_.join(); }
 
 void admin_namespace::authorize_async(const sio::admission_request& request,
                                       sio::admission_done done) {
@@ -70,13 +75,34 @@ void admin_namespace::authorize_async(const sio::admission_request& request,
   }
   auto login = parse_admin_login(request.auth);
   if (!login) return refuse(done, metrics::admin_login_result::malformed, address);
-  if (!deps_.username.empty() && login->username == deps_.username &&
-      auth::bcrypt_matches(login->password, deps_.password_hash))
-    return admit(done, deps_.username, "password", address);
-  if (!deps_.validator || login->password.empty())
+  if (deps_.username.empty() || login->username != deps_.username)
+    return check_token(request, std::move(login->password), std::move(done));
+  if (++hashing_ > max_hashing) {
+    --hashing_;
+    return refuse(done, metrics::admin_login_result::rate_limited, address);
+  }
+  // The hash on the hasher's thread; the answer, or the token check, back on the loop.
+  // request_copy.auth is not read past this point (it views the CONNECT packet).
+  boost::asio::post(hasher_, [this, request_copy = request, login = std::move(*login),
+                              done = std::move(done)]() mutable {
+    const bool match = auth::bcrypt_matches(login.password, deps_.password_hash);
+    --hashing_;
+    boost::asio::post(request_copy.executor, [this, match, request_copy,
+                                              password = std::move(login.password),
+                                              done = std::move(done)]() mutable {
+      if (match) return admit(done, deps_.username, "password", request_copy.remote_address);
+      check_token(request_copy, std::move(password), std::move(done));
+    });
+  });
+}
+
+void admin_namespace::check_token(const sio::admission_request& request, std::string token,
+                                  sio::admission_done done) {
+  const std::string address = request.remote_address;
+  if (!deps_.validator || token.empty())
     return refuse(done, metrics::admin_login_result::invalid_credentials, address);
   // The password as an ADMIN token, bound to the address it comes from like authenticate's.
-  auth::auth_request check{login->password, address};
+  auth::auth_request check{std::move(token), address};
   deps_.validator->validate(check, request.executor,
                             [done = std::move(done), address](auth::auth_result r) {
                               if (!r.who || r.who->level != access_level::admin)

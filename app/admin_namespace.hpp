@@ -13,8 +13,11 @@
 // and socket events as the hub passes them on. Commands (_disconnect, emit) are carried out when
 // their key allows them (admin-ui-disconnect, admin-ui-write), else refused and counted; join
 // and leave are not supported (never advertised). Each command is logged with who gave it.
+#include <atomic>
 #include <memory>
 #include <string>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "server/limits/address_rate_limiter.hpp"
 #include "server/loop_pool.hpp"
@@ -43,6 +46,7 @@ struct admin_namespace_deps {
 class admin_namespace final : public sio::namespace_handler {
  public:
   explicit admin_namespace(admin_namespace_deps deps);
+  ~admin_namespace() override;
 
   bool admits_later() const override { return true; }
   void authorize_async(const sio::admission_request& request, sio::admission_done done) override;
@@ -52,8 +56,14 @@ class admin_namespace final : public sio::namespace_handler {
 
  private:
   std::string config_json() const;
+  void check_token(const sio::admission_request& request, std::string token,
+                   sio::admission_done done);
 
   admin_namespace_deps deps_;
+  // bcrypt costs tens of milliseconds by design: it runs here, not on a loop, at most
+  // max_hashing at a time (past that: refused as too many attempts).
+  boost::asio::thread_pool hasher_{1};
+  std::atomic<int> hashing_{0};
 };
 
 }  // namespace txrt::telecomx

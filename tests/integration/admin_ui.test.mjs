@@ -102,6 +102,12 @@ describe('admin namespace, friendly', () => {
     assert.deepEqual([nsp, whoId, reason], ['/', id, 'server namespace disconnect']);
     await pollUntil(async () => (await metric(srv.url, 'txrt_admin_commands_total{command="_disconnect",result="done"}')) === 1, T, 'command counted');
   });
+
+  test('admin-username with a wrong password is refused; with an ADMIN token as password it logs in', TEST, async () => {
+    assert.equal(await refused(srv.url, { username: 'ops', password: 'correct horsE' }), 'invalid credentials');
+    const { s } = await loggedIn(srv.url, { username: 'ops', password: 'demo-admin' });
+    assert.ok(s.connected);
+  });
 });
 
 describe('admin namespace, rooms', () => {
