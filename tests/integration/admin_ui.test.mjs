@@ -132,6 +132,19 @@ describe('admin namespace, rooms', () => {
     await emitAck(m, T, 'unsubscribe', { type: 'PBX', customer: 'customer-north-2' });
     assert.deepEqual((await left).slice(0, 3), ['/', 'PBX:customer-north-2', m.id]);
   });
+
+  test('_disconnect with a room disconnects the sockets subscribed to that key, no others', TEST, async () => {
+    const { s } = await loggedIn(srv.url, { password: 'demo-admin' });
+    const inRoom = await member(srv.url, 'demo-owner', 'in-room');
+    await subscribeOk(inRoom, { type: 'CALL', customer: 'customer-north-2' });
+    const other = await member(srv.url, 'demo-owner', 'not-in-room');
+    await subscribeOk(other, { type: 'PBX', customer: 'customer-north-2' });
+    const gone = once(inRoom, 'disconnect', T);
+    s.emit('_disconnect', '/', false, 'CALL:customer-north-2');
+    assert.equal((await gone)[0], 'io server disconnect');
+    await never(other, 'disconnect', QUIET_WINDOW);
+    assert.ok(other.connected);
+  });
 });
 
 describe('admin namespace, hostile', () => {
