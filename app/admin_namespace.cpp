@@ -11,6 +11,10 @@
 #include "protocol/telecomx/admin_messages.hpp"
 #include "server/server_metrics.hpp"
 #include "server/socketio/socket.hpp"
+#include "server/util/random_id.hpp"
+#include "bridge/channels.hpp"
+#include "bridge/kv_store.hpp"
+#include "protocol/json.hpp"
 
 namespace txrt::telecomx {
 
@@ -23,7 +27,8 @@ constexpr std::string_view too_many_attempts = "too many login attempts, try aga
 // The state of a logged-in admin socket (its app_state).
 struct admin_session {
   std::string who;  // the employee, or admin-username
-  std::string how;  // "token" or "password"
+  std::string how;  // "token", "password" or "session"
+  std::string new_session;  // set after a password or token login: sent as "session"
   std::string address;
   std::size_t loop = 0;
 };
@@ -39,6 +44,7 @@ void admit(const sio::admission_done& done, std::string who, std::string how,
   session->who = std::move(who);
   session->how = std::move(how);
   session->address = std::move(address);
+  if (session->how != "session") session->new_session = util::random_id(16);
   done(std::nullopt, std::move(session));
 }
 
@@ -75,6 +81,8 @@ void admin_namespace::authorize_async(const sio::admission_request& request,
   }
   auto login = parse_admin_login(request.auth);
   if (!login) return refuse(done, metrics::admin_login_result::malformed, address);
+  if (login->password.empty() && !login->session_id.empty() && deps_.store)
+    return check_session(request, login->session_id, std::move(done));
   if (deps_.username.empty() || login->username != deps_.username)
     return check_token(request, std::move(login->password), std::move(done));
   if (++hashing_ > max_hashing) {
@@ -94,6 +102,21 @@ void admin_namespace::authorize_async(const sio::admission_request& request,
       check_token(request_copy, std::move(password), std::move(done));
     });
   });
+}
+
+void admin_namespace::check_session(const sio::admission_request& request, const std::string& id,
+                                    sio::admission_done done) {
+  // The store answers on its own loop: the admission goes back to the session's.
+  deps_.store->get(bridge::admin_session_key(deps_.prefix, id),
+                   [ex = request.executor, address = request.remote_address,
+                    done = std::move(done)](bridge::kv_value v) mutable {
+                     boost::asio::post(ex, [v = std::move(v), address, done = std::move(done)] {
+                       if (!v.ok || !v.value || v.value->empty())
+                         return refuse(done, metrics::admin_login_result::invalid_credentials,
+                                       address);
+                       admit(done, *v.value, "session", address);
+                     });
+                   });
 }
 
 void admin_namespace::check_token(const sio::admission_request& request, std::string token,
@@ -128,6 +151,13 @@ void admin_namespace::on_connect(const std::shared_ptr<sio::socket>& s, std::str
   session->loop = loop;
   spdlog::info("admin ui: {} logged in ({}) from {}", protocol::log_text(session->who),
                session->how, protocol::log_text(session->address));
+  if (!session->new_session.empty() && deps_.store) {
+    deps_.store->set(bridge::admin_session_key(deps_.prefix, session->new_session), session->who,
+                     deps_.session_ttl, nullptr);
+    std::string id;
+    protocol::json::append_string(session->new_session, id);
+    s->emit("session", id);
+  }
   deps_.hub->add_admin(loop, s);
   s->emit("config", config_json());
   deps_.hub->request_sockets(s);

@@ -9,11 +9,15 @@
 // credentials" (what the UI shows), counted; attempts per client address are rate-limited
 // like authenticate (auth-rate-per-socket per minute, and auth-rate-per-ip when set).
 //
+// A login by password or token also gets a "session" id (valid session_ttl, on every node that
+// shares the store), which the UI sends instead after a reload.
+//
 // After login: config {supportedFeatures}, then all_sockets (every node's), then server_stats
 // and socket events as the hub passes them on. Commands (_disconnect, emit) are carried out when
 // their key allows them (admin-ui-disconnect, admin-ui-write), else refused and counted; join
 // and leave are not supported (never advertised). Each command is logged with who gave it.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -25,6 +29,9 @@
 
 namespace txrt::auth {
 class token_validator;
+}
+namespace txrt::bridge {
+class kv_store;
 }
 
 namespace txrt::telecomx {
@@ -41,6 +48,11 @@ struct admin_namespace_deps {
   std::shared_ptr<limits::address_rate_limiter> auth_per_address;  // auth-rate-per-ip, may be null
   bool disconnect_enabled = true;
   bool write_enabled = false;
+  // The UI's sessions ("session" after a login; {sessionId} in a later CONNECT, on any node):
+  // <prefix>admin:session:<id> in the key-value store, for session_ttl from the login.
+  bridge::kv_store* store = nullptr;  // null = no sessions
+  std::string prefix;
+  std::chrono::milliseconds session_ttl{std::chrono::hours(1)};
 };
 
 class admin_namespace final : public sio::namespace_handler {
@@ -58,6 +70,8 @@ class admin_namespace final : public sio::namespace_handler {
   std::string config_json() const;
   void check_token(const sio::admission_request& request, std::string token,
                    sio::admission_done done);
+  void check_session(const sio::admission_request& request, const std::string& id,
+                     sio::admission_done done);
 
   admin_namespace_deps deps_;
   // bcrypt costs tens of milliseconds by design: it runs here, not on a loop, at most

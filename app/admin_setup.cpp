@@ -13,6 +13,7 @@
 #include "app/app.hpp"
 #include "app/lifecycle.hpp"
 #include "auth/bcrypt.hpp"
+#include "bridge/kv_store.hpp"
 
 namespace txrt::telecomx {
 
@@ -63,6 +64,8 @@ std::shared_ptr<admin_namespace> app::make_admin_namespace() {
   deps.auth_per_address = auth_per_address_;
   deps.disconnect_enabled = cfg_.admin_ui_disconnect;
   deps.write_enabled = cfg_.admin_ui_write;
+  deps.store = store_.get();
+  deps.prefix = cfg_.prefix;
   return std::make_shared<admin_namespace>(std::move(deps));
 }
 

@@ -57,6 +57,10 @@ std::string admin_channel(std::string_view prefix) {
   return joined(prefix, "admin");
 }
 
+std::string admin_session_key(std::string_view prefix, std::string_view id) {
+  return joined(prefix, "admin:session:", id);
+}
+
 std::string control_channel(std::string_view prefix) {
   return joined(prefix, "control");
 }

@@ -100,6 +100,7 @@ std::optional<admin_login> parse_admin_login(std::string_view auth) {
   std::string_view text;
   if (!o["username"].get_string().get(text)) out.username = std::string(text);
   if (!o["password"].get_string().get(text)) out.password = std::string(text);
+  if (!o["sessionId"].get_string().get(text)) out.session_id = std::string(text);
   return out;
 }
 

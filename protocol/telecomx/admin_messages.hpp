@@ -28,6 +28,7 @@ inline constexpr std::size_t max_admin_auth_bytes = 4096;
 struct admin_login {
   std::string username;  // "" when absent
   std::string password;  // a secret: never log it
+  std::string session_id;  // "sessionId": a session the server gave earlier; a secret too
 };
 // Nothing when `auth` is too big, not JSON or not an object; non-string fields count as absent.
 std::optional<admin_login> parse_admin_login(std::string_view auth);

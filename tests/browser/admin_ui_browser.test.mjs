@@ -1,7 +1,8 @@
 // The unmodified Socket.IO Admin UI (npm @socket.io/admin-ui, served by txrt at /admin/) in a
 // real headless Chromium against two txrt nodes sharing a Redis bus: log in with an ADMIN token
-// on node 1, see both nodes and the sockets of both, watch a socket appear and disappear, and
-// disconnect one from the UI; a wrong password is refused on the login form.
+// on node 1, see both nodes and the sockets of both, watch a socket appear and disappear,
+// disconnect one from the UI, reload without logging in again (the session); a wrong password
+// is refused on the login form.
 // Run: TXRT_BIN=build/txrt node --test tests/browser/admin_ui_browser.test.mjs
 // The UI's files come from node_modules/@socket.io/admin-ui/ui/dist (npm ci), or from
 // TXRT_ADMIN_UI_DIR when set.
@@ -141,10 +142,21 @@ describe('Admin UI in headless Chromium, two nodes', { timeout: 120000 }, () => 
     );
   });
 
+  test('a reload logs in again with the session the login got, without the form', TEST, async () => {
+    assert.ok(page, 'the login test ran first');
+    await page.goto(nodes[0].url + '/admin/#/servers/');
+    await page.reload({ waitUntil: 'load' });
+    await row(page, 'node-2').waitFor({ timeout: T });
+    assert.equal(await page.getByLabel('Password').isVisible(), false);
+  });
+
   test('a wrong password is refused on the login form', TEST, async () => {
     const p = await context.newPage();
     try {
       await p.goto(nodes[0].url + '/admin/', { waitUntil: 'load', timeout: T });
+      // A fresh browser: no saved server URL nor session.
+      await p.evaluate(() => localStorage.clear());
+      await p.reload({ waitUntil: 'load' });
       await logIn(p, 'demo-owner'); // a real token, but not ADMIN
       await p.locator('text=/invalid credentials/i').first().waitFor({ timeout: T });
     } finally {

@@ -103,6 +103,15 @@ describe('admin namespace, friendly', () => {
     await pollUntil(async () => (await metric(srv.url, 'txrt_admin_commands_total{command="_disconnect",result="done"}')) === 1, T, 'command counted');
   });
 
+  test('a login gets a session id, which logs in again instead of the password; a made-up one does not', TEST, async () => {
+    const s = admin(srv.url, { username: 'ops', password: 'correct horse' });
+    const [id] = await once(s, 'session', T);
+    assert.match(id, /^[A-Za-z0-9_-]{20,}$/);
+    const { config } = await loggedIn(srv.url, { sessionId: id });
+    assert.deepEqual(config, { supportedFeatures: ['DISCONNECT', 'MDISCONNECT'] });
+    assert.equal(await refused(srv.url, { sessionId: id + 'x' }), 'invalid credentials');
+  });
+
   test('admin-username with a wrong password is refused; with an ADMIN token as password it logs in', TEST, async () => {
     assert.equal(await refused(srv.url, { username: 'ops', password: 'correct horsE' }), 'invalid credentials');
     const { s } = await loggedIn(srv.url, { username: 'ops', password: 'demo-admin' });

@@ -13,6 +13,7 @@ TEST_CASE("admin login: username and password, non-strings absent", "[admin]") {
   REQUIRE(l);
   CHECK(l->username == "ops");
   CHECK(l->password == "pw");
+  CHECK(l->session_id == "s");
   l = parse_admin_login(R"({"username":1,"password":null})");
   REQUIRE(l);
   CHECK(l->username.empty());
