@@ -31,6 +31,7 @@
 #include "app/request_router.hpp"
 #include "app/revocation.hpp"
 #include "app/fanout.hpp"
+#include "app/recovery_history.hpp"
 #include "app/check_config.hpp"
 #include "app/control_endpoint.hpp"
 #include "app/publish_endpoint.hpp"
@@ -147,13 +148,18 @@ void app::make_parts() {
   // A customer moved (CONFIG CUSTOMER_UPDATED/DELETED): the directory forgets its chain, then
   // every loop re-checks the subscriptions on it (SPEC §12). namespace_ is made later, and
   // outlives the loops' work as this app does.
+  if (cfg_.recovery_window_ms != 0)
+    history_ = std::make_unique<recovery_history>(
+        cfg_.recovery_buffer_bytes, std::chrono::milliseconds(cfg_.recovery_window_ms));
   fanout_ = std::make_unique<fanout>(
-      loops, cfg_.prefix, raw(indexes_), [this, directory](const std::string& customer) {
+      loops, cfg_.prefix, raw(indexes_),
+      [this, directory](const std::string& customer) {
         directory->invalidate(customer);
         rt_.loops().post_to_each([this, customer](std::size_t i) {
           if (namespace_) namespace_->recheck_customer(i, customer);
         });
-      });
+      },
+      history_.get());
   router_ = std::make_unique<request_router>(
       loops, cfg_.prefix, *bus_, *store_, directory_, raw(employees_),
       std::chrono::milliseconds(cfg_.request_ttl_ms),
@@ -181,10 +187,23 @@ void app::register_namespace() {
   deps.max_subscriptions_per_socket = cfg_.max_subscriptions_per_socket;
   deps.subscribe_per_socket = {cfg_.subscribe_rate_per_socket, std::chrono::seconds(1)};
   deps.revalidate_interval = std::chrono::milliseconds(cfg_.revalidate_interval_ms);
+  if (history_) {
+    deps.recovery.window = std::chrono::milliseconds(cfg_.recovery_window_ms);
+    deps.recovery.prefix = cfg_.prefix;
+    deps.recovery.store = store_.get();
+    deps.recovery.history = history_.get();
+    deps.recovery.position_of_loop = [events = fanout_.get()](std::size_t loop) {
+      return events->delivered_position(loop);
+    };
+    deps.recovery.validator = validator_;
+    deps.recovery.loops = &rt_.loops();
+    deps.recovery.store_executor = rt_.loops().loop(0).get_executor();  // the bus loop
+  }
   if (admin_hub_)
     deps.on_room_change = [hub = admin_hub_.get()](const client& c, const subscription& s,
                                                    bool joined) { hub->on_room_change(c, s, joined); };
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
+  namespace_->start();
 
   spaces_ = std::make_unique<sio::namespaces>();
   spaces_->by_name["/"] = namespace_;
@@ -252,9 +271,15 @@ app::~app() = default;
 void app::start() {
   boost::asio::post(rt_.loops().loop(0), [this] {
     const std::string control = bridge::control_channel(cfg_.prefix);
+    if (history_)
+      bus_->on_stream([this](telecomx::stream_offset start) {
+        history_->on_stream(start);
+        fanout_->on_stream(start);
+      });
     bus_->start(
-        [this](std::string_view channel, std::string_view payload) {
-          fanout_->on_bus_message(channel, payload);
+        [this](std::string_view channel, std::string_view payload,
+               telecomx::stream_offset position) {
+          fanout_->on_bus_message(channel, payload, position);
         },
         [](bool ready) { spdlog::info("bus {}", ready ? "ready" : "not ready"); },
         [this, control](std::string_view channel, std::string_view payload) {

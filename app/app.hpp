@@ -33,6 +33,7 @@ struct namespaces;
 namespace txrt::telecomx {
 
 class fanout;
+class recovery_history;
 class demo_events;
 class telecomx_namespace;
 struct client;
@@ -83,6 +84,7 @@ class app {
   std::unique_ptr<admin_hub> admin_hub_;  // null when admin-ui is off
   std::unique_ptr<revocation> revocation_;
   std::string server_name_;
+  std::unique_ptr<recovery_history> history_;  // null when recovery is off
   std::unique_ptr<fanout> fanout_;
   // authenticate attempts per client address, shared by the namespace and GET /clients.
   std::shared_ptr<limits::address_rate_limiter> auth_per_address_;

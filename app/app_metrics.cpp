@@ -5,6 +5,20 @@
 
 namespace txrt::metrics {
 
+family<counter> recoveries{"txrt_recovery_total",
+                           "Connection state recovery attempts, by result.",
+                           {"result", recovery_results}};
+family<counter> recovery_failures_by_reason{"txrt_recovery_failures_total",
+                                            "Failed connection state recoveries, by reason.",
+                                            {"reason", recovery_failures}};
+family<counter> recovery_replayed{"txrt_recovery_replayed_total",
+                                  "Missed events sent to recovered sessions."};
+family<gauge> recovery_history_events{"txrt_recovery_history_events",
+                                      "Events this node keeps for recovery."};
+family<gauge> recovery_history_bytes{
+    "txrt_recovery_history_bytes",
+    "Bytes of the events this node keeps for recovery (bounded by recovery-buffer-bytes)."};
+
 family<gauge> authenticated_sockets{"txrt_authenticated_sockets",
                                     "Authenticated sockets, by access level.",
                                     {"level", telecomx::access_level_names}};

@@ -32,6 +32,29 @@ enum class revalidation_result : std::uint8_t { ok, revoked, changed, unavailabl
 inline constexpr std::array<std::string_view, 2> removal_reasons{"access_changed", "unavailable"};
 enum class removal_reason : std::uint8_t { access_changed, unavailable };
 
+// Connection state recovery (SPEC §11).
+inline constexpr std::array<std::string_view, 2> recovery_results{"recovered", "failed"};
+enum class recovery_result : std::uint8_t { recovered, failed };
+inline constexpr std::array<std::string_view, 9> recovery_failures{
+    "disabled",        "invalid_request", "unknown_session", "unknown_offset", "expired_offset",
+    "offset_ahead",    "revoked",         "unavailable",     "employee_changed"};
+enum class recovery_failure : std::uint8_t {
+  disabled,         // recovery-window-ms 0, or a v2 client
+  invalid_request,  // a pid or offset that is not ours (not a string, too long, malformed)
+  unknown_session,  // no record under that pid (never was, expired, or deleted)
+  unknown_offset,   // the offset names no known position (epoch 0: sent while not joined)
+  expired_offset,   // older than this node's history (evicted, or before this node joined)
+  offset_ahead,     // newer than this node has received yet
+  revoked,          // the token no longer validates
+  unavailable,      // the store or the validator could not answer in time
+  employee_changed  // the token now names another employee
+};
+extern family<counter> recoveries;          // {result}
+extern family<counter> recovery_failures_by_reason;  // {reason}
+extern family<counter> recovery_replayed;   // events sent again to recovered sessions
+extern family<gauge> recovery_history_events;
+extern family<gauge> recovery_history_bytes;
+
 extern family<gauge> authenticated_sockets;       // {level}
 extern family<counter> auth_results_total;        // {result}
 extern family<counter> credential_expirations;    // live sockets whose credential expired

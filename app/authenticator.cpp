@@ -184,6 +184,18 @@ void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, telec
   announce(c, ack_id);
 }
 
+void authenticator::restore(client& c, telecomx::identity who, std::string token) {
+  c.auth_timer.cancel();
+  c.token_digest = auth::token_digest(token);
+  c.token = std::move(token);
+  c.who = std::move(who);
+  credentials_.track(c);
+  deps_.employees[c.loop]->add(c.who->employee, c);
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
+  if (deps_.router) deps_.router->employee_online(*c.who);
+  if (deps_.observer) deps_.observer->on_authenticated(c);
+}
+
 void authenticator::announce(client& c, std::optional<std::uint64_t> ack_id) {
   c.auth_timer.cancel();
   metrics::auth_results_total.at(0).inc();

@@ -66,6 +66,9 @@ class authenticator {
   void authenticate(client& c, std::string_view event_args, std::optional<std::uint64_t> ack_id);
   // The client is leaving: its identity (and so its subscriptions) are dropped.
   void forget(client& c);
+  // Connection state recovery: a client that just connected takes `who` (validated anew) as a
+  // session that authenticated before, without `authenticated` being sent; no auth deadline.
+  void restore(client& c, telecomx::identity who, std::string token);
 
   // Credentials on live sockets (SPEC §12), on loop `loop` (must run there): every live
   // socket's token is re-validated now (SIGHUP's reload of the tokens file), or the

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocol/telecomx/identity.hpp"
+#include "protocol/telecomx/recovery_record.hpp"
 #include "rooms/room_index.hpp"
 #include "server/limits/rate_limit.hpp"
 #include "server/socketio/socket.hpp"
@@ -46,6 +47,16 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   // answer for an earlier request is recognised and dropped.
   std::uint64_t generation = 0;
   bool connected = true;
+  // Connection state recovery (SPEC §11): events carry their offset (a Socket.IO v5 socket
+  // with recovery on), and the socket's private session id.
+  bool offsets = false;
+  std::string pid;
+  // Where the session started, and since when each subscription has been held (its record).
+  stream_offset recovery_since;
+  std::vector<recovery_record::held> recovery_held;
+  // A resumed session was sent every event up to here: fan-out skips those it still brings.
+  stream_offset replayed_through;
+  bool recovery_listed = false;  // in its loop's refresh roster
 
   // Fixed at connect, for logs and REALTIME events (the socket may be gone by then).
   std::string socket_id;

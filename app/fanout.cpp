@@ -7,6 +7,7 @@
 
 #include "app/app_metrics.hpp"
 #include "app/client.hpp"
+#include "app/recovery_history.hpp"
 #include "bridge/channels.hpp"
 #include "protocol/telecomx/event_message.hpp"
 #include "server/engine/types.hpp"
@@ -21,7 +22,9 @@ struct shared_event {
   telecomx::event_type type;
   std::string customer;
   std::string sub_event;
+  telecomx::stream_offset position;
   engine::outgoing frame;
+  engine::outgoing frame_with_offset;  // recovery on: for the sockets that get offsets
 
   telecomx::event_meta meta() const { return {type, customer, sub_event}; }
 };
@@ -30,13 +33,22 @@ struct shared_event {
 
 fanout::fanout(server::loop_pool& loops, std::string prefix,
                std::vector<rooms::room_index<client>*> indexes,
-               std::function<void(const std::string&)> on_config_customer)
+               std::function<void(const std::string&)> on_config_customer,
+               recovery_history* history)
     : loops_(loops),
       prefix_(std::move(prefix)),
       indexes_(std::move(indexes)),
-      on_config_customer_(std::move(on_config_customer)) {}
+      on_config_customer_(std::move(on_config_customer)),
+      history_(history),
+      delivered_(loops.size()) {}
 
-void fanout::on_bus_message(std::string_view channel, std::string_view payload) {
+void fanout::on_stream(telecomx::stream_offset start) {
+  // A session that subscribes on a loop before any event has arrived starts at the marker.
+  loops_.post_to_each([this, start](std::size_t i) { delivered_[i].position = start; });
+}
+
+void fanout::on_bus_message(std::string_view channel, std::string_view payload,
+                            telecomx::stream_offset position) {
   auto parsed_channel = bridge::parse_event_channel(prefix_, channel);
   if (!parsed_channel) {
     metrics::events_dropped.at(static_cast<std::size_t>(metrics::drop_reason::bad_channel)).inc();
@@ -59,6 +71,17 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
 
   // Built once, with its WebSocket header: every subscriber is written these very bytes.
   ev->frame = sio::encode_event(telecomx::to_string(ev->type), payload);
+  ev->position = position;
+  if (history_) {
+    std::string args(payload);
+    args += ",\"";
+    telecomx::append_offset(position, args);
+    args.push_back('"');
+    ev->frame_with_offset = sio::encode_event(telecomx::to_string(ev->type), args);
+    if (position.known())
+      history_->append({position, ev->type, ev->customer, ev->sub_event, ev->frame_with_offset,
+                        recovery_history::clock::now()});
+  }
 
   if (ev->type == telecomx::event_type::config && !ev->customer.empty() && on_config_customer_ &&
       (ev->sub_event == "CUSTOMER_UPDATED" || ev->sub_event == "CUSTOMER_DELETED"))
@@ -71,9 +94,25 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload) 
     // would bounce between the cores on every delivery.
     const engine::outgoing frame{engine::make_shared_bytes(*ev->frame.bytes), ev->frame.binary,
                                  ev->frame.ws_header};
-    const auto delivered = indexes_[i]->for_each_match(ev->meta(), [&frame](client& c) {
-      if (c.socket) c.socket->send_encoded(frame);
-    });
+    std::size_t delivered = 0;
+    if (!history_) {
+      delivered = indexes_[i]->for_each_match(ev->meta(), [&frame](client& c) {
+        if (c.socket) c.socket->send_encoded(frame);
+      });
+    } else {
+      const engine::outgoing with_offset{engine::make_shared_bytes(*ev->frame_with_offset.bytes),
+                                         ev->frame_with_offset.binary,
+                                         ev->frame_with_offset.ws_header};
+      const bool known = ev->position.known();
+      delivered = indexes_[i]->for_each_match(ev->meta(), [&](client& c) {
+        if (!c.socket) return;
+        if (!c.offsets) return void(c.socket->send_encoded(frame));
+        // A resumed session already has it (replayed, or from its old node).
+        if (known && ev->position <= c.replayed_through) return;
+        c.socket->send_encoded(with_offset);
+      });
+      delivered_[i].position = ev->position;
+    }
     metrics::deliveries.get().inc(delivered);
   });
 }

@@ -7,35 +7,62 @@
 // there the loop's room index yields the matching sockets and the same immutable bytes are
 // queued on each: no JSON work and no allocation per subscriber. Events in, dropped and
 // delivered are counted in app/app_metrics.hpp.
+//
+// Connection state recovery (SPEC §11): with a history, each event's frame is built a second
+// time with its stream offset as the last argument (once per event, like the first), for the
+// Socket.IO v5 sockets that get offsets; v2 sockets get the frame without. The event is kept
+// in the history (on the bus loop, before any loop delivers it), and each loop remembers the
+// position of the last event it delivered: a recovery on that loop replays up to there and
+// joins the rooms in the same step, so the next event reaches it through the rooms.
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "protocol/telecomx/stream_offset.hpp"
 #include "rooms/room_index.hpp"
 #include "server/loop_pool.hpp"
 
 namespace txrt::telecomx {
 
 struct client;
+class recovery_history;
 
 class fanout {
  public:
   // `indexes[i]` is loop i's room index. `on_config_customer` is told the customer of every
   // CONFIG CUSTOMER_UPDATED / CUSTOMER_DELETED event (directory cache invalidation).
+  // `history` may be null (recovery off): then no offsets and nothing kept.
   fanout(server::loop_pool& loops, std::string prefix,
          std::vector<rooms::room_index<client>*> indexes,
-         std::function<void(const std::string& customer)> on_config_customer);
+         std::function<void(const std::string& customer)> on_config_customer,
+         recovery_history* history = nullptr);
 
   // A message from the bus (called on the bus loop).
-  void on_bus_message(std::string_view channel, std::string_view payload);
+  void on_bus_message(std::string_view channel, std::string_view payload,
+                      telecomx::stream_offset position = {});
+
+  // The stream restarted (a marker) or broke (unknown): each loop's position follows, in order
+  // with the events (called on the bus loop, like on_bus_message).
+  void on_stream(telecomx::stream_offset start);
+
+  // The position of the last event (or marker) loop `loop` handled; call on that loop.
+  telecomx::stream_offset delivered_position(std::size_t loop) const {
+    return delivered_[loop].position;
+  }
 
  private:
   server::loop_pool& loops_;
   std::string prefix_;
   std::vector<rooms::room_index<client>*> indexes_;
   std::function<void(const std::string&)> on_config_customer_;
+  recovery_history* history_;
+  // One per loop, each written only by its loop (padded: neighbours are other cores' lines).
+  struct alignas(64) loop_position {
+    telecomx::stream_offset position;
+  };
+  std::vector<loop_position> delivered_;
 };
 
 }  // namespace txrt::telecomx

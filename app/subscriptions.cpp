@@ -118,6 +118,7 @@ void subscriptions::decide(client& c, const telecomx::subscription& sub,
     }
     if (index_of(c).add(c, sub)) {
       subscriptions_of_type(sub.type).inc();
+      if (deps_.on_change) deps_.on_change(c);
       if (deps_.on_room_change) deps_.on_room_change(c, sub, true);
     }
   }
@@ -137,6 +138,7 @@ void subscriptions::unsubscribe(client& c, std::string_view event_args,
   const std::size_t removed =
       exact ? index_of(c).remove_exact(c, sub) : index_of(c).remove_type(c, sub.type, sub.customer);
   subscriptions_of_type(sub.type).dec(static_cast<std::int64_t>(removed));
+  if (removed > 0 && deps_.on_change) deps_.on_change(c);
   if (removed > 0 && deps_.on_room_change) deps_.on_room_change(c, sub, false);
   const std::string echo = telecomx::to_json(sub);
   io_.emit(c, "unsubscribed", echo);
@@ -163,24 +165,44 @@ struct pending_review {
 void subscriptions::review(const client& c, const telecomx::identity& next,
                            std::function<void(access_review)> done,
                            const std::string* only_customer) {
-  const auto& held = index_of(c).subscriptions_of(c);
-  auto p = std::make_shared<pending_review>();
-  p->next = next;
-  p->done = std::move(done);
   // The same inputs give the same decisions: a refreshed token keeps everything at once.
   const bool unchanged = !only_customer && c.who && same_access(*c.who, next);
-  for (const auto& sub : held) {
+  access_review verdict;
+  std::vector<telecomx::subscription> to_decide;
+  for (const auto& sub : index_of(c).subscriptions_of(c)) {
     if (unchanged || (only_customer && sub.customer != *only_customer))
-      p->verdict.kept.push_back(sub);
-    else if (auth::needs_parent_chain(next, sub))
+      verdict.kept.push_back(sub);
+    else
+      to_decide.push_back(sub);
+  }
+  judge(next, std::move(verdict), to_decide, c.executor, std::move(done));
+}
+
+void subscriptions::judge(const telecomx::identity& who,
+                          const std::vector<telecomx::subscription>& subs,
+                          boost::asio::any_io_executor executor,
+                          std::function<void(access_review)> done) {
+  judge(who, {}, subs, std::move(executor), std::move(done));
+}
+
+void subscriptions::judge(const telecomx::identity& who, access_review verdict,
+                          const std::vector<telecomx::subscription>& subs,
+                          boost::asio::any_io_executor executor,
+                          std::function<void(access_review)> done) {
+  auto p = std::make_shared<pending_review>();
+  p->next = who;
+  p->verdict = std::move(verdict);
+  p->done = std::move(done);
+  for (const auto& sub : subs) {
+    if (auth::needs_parent_chain(who, sub))
       p->by_customer[sub.customer].push_back(sub);
-    else if (allowed(next, sub, {}))
+    else if (allowed(who, sub, {}))
       p->verdict.kept.push_back(sub);
   }
   if (p->by_customer.empty()) return p->done(std::move(p->verdict));
   p->waiting = p->by_customer.size();
-  for (const auto& [customer, subs] : p->by_customer) {
-    deps_.directory->parent_chain(customer, c.executor, [p, customer](auth::chain_result chain) {
+  for (const auto& [customer, held] : p->by_customer) {
+    deps_.directory->parent_chain(customer, executor, [p, customer](auth::chain_result chain) {
       for (const auto& sub : p->by_customer[customer]) {
         if (!chain.ok)
           p->verdict.unavailable.push_back(sub);
@@ -189,6 +211,13 @@ void subscriptions::review(const client& c, const telecomx::identity& next,
       }
       if (--p->waiting == 0) p->done(std::move(p->verdict));
     });
+  }
+}
+
+void subscriptions::restore(client& c, const std::vector<telecomx::subscription>& kept) {
+  for (const auto& sub : kept) {
+    if (index_of(c).subscriptions_of(c).size() >= deps_.max_per_socket) break;
+    if (index_of(c).add(c, sub)) subscriptions_of_type(sub.type).inc();
   }
 }
 
@@ -212,6 +241,7 @@ void subscriptions::remove_with_reason(client& c, const telecomx::subscription& 
                                        std::string_view reason) {
   if (index_of(c).remove_exact(c, sub) == 0) return;
   subscriptions_of_type(sub.type).dec();
+  if (deps_.on_change) deps_.on_change(c);
   if (deps_.on_room_change) deps_.on_room_change(c, sub, false);
   metrics::subscriptions_removed
       .at(static_cast<std::size_t>(reason == "unavailable" ? metrics::removal_reason::unavailable

@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "auth/directory.hpp"
 #include "protocol/telecomx/identity.hpp"
 #include "protocol/telecomx/subscription.hpp"
@@ -45,6 +47,8 @@ struct subscriptions_deps {
   std::vector<rooms::room_index<client>*> indexes;  // one per loop, by loop index
   std::size_t max_per_socket = 100;                 // max-subscriptions-per-socket
   limits::rate_limit rate_per_socket{20, std::chrono::seconds(1)};  // 0 = unlimited
+  // Told after every change of a client's subscriptions (added, removed; not drop_all).
+  std::function<void(client&)> on_change;
   // Told after a subscription was added (joined) or removed by subscribe / unsubscribe or a
   // review (the Admin UI's rooms); not for the disconnect's drop_all. May be empty.
   std::function<void(const client&, const telecomx::subscription&, bool joined)> on_room_change;
@@ -80,6 +84,13 @@ class subscriptions {
   // not tell). One made while the review ran is decided now, without the directory.
   void apply(client& c, const access_review& r);
 
+  // Connection state recovery: decides which of `subs` `who` may hold (through the directory
+  // when needed; `done` runs on `executor`), then restore() puts the kept ones back in the
+  // client's rooms without a word to it (it holds them already, as far as it knows).
+  void judge(const telecomx::identity& who, const std::vector<telecomx::subscription>& subs,
+             boost::asio::any_io_executor executor, std::function<void(access_review)> done);
+  void restore(client& c, const std::vector<telecomx::subscription>& kept);
+
   rooms::room_index<client>& index_of(const client& c);
 
  private:
@@ -92,6 +103,9 @@ class subscriptions {
               std::optional<std::uint64_t> ack_id);
   void fail(client& c, std::optional<std::uint64_t> ack_id, std::string_view type,
             std::string_view customer, std::string_view code, std::string_view message);
+  void judge(const telecomx::identity& who, access_review verdict,
+             const std::vector<telecomx::subscription>& subs,
+             boost::asio::any_io_executor executor, std::function<void(access_review)> done);
   // Removes `sub` (held by `c`) and tells the client why.
   void remove_with_reason(client& c, const telecomx::subscription& sub, std::string_view reason);
 

@@ -17,6 +17,7 @@
 
 #include "app/authenticator.hpp"
 #include "app/client_io.hpp"
+#include "app/session_recovery.hpp"
 #include "app/subscriptions.hpp"
 #include "auth/directory.hpp"
 #include "auth/validator.hpp"
@@ -59,13 +60,27 @@ struct namespace_deps {
   limits::rate_limit subscribe_per_socket{20, std::chrono::seconds(1)};
   // revalidate-interval-ms (SPEC §12); 0 = off.
   std::chrono::milliseconds revalidate_interval{60000};
+  // Connection state recovery (SPEC §11); window 0 = off.
+  recovery_deps recovery;
   // Subscriptions added / removed (subscriptions_deps::on_room_change); may be empty.
   std::function<void(const client&, const telecomx::subscription&, bool joined)> on_room_change;
 };
 
-class telecomx_namespace : public sio::namespace_handler, private client_io {
+class telecomx_namespace : public sio::namespace_handler,
+                           private client_io,
+                           private client_observer {
  public:
   explicit telecomx_namespace(namespace_deps deps);
+
+  // Arms what runs on its own (the recovery records' refresh); once the loops exist.
+  void start() { recovery_.start(); }
+
+  bool offers_recovery() const override { return recovery_.enabled(); }
+  void recover(std::string pid, std::optional<std::string> offset, std::string address,
+               sio::recovery_callback done) override;
+  void recovery_refused(sio::recovery_refusal) override {
+    session_recovery::fail(metrics::recovery_failure::invalid_request);
+  }
 
   void on_connect(const std::shared_ptr<sio::socket>& s, std::string_view auth) override;
   void on_event(const std::shared_ptr<sio::socket>& s, const sio::event& e) override;
@@ -82,6 +97,11 @@ class telecomx_namespace : public sio::namespace_handler, private client_io {
   void emit(client& c, std::string_view name, std::string_view args) override;
   void ack(client& c, std::uint64_t id, std::string_view args) override;
   void disconnect(client& c) override;
+  // client_observer for the authenticator: records, then the application's observer.
+  void on_authenticated(const client& c) override;
+  // A recovered session on its new socket: its state back, what it missed, then live events.
+  void resume(const std::shared_ptr<sio::socket>& s, const recovery_plan& plan);
+  std::size_t current_loop() const;
 
   server::loop_pool* loops_;
   std::size_t loop_count_;
@@ -89,6 +109,7 @@ class telecomx_namespace : public sio::namespace_handler, private client_io {
   client_observer* observer_;
   subscriptions subscriptions_;
   authenticator authenticator_;
+  session_recovery recovery_;
 };
 
 }  // namespace txrt::telecomx

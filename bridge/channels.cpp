@@ -95,4 +95,16 @@ std::string request_key(std::string_view prefix, std::string_view request_id) {
   return joined(prefix, "request:", request_id);
 }
 
+std::string recovery_marker_channel(std::string_view prefix) {
+  return std::string(prefix) + "recovery:marker";
+}
+
+std::string recovery_epoch_key(std::string_view prefix) {
+  return std::string(prefix) + "recovery:epoch";
+}
+
+std::string recovery_session_key(std::string_view prefix, std::string_view pid) {
+  return std::string(prefix) + "recovery:session:" + std::string(pid);
+}
+
 }  // namespace txrt::bridge

@@ -32,6 +32,11 @@ std::string employee_channel(std::string_view prefix, std::string_view id);  // 
 std::optional<std::string_view> parse_employee_channel(std::string_view prefix,
                                                        std::string_view channel) noexcept;
 std::string session_key(std::string_view prefix, std::string_view token);    // <prefix>session:<token>
+// Connection state recovery (SPEC §11): the markers that number the event stream, the counter
+// that makes their numbers grow, and the record of one recoverable session.
+std::string recovery_marker_channel(std::string_view prefix);  // <prefix>recovery:marker
+std::string recovery_epoch_key(std::string_view prefix);       // <prefix>recovery:epoch
+std::string recovery_session_key(std::string_view prefix, std::string_view pid);  // <prefix>recovery:session:<pid>
 std::string customer_parent_key(std::string_view prefix);                   // <prefix>customer:parent
 std::string employee_customer_key(std::string_view prefix);                 // <prefix>employee:customer
 std::string request_key(std::string_view prefix, std::string_view request_id);  // <prefix>request:<id>

@@ -1,5 +1,7 @@
 #include "bridge/local_bus.hpp"
 
+#include <chrono>
+
 #include <boost/asio/post.hpp>
 
 #include "bridge/channels.hpp"
@@ -20,11 +22,18 @@ void local_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
   // The sinks are installed on the loop, ahead of any publish posted after start().
   boost::asio::post(loop_,
                     [st = state_, on_event = std::move(on_event), on_ready = std::move(on_ready),
-                     on_message = std::move(on_message)]() mutable {
+                     on_message = std::move(on_message), on_stream = on_stream_]() mutable {
                       if (st->stopped) return;
                       st->on_event = std::move(on_event);
                       st->on_ready = std::move(on_ready);
                       st->on_message = std::move(on_message);
+                      st->on_stream = std::move(on_stream);
+                      const auto now = std::chrono::system_clock::now().time_since_epoch();
+                      st->position = {static_cast<std::uint64_t>(
+                                          std::chrono::duration_cast<std::chrono::milliseconds>(now)
+                                              .count()),
+                                      0};
+                      if (st->on_stream) st->on_stream(st->position);
                       if (st->on_ready) st->on_ready(true);
                     });
 }
@@ -33,7 +42,8 @@ long local_bus::state::deliver(const std::string& channel, const std::string& pa
   long receivers = 0;
   if (std::string_view(channel).starts_with(event_prefix)) {
     receivers = 1;
-    if (on_event) on_event(channel, payload);
+    ++position.index;
+    if (on_event) on_event(channel, payload, position);
   }
   // Looked up after on_event, which may have changed the subscriptions (as with Redis, where
   // the two copies of such a message arrive one after the other).

@@ -7,6 +7,9 @@
 // subscribed channel to the message sink (an event channel that is also subscribed: both), any
 // other channel nowhere (with a single node there is nobody else to tell). publish_counted()
 // reports 1 when the message reached this node that way, else 0.
+//
+// The stream (SPEC §11): one marker at start, numbered by the wall clock in milliseconds (so a
+// restarted node never reuses an earlier process's positions), then every event counted.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -39,6 +42,8 @@ class local_bus final : public bus {
     event_sink on_event;
     ready_sink on_ready;
     message_sink on_message;
+    stream_sink on_stream;
+    telecomx::stream_offset position;  // of the last event-channel message
     std::unordered_set<std::string> channels;  // subscribe()d
     std::atomic<bool> stopped{false};          // also set by the destructor, from any thread
     // Delivers; returns how many "nodes" received it (0 or 1).

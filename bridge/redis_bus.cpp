@@ -1,9 +1,11 @@
 #include "bridge/redis_bus.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "bridge/channels.hpp"
 #include "bridge/bridge_metrics.hpp"
@@ -26,6 +28,22 @@ redis_endpoint endpoint_from(const std::string& url) {
   return std::move(*endpoint);
 }
 
+// KEYS[1] the epoch counter, ARGV[1] the marker channel, ARGV[2] the counter's TTL in ms.
+// A marker's number: the Redis clock in milliseconds, or one more than the last marker's when the
+// clock has not moved past it; one script, so numbering and publishing cannot interleave with
+// another node's.
+constexpr const char* marker_script = R"(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local last = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local n = string.format('%.0f', math.max(now, last + 1))
+redis.call('SET', KEYS[1], n, 'PX', ARGV[2])
+redis.call('PUBLISH', ARGV[1], n)
+return n
+)";
+constexpr const char* epoch_key_ttl_ms = "86400000";
+constexpr unsigned marker_attempts = 3;
+
 }  // namespace
 
 redis_bus::redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix)
@@ -35,6 +53,8 @@ redis_bus::redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::st
       publisher_(redis_connection::create(bus_loop, options_for(endpoint, "commands"))) {
   state_->pattern = event_pattern(prefix);
   state_->event_prefix = state_->pattern.substr(0, state_->pattern.size() - 1);
+  state_->marker_channel = recovery_marker_channel(prefix);
+  state_->epoch_key = recovery_epoch_key(prefix);
 }
 
 redis_bus::redis_bus(net::io_context& bus_loop, const std::string& url, std::string prefix)
@@ -50,23 +70,41 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
   state_->on_event = std::move(on_event);
   state_->on_ready = std::move(on_ready);
   state_->on_message = std::move(on_message);
+  state_->on_stream = on_stream_;
   subscriber_->on_message([st = state_](std::string_view channel, std::string_view payload,
                                         std::string_view pattern) {
     if (st->stopped) return;
     if (pattern.empty()) {
+      if (channel == st->marker_channel) return st->on_marker(payload);
       if (st->on_message && st->channels.contains(channel)) st->on_message(channel, payload);
-    } else if (pattern == st->pattern && channel.starts_with(st->event_prefix) && st->on_event) {
+    } else if (pattern == st->pattern && channel.starts_with(st->event_prefix)) {
       // The prefix check guards against a prefix that contains glob characters.
-      st->on_event(channel, payload);
+      if (st->position.known()) ++st->position.index;
+      if (st->on_event) st->on_event(channel, payload, st->position);
     }
   });
-  subscriber_->on_subscription([st = state_](std::string_view name, bool pattern, bool active) {
-    if (pattern && name == st->pattern) st->set_ready(active);
+  subscriber_->on_subscription([st = state_, publisher = publisher_](std::string_view name,
+                                                                     bool pattern, bool active) {
+    const bool was_joined = st->pattern_active && st->marker_active;
+    if (pattern && name == st->pattern) st->pattern_active = active;
+    else if (!pattern && name == st->marker_channel) st->marker_active = active;
+    else return;
+    if (!active) {
+      st->stream_broke();
+      st->set_ready(false);
+    } else if (!was_joined && st->pattern_active && st->marker_active) {
+      st->marker_failures = 0;
+      publish_marker(st, publisher);
+    }
   });
   subscriber_->on_state([st = state_](bool connected) {
-    if (!connected) st->set_ready(false);
+    if (connected) return;
+    st->pattern_active = st->marker_active = false;
+    st->stream_broke();
+    st->set_ready(false);
   });
   subscriber_->psubscribe(state_->pattern);
+  subscriber_->subscribe(state_->marker_channel);
   subscriber_->start();
   publisher_->start();
 }
@@ -116,6 +154,56 @@ void redis_bus::stop() {
   state_->ready.store(false, std::memory_order_release);
   subscriber_->close();
   publisher_->close();
+}
+
+void redis_bus::publish_marker(const std::shared_ptr<state>& st,
+                               const std::shared_ptr<redis_connection>& publisher) {
+  publisher->command(
+      {"EVAL", marker_script, "1", st->epoch_key, st->marker_channel, epoch_key_ttl_ms},
+      [st, publisher](redis_reply r) {
+        if (st->stopped || !(st->pattern_active && st->marker_active)) return;
+        if (r.ok()) return;  // ready once the marker comes back through the subscriber
+        if (++st->marker_failures < marker_attempts) {
+          auto timer = std::make_shared<net::steady_timer>(publisher->get_executor(),
+                                                           std::chrono::milliseconds(500));
+          timer->async_wait([st, publisher, timer](boost::system::error_code ec) {
+            if (!ec && !st->stopped && st->pattern_active && st->marker_active)
+              publish_marker(st, publisher);
+          });
+          return;
+        }
+        // Serve without positions rather than not at all: events carry the unknown offset
+        // until a marker (another node's, or ours after a reconnect) arrives.
+        spdlog::error("bus: cannot publish a recovery marker ({}); connection state recovery "
+                      "is unavailable on this node until one arrives",
+                      r.str.empty() ? "unexpected reply" : r.str);
+        st->set_ready(true);
+      });
+}
+
+void redis_bus::state::on_marker(std::string_view payload) {
+  std::uint64_t epoch = 0;
+  const auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), epoch);
+  if (ec != std::errc() || end != payload.data() + payload.size() || epoch == 0) {
+    spdlog::warn("bus: ignored a malformed recovery marker");
+    return;
+  }
+  if (!(pattern_active && marker_active)) return;  // not joined: positions cannot be trusted
+  // A number not above the current one would make positions run backwards (someone else wrote
+  // to the marker channel): forget every earlier position and start again from this one.
+  if (position.known() && epoch <= position.epoch) {
+    spdlog::warn("bus: a recovery marker out of order ({} after {})", epoch, position.epoch);
+    stream_broke();
+  }
+  position = {epoch, 0};
+  if (on_stream) on_stream(position);
+  set_ready(true);
+}
+
+void redis_bus::state::stream_broke() {
+  const bool was_known = position.known();
+  position = {};
+  if (was_known && on_stream) on_stream(position);
 }
 
 void redis_bus::state::count_failure(const redis_reply& r) {

@@ -5,8 +5,16 @@
 // channel that is both twice, once to each), and a command connection that PUBLISHes (and that
 // the Redis validator, directory and kv store may share).
 //
-// ready() is true while the subscriber is connected and Redis has confirmed the pattern
-// subscription; it goes false on a connection loss and true again after the automatic
+// The stream (SPEC §11, docs/recovery.md): the subscriber also SUBSCRIBEs
+// "<prefix>recovery:marker". Once both subscriptions are confirmed, the bus publishes a marker
+// there through a script that numbers it above every earlier one (the Redis clock in ms, or the
+// last number + 1) - atomically, so markers are numbered in the order every node receives them.
+// Every node then counts the event messages after the latest marker: (marker, count) names the
+// same message on every node.
+//
+// ready() is true while the subscriber is connected, Redis has confirmed the pattern
+// subscription and this node's marker has come back (or could not be published: then positions
+// stay unknown until another node's marker arrives); it goes false on a connection loss and true again after the automatic
 // reconnect + re-subscribe (of the pattern and of every subscribe()d channel). Messages
 // published while the bus is not ready are lost (pub/sub is not a queue); failed publishes are
 // counted.
@@ -62,6 +70,13 @@ class redis_bus final : public bus {
     event_sink on_event;
     ready_sink on_ready;
     message_sink on_message;
+    stream_sink on_stream;
+    std::string marker_channel;  // "<prefix>recovery:marker"
+    std::string epoch_key;       // "<prefix>recovery:epoch"
+    bool pattern_active = false;
+    bool marker_active = false;
+    unsigned marker_failures = 0;  // in a row, for this connection
+    telecomx::stream_offset position;  // of the last event message; epoch 0 = not known
     // subscribe()d channels: a message still in flight after unsubscribe() is not delivered.
     // Looked up by string_view (no copy per message).
     struct channel_hash {
@@ -76,7 +91,12 @@ class redis_bus final : public bus {
     std::atomic<std::uint64_t> failures{0};
     void set_ready(bool value);
     void count_failure(const redis_reply& r);
+    void on_marker(std::string_view payload);
+    void stream_broke();
   };
+  // Publishes this node's marker (once both subscriptions are confirmed); retried a few times.
+  static void publish_marker(const std::shared_ptr<state>& st,
+                             const std::shared_ptr<redis_connection>& publisher);
 
   net::io_context& loop_;
   std::shared_ptr<state> state_;

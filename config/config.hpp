@@ -57,12 +57,18 @@ struct settings {
   std::uint32_t auth_rate_per_socket = 10;    // authenticate attempts per minute, per socket
   std::uint32_t auth_rate_per_ip = 0;         // authenticate attempts per minute, per client address
   std::uint32_t request_rate_per_socket = 100;  // request + reply messages per second, per socket
+  // Connection state recovery (SPEC §11): how long a disconnected session can come back, and
+  // the bytes of events each node keeps for it.
+  std::uint32_t recovery_window_ms = 120000;  // 0 = off
+  std::uint64_t recovery_buffer_bytes = 64ull << 20;
+
   std::uint32_t request_ttl_ms = 300000;  // request record TTL, renewed by each accepted reply
   std::uint32_t max_subscriptions_per_socket = 100;  // subscriptions one socket holds at most
   std::uint32_t subscribe_rate_per_socket = 20;  // subscribe + unsubscribe per second, per socket
   std::string log_level = "info";
   std::string log_format = "text";        // text | json (one JSON object per line)
   std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close
+  std::uint32_t shutdown_spread_ms = 1000;   // SIGTERM: sessions are closed over this much time
 
   // The Socket.IO Admin UI (/admin namespace, files at /admin/)
   bool admin_ui = true;             // on where someone can log in (admin_ui_login_possible)

@@ -203,6 +203,13 @@ const key_spec all_keys[] = {
   {"revalidate-interval-ms", "Bus and authentication", "MS", "60000",
    "live sockets' tokens are re-validated once per interval, spread over it (0 = off)",
    set_number<&settings::revalidate_interval_ms, 0, kU32>},
+  {"recovery-window-ms", "Bus and authentication", "MS", "120000",
+   "a client that lost its connection gets its session and missed events back within this "
+   "(connection state recovery, Socket.IO v5 clients; 0 = off)",
+   set_number<&settings::recovery_window_ms, 0, kU32>},
+  {"recovery-buffer-bytes", "Bus and authentication", "BYTES", "67108864",
+   "events kept per node for recovery, at most this many bytes (the oldest go first)",
+   set_number<&settings::recovery_buffer_bytes, 65536, kU64>},
   {"validator-timeout-ms", "Bus and authentication", "MS", "2000",
    "deadline of one redis/http token validation or directory lookup (then: unavailable)",
    set_number<&settings::validator_timeout_ms, 1, kU32>},
@@ -302,6 +309,10 @@ const key_spec all_keys[] = {
   {"shutdown-timeout-ms", "Limits and logging", "MS", "5000",
    "on SIGTERM/SIGINT, how long sessions get to close before the process exits",
    set_number<&settings::shutdown_timeout_ms, 1, kU32>},
+  {"shutdown-spread-ms", "Limits and logging", "MS", "1000",
+   "on SIGTERM, sessions are closed at random moments over this much time, so that their "
+   "clients do not all reconnect to the other nodes at once (0 = all at once)",
+   set_number<&settings::shutdown_spread_ms, 0, kU32>},
 
   {"admin-ui", "Admin UI", "BOOL", "true",
    "the Socket.IO Admin UI at /admin/ and its /admin namespace; on only where someone can log "

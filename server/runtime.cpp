@@ -123,7 +123,9 @@ int runtime::run() {
     shutting_down = true;
     spdlog::info("signal {}: shutting down (at most {} ms)", signo, cfg_.shutdown_timeout_ms);
     l->stop();
-    for (auto& e : engines_) e->close_all(engine::close_reason::shutdown);
+    for (auto& e : engines_)
+      e->close_all_spread(engine::close_reason::shutdown,
+                          std::chrono::milliseconds(cfg_.shutdown_spread_ms));
     deadline = clock::now() + std::chrono::milliseconds(cfg_.shutdown_timeout_ms);
     signals.async_wait(on_signal);
     // The close_all posts run first on loop 0; the first check comes after them.

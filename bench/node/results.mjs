@@ -14,6 +14,7 @@ const P99_LIMIT_US = 100_000;
 const STEPPED = new Set(['fanout', 'broadcast']);
 const SERVERS = [
   ['txrt', 'txrt'],
+  ['txrt0', 'txrt, recovery off'],
   ['node1', 'Node 1 process'],
   ['node2', 'Node 2 workers'],
   ['bun1', 'Bun 1 process'],

@@ -1,6 +1,9 @@
 #include "server/engine/engine_server.hpp"
 
+#include <random>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "protocol/forwarded.hpp"
 #include "server/http/client_address.hpp"
@@ -177,6 +180,22 @@ void engine_server::close_all(close_reason reason) {
     std::vector<std::shared_ptr<session>> all;
     registries_[i]->for_each([&](const std::shared_ptr<session>& s) { all.push_back(s); });
     for (auto& s : all) s->close(reason);
+  });
+}
+
+void engine_server::close_all_spread(close_reason reason, std::chrono::milliseconds spread) {
+  if (spread.count() <= 0) return close_all(reason);
+  loops_.post_to_each([this, reason, spread](std::size_t i) {
+    std::minstd_rand random(std::random_device{}());
+    std::uniform_int_distribution<std::int64_t> delay(0, spread.count());
+    registries_[i]->for_each([&](const std::shared_ptr<session>& s) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(s->loop(),
+                                                               std::chrono::milliseconds(delay(random)));
+      std::weak_ptr<session> weak = s;
+      timer->async_wait([timer, weak, reason](boost::system::error_code) {
+        if (auto alive = weak.lock()) alive->close(reason);
+      });
+    });
   });
 }
 

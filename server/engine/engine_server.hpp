@@ -5,6 +5,7 @@
 // Sessions are sharded by loop: a session lives on the loop of the connection that opened it,
 // and its sid starts with that loop's index (two hex digits), so a request arriving on any loop
 // is posted to the right one without a shared, locked map.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,6 +49,9 @@ class engine_server {
 
   // Closes every session (call from any thread; each loop closes its own).
   void close_all(close_reason reason);
+  // The same, each session at a random moment within `spread` (SIGTERM: the clients reconnect
+  // to the other nodes spread over it rather than all at once).
+  void close_all_spread(close_reason reason, std::chrono::milliseconds spread);
   // Sessions on every loop (approximate while loops run; for metrics and tests).
   std::size_t session_count() const;
 

@@ -1,5 +1,8 @@
 #include "server/socketio/connection.hpp"
 
+#include <boost/asio/post.hpp>
+
+#include "protocol/socketio/recovery_auth.hpp"
 #include "server/engine/session.hpp"
 #include "server/util/random_id.hpp"
 
@@ -156,14 +159,55 @@ void connection::connect(const packet& p) {
   auto* handler = spaces_.find(p.nsp);
   if (!handler) return connect_error(p.nsp, "Invalid namespace");
   if (sockets_.find(p.nsp) != sockets_.end()) return;  // already joined: nothing to do
+  if (recovering_.contains(p.nsp)) return;             // its first CONNECT is being answered
   const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
   if (auto refusal = handler->authorize(auth)) return connect_error(p.nsp, *refusal);
-  auto admitted = std::move(admitted_state_);
-  if (handler->admits_later() && !admitted) return admit_later(*handler, p);
+  // A handler that admits later: its answer replays this CONNECT with admitted_state_ set,
+  // which open_socket (on this call, not after a recovery's wait) gives the socket.
+  if (handler->admits_later() && !admitted_state_) return admit_later(*handler, p);
 
-  auto s = std::make_shared<socket>(session_.shared_from_this(), std::string(p.nsp),
-                                    util::random_id(15), protocol_);
-  if (admitted) s->app_state = std::move(admitted);
+  const bool recovery = protocol_ == version::v5 && handler->offers_recovery();
+  if (!recovery) return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  auto asked = read_recovery_auth(auth);
+  if (!asked.asked) {
+    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  }
+  if (asked.invalid) {
+    handler->recovery_refused(recovery_refusal::invalid_request);
+    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  }
+  // The answer comes later, from any thread: take it to this session's loop, and drop it if the
+  // session is gone by then (the session owns this connection).
+  std::string nsp(p.nsp);
+  recovering_.insert(nsp);
+  std::weak_ptr<engine::session> weak = session_.shared_from_this();
+  auto executor = session_.loop().get_executor();
+  std::string pid = asked.pid;
+  handler->recover(
+      std::move(asked.pid), std::move(asked.offset), session_.remote_address(),
+      [this, weak, executor, nsp = std::move(nsp), auth = std::string(auth),
+       pid = std::move(pid)](std::optional<recovered_session> found) mutable {
+        boost::asio::post(executor, [this, weak, nsp = std::move(nsp), auth = std::move(auth),
+                                     pid = std::move(pid), found = std::move(found)]() mutable {
+          auto alive = weak.lock();
+          if (!alive || closed_ || !alive->is_open()) return;
+          recovering_.erase(nsp);
+          auto* handler = spaces_.find(nsp);
+          if (!handler || sockets_.find(nsp) != sockets_.end()) return;
+          if (!found) pid.clear();  // a fresh session gets a fresh pid
+          open_socket(*handler, nsp, std::move(auth), std::move(found), std::move(pid));
+        });
+      });
+}
+
+void connection::open_socket(namespace_handler& handler, const std::string& nsp,
+                             std::string auth, std::optional<recovered_session> recovered,
+                             std::string pid) {
+  const bool offers = protocol_ == version::v5 && handler.offers_recovery();
+  auto s = std::make_shared<socket>(session_.shared_from_this(), nsp,
+                                    recovered ? recovered->sid : util::random_id(15), protocol_);
+  if (offers) s->set_pid(recovered ? std::move(pid) : util::random_id(18));
+  if (admitted_state_) s->app_state = std::move(admitted_state_);
   s->set_disconnect_hook([this](socket& gone) {
     auto it = sockets_.find(gone.nsp());
     if (it == sockets_.end() || it->second.get() != &gone) return;
@@ -176,14 +220,19 @@ void connection::connect(const packet& p) {
   connect_timer_.cancel();
 
   std::string text = "4";
-  encode_header(packet_type::connect, p.nsp, std::nullopt, 0, text);
+  encode_header(packet_type::connect, nsp, std::nullopt, 0, text);
   if (protocol_ == version::v5) {
     text += "{\"sid\":";
     append_json_string(s->id(), text);
+    if (offers) {
+      text += ",\"pid\":";
+      append_json_string(s->pid(), text);
+    }
     text.push_back('}');
   }
   session_.send({engine::make_shared_bytes(std::move(text)), false});
-  handler->on_connect(s, auth);
+  if (recovered && recovered->resume) return recovered->resume(s);
+  handler.on_connect(s, auth);
 }
 
 void connection::leave(const std::string& nsp, disconnect_reason reason) {
@@ -197,6 +246,7 @@ void connection::leave(const std::string& nsp, disconnect_reason reason) {
 
 void connection::on_close(engine::close_reason reason) {
   closed_ = true;
+  recovering_.clear();
   connect_timer_.cancel();
   const auto why = from_engine(reason);
   auto all = std::move(sockets_);

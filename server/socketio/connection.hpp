@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ class connection : public engine::session_handler {
  private:
   void dispatch(const packet& p, const std::vector<std::string>& attachments);
   void connect(const packet& p);
+  // Creates the socket, queues the CONNECT answer, then resumes a recovered session or calls
+  // on_connect.
+  void open_socket(namespace_handler& handler, const std::string& nsp, std::string auth,
+                   std::optional<recovered_session> recovered, std::string pid);
   void connect_error(std::string_view nsp, std::string_view message);
   // CONNECT to a namespace whose handler admits later (server/socketio/admission.cpp).
   void admit_later(namespace_handler& handler, const packet& p);
@@ -43,6 +48,8 @@ class connection : public engine::session_handler {
   const namespaces& spaces_;
   version protocol_;
   std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;  // by namespace
+  // Namespaces whose CONNECT waits for a recovery answer (a second CONNECT is ignored).
+  std::set<std::string, std::less<>> recovering_;
 
   // A binary packet waiting for its attachments.
   std::string pending_text_;

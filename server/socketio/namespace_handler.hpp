@@ -40,6 +40,20 @@ enum class disconnect_reason : std::uint8_t {
 };
 std::string_view to_string(disconnect_reason r) noexcept;
 
+// Connection state recovery (socket.io's protocol, SPEC §11): a session found again, with the
+// socket id it had and what to do once the new socket's CONNECT answer is queued (send what was
+// missed, rejoin) - in place of on_connect.
+struct recovered_session {
+  std::string sid;
+  std::function<void(const std::shared_ptr<socket>&)> resume;
+};
+// Answers a recover() call: nullopt = a fresh session (on_connect follows). Call exactly once,
+// from any thread; the connection takes the answer to its own loop.
+using recovery_callback = std::function<void(std::optional<recovered_session>)>;
+
+// Why a recovery was not even attempted (told to the handler for its metrics).
+enum class recovery_refusal : std::uint8_t { invalid_request };
+
 // An admission that needs to ask someone first (a token validator): what the handler is told
 // of the client, and how it answers. `refusal` set = CONNECT_ERROR carrying it; otherwise
 // `state` (which must not be null) becomes the new socket's app_state before on_connect.
@@ -65,6 +79,18 @@ class namespace_handler {
   virtual void on_connect(const std::shared_ptr<socket>& s, std::string_view auth) = 0;
   virtual void on_event(const std::shared_ptr<socket>& s, const event& e) = 0;
   virtual void on_disconnect(const std::shared_ptr<socket>& s, disconnect_reason reason) {}
+
+  // Recovery, for Socket.IO v5 clients. When offered, every CONNECT answer carries a `pid` (a
+  // private session id, on the socket as socket::pid()); a CONNECT whose payload carries one
+  // asks recover() first. Not offered by default.
+  virtual bool offers_recovery() const { return false; }
+  // `address`: the client's address as the server sees it (tokens may be bound to it).
+  virtual void recover(std::string pid, std::optional<std::string> offset, std::string address,
+                       recovery_callback done) {
+    done(std::nullopt);
+  }
+  // A CONNECT asked for recovery with a pid or offset that cannot be anybody's.
+  virtual void recovery_refused(recovery_refusal why) {}
 };
 
 // The namespaces of one endpoint. Built at start-up, read-only afterwards.

@@ -79,6 +79,10 @@ void socket::deliver_ack(std::uint64_t id, std::string_view raw_args,
   callback(raw_args, attachments);
 }
 
+void socket::close_transport() {
+  if (auto session = session_) session->close(engine::close_reason::server_close);
+}
+
 void socket::disconnect() {
   if (!session_) return;
   send_packet(packet_type::disconnect, std::nullopt, {}, {});

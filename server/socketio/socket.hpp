@@ -30,6 +30,10 @@ class socket : public std::enable_shared_from_this<socket> {
 
   const std::string& id() const noexcept { return id_; }
   const std::string& nsp() const noexcept { return nsp_; }
+  // The private session id the CONNECT answer carried (recovery offered), else empty. A secret
+  // between the server and this client: never log it, never send it to anyone else.
+  const std::string& pid() const noexcept { return pid_; }
+  void set_pid(std::string pid) { pid_ = std::move(pid); }
   version protocol() const noexcept { return protocol_; }
   bool connected() const noexcept { return session_ != nullptr; }
   // "websocket" or "polling" (the session's current transport); empty once disconnected.
@@ -54,6 +58,9 @@ class socket : public std::enable_shared_from_this<socket> {
   engine::send_result send_encoded(const engine::outgoing& packet);
   // Leaves the namespace from the server side (the client is told).
   void disconnect();
+  // Closes the whole Engine.IO session as a lost transport would: the client reconnects by
+  // itself (unlike disconnect(), which tells it not to).
+  void close_transport();
 
   // Application state attached to the socket.
   std::shared_ptr<void> app_state;
@@ -72,6 +79,7 @@ class socket : public std::enable_shared_from_this<socket> {
   boost::asio::any_io_executor executor_;
   std::string nsp_;
   std::string id_;
+  std::string pid_;
   version protocol_;
   std::uint64_t next_ack_id_ = 0;
   std::unordered_map<std::uint64_t, ack_callback> pending_acks_;

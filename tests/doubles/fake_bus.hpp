@@ -60,7 +60,7 @@ class fake_bus final : public bridge::bus {
   // As if `payload` arrived on `channel`: an event channel's message goes to on_event, any
   // other to on_message (the bus does not filter by subscription; the test decides).
   void deliver(std::string_view channel, std::string_view payload, bool event = false) {
-    if (event && on_event_) return on_event_(channel, payload);
+    if (event && on_event_) return on_event_(channel, payload, {});
     if (!event && on_message_) on_message_(channel, payload);
   }
 

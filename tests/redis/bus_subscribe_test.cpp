@@ -24,7 +24,9 @@ struct node {
 
   node(boost::asio::io_context& io, const redis_process& server)
       : bus(io, *parse_redis_url(server.url()), "rt:") {
-    bus.start([this](std::string_view ch, std::string_view p) { record(events, ch, p); }, nullptr,
+    bus.start([this](std::string_view ch, std::string_view p, txrt::telecomx::stream_offset) {
+                record(events, ch, p);
+              }, nullptr,
               [this](std::string_view ch, std::string_view p) { record(messages, ch, p); });
   }
   ~node() { bus.stop(); }

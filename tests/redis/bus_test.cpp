@@ -21,13 +21,15 @@ namespace {
 struct recorder {
   std::vector<std::string> channels;
   std::vector<std::string> payloads;
+  std::vector<txrt::telecomx::stream_offset> positions;
   std::vector<bool> readiness;
   std::vector<std::string> messages;  // from subscribe()d channels: none in these tests
 
   txrt::bridge::event_sink events() {
-    return [this](std::string_view ch, std::string_view p) {
+    return [this](std::string_view ch, std::string_view p, txrt::telecomx::stream_offset at) {
       channels.emplace_back(ch);
       payloads.emplace_back(p);
+      positions.push_back(at);
     };
   }
   txrt::bridge::ready_sink ready() {
@@ -164,4 +166,63 @@ TEST_CASE("local bus delivers event channels in order", "[redis]") {
   bus.publish("rt:event:PBX:c1", "after stop");
   txrt::test::run_for(io, 20ms);
   CHECK(rec.payloads.size() == 101);
+}
+
+TEST_CASE("two redis buses number the same stream alike (recovery positions)", "[redis]") {
+  redis_process server;
+  REQUIRE(server.start());
+  boost::asio::io_context io;
+  redis_bus first(io, *parse_redis_url(server.url()), "rt:");
+  recorder a;
+  std::vector<txrt::telecomx::stream_offset> a_starts;
+  first.on_stream([&](txrt::telecomx::stream_offset s) { a_starts.push_back(s); });
+  first.start(a.events(), a.ready(), a.messages_sink());
+  REQUIRE(run_until(io, [&] { return first.ready(); }));
+  REQUIRE(a_starts.size() == 1);
+  CHECK(a_starts[0].known());
+  CHECK(a_starts[0].index == 0);
+
+  // Messages before the second node joins: the first numbers them, the second never sees them.
+  for (int i = 0; i < 3; ++i) first.publish("rt:event:PBX:c1", numbered(i));
+  REQUIRE(run_until(io, [&] { return a.payloads.size() == 3; }));
+  CHECK(a.positions[0] == txrt::telecomx::stream_offset{a_starts[0].epoch, 1});
+  CHECK(a.positions[2] == txrt::telecomx::stream_offset{a_starts[0].epoch, 3});
+
+  redis_bus second(io, *parse_redis_url(server.url()), "rt:");
+  recorder b;
+  std::vector<txrt::telecomx::stream_offset> b_starts;
+  second.on_stream([&](txrt::telecomx::stream_offset s) { b_starts.push_back(s); });
+  second.start(b.events(), b.ready(), b.messages_sink());
+  REQUIRE(run_until(io, [&] { return second.ready(); }));
+  // The second node's marker reached the first one too, numbered above the first's marker.
+  REQUIRE(run_until(io, [&] { return a_starts.size() == 2; }));
+  REQUIRE(b_starts.size() == 1);
+  CHECK(b_starts[0] == a_starts[1]);
+  CHECK(b_starts[0].epoch > a_starts[0].epoch);
+
+  // From here on both number every event-channel message alike, whichever node published it,
+  // valid JSON or not.
+  std::vector<std::vector<std::string>> commands;
+  for (int i = 0; i < 500; ++i)
+    commands.push_back({"PUBLISH", i % 2 ? "rt:event:CALL:c2" : "rt:event:PBX:c1",
+                        i % 7 ? numbered(i) : "not json"});
+  REQUIRE(server.pipeline(commands) == 500);
+  REQUIRE(run_until(io, [&] { return a.payloads.size() == 503 && b.payloads.size() == 500; }));
+  const std::vector<txrt::telecomx::stream_offset> a_tail(a.positions.begin() + 3,
+                                                          a.positions.end());
+  CHECK(a_tail == b.positions);
+  CHECK(b.positions.front() == txrt::telecomx::stream_offset{b_starts[0].epoch, 1});
+  CHECK(b.positions.back() == txrt::telecomx::stream_offset{b_starts[0].epoch, 500});
+
+  // A lost connection breaks the stream: every earlier position is forgotten, and the marker
+  // published on reconnect starts a new epoch, above every earlier one.
+  server.stop();
+  REQUIRE(run_until(io, [&] { return !first.ready() && !second.ready(); }));
+  CHECK(a_starts.back() == txrt::telecomx::stream_offset{});
+  REQUIRE(server.start());
+  REQUIRE(run_until(io, [&] { return first.ready() && second.ready(); }, 10s));
+  CHECK(a_starts.back().known());
+  CHECK(a_starts.back().epoch > b_starts[0].epoch);
+  first.stop();
+  second.stop();
 }

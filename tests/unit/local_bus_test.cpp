@@ -19,7 +19,9 @@ struct fixture {
   std::vector<bool> readiness;
 
   fixture() {
-    bus.start([this](std::string_view ch, std::string_view p) { record(events, ch, p); },
+    bus.start([this](std::string_view ch, std::string_view p, txrt::telecomx::stream_offset) {
+                record(events, ch, p);
+              },
               [this](bool r) { readiness.push_back(r); },
               [this](std::string_view ch, std::string_view p) { record(messages, ch, p); });
   }

@@ -1,0 +1,227 @@
+#include "app/session_recovery.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "app/client.hpp"
+#include "app/recovery_history.hpp"
+#include "app/subscriptions.hpp"
+#include "bridge/channels.hpp"
+
+namespace txrt::telecomx {
+
+namespace {
+
+// Our pids: util::random_id(18), 24 characters of base64url. Anything else is nobody's, and is
+// refused before the store is asked.
+bool plausible_pid(std::string_view pid) noexcept {
+  if (pid.size() != 24) return false;
+  return std::all_of(pid.begin(), pid.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '_';
+  });
+}
+
+metrics::recovery_failure failure_of(coverage c) noexcept {
+  switch (c) {
+    case coverage::too_old: return metrics::recovery_failure::expired_offset;
+    case coverage::ahead: return metrics::recovery_failure::offset_ahead;
+    default: return metrics::recovery_failure::unknown_offset;
+  }
+}
+
+}  // namespace
+
+// A loop's roster of recoverable sessions, whose records it keeps alive, and its timer.
+struct session_recovery::loop_state {
+  explicit loop_state(boost::asio::io_context& loop) : timer(loop) {}
+  boost::asio::steady_timer timer;
+  std::vector<std::weak_ptr<client>> roster;
+};
+
+session_recovery::session_recovery(recovery_deps deps, subscriptions& subs)
+    : deps_(std::move(deps)), subs_(subs) {}
+
+session_recovery::~session_recovery() = default;
+
+void session_recovery::fail(metrics::recovery_failure why) {
+  metrics::recoveries.at(static_cast<std::size_t>(metrics::recovery_result::failed)).inc();
+  metrics::recovery_failures_by_reason.at(static_cast<std::size_t>(why)).inc();
+}
+
+void session_recovery::start() {
+  if (!enabled() || !deps_.loops) return;
+  for (std::size_t i = 0; i < deps_.loops->size(); ++i)
+    loops_.push_back(std::make_unique<loop_state>(deps_.loops->loop(i)));
+  deps_.loops->post_to_each([this](std::size_t i) { arm(i); });
+}
+
+void session_recovery::arm(std::size_t loop) {
+  auto& state = *loops_[loop];
+  state.timer.expires_after(deps_.window / 2);
+  state.timer.async_wait([this, loop](boost::system::error_code ec) {
+    if (ec) return;
+    refresh(loop);
+    arm(loop);
+  });
+}
+
+void session_recovery::refresh(std::size_t loop) {
+  auto& roster = loops_[loop]->roster;
+  const auto ttl = deps_.window * 2;
+  std::erase_if(roster, [&](const std::weak_ptr<client>& weak) {
+    auto c = weak.lock();
+    if (!c || !c->connected || !c->recovery_listed) return true;
+    deps_.store->expire(bridge::recovery_session_key(deps_.prefix, c->pid), ttl, nullptr);
+    return false;
+  });
+}
+
+void session_recovery::find(std::string pid, std::optional<std::string> offset,
+                            std::string address,
+                            std::function<void(std::optional<recovery_plan>)> done) {
+  if (!enabled()) {
+    fail(metrics::recovery_failure::disabled);
+    return done(std::nullopt);
+  }
+  if (!plausible_pid(pid)) {
+    fail(metrics::recovery_failure::invalid_request);
+    return done(std::nullopt);
+  }
+  std::optional<stream_offset> from;
+  if (offset) {
+    from = parse_offset(*offset);
+    if (!from || !from->known()) {
+      fail(metrics::recovery_failure::unknown_offset);
+      return done(std::nullopt);
+    }
+  }
+  deps_.store->get(
+      bridge::recovery_session_key(deps_.prefix, pid),
+      [this, from, address = std::move(address), done = std::move(done)](bridge::kv_value v) mutable {
+        // On the store's loop.
+        if (!v.ok) {
+          fail(metrics::recovery_failure::unavailable);
+          return done(std::nullopt);
+        }
+        auto record = v.value ? parse_recovery_record(*v.value) : std::nullopt;
+        if (!record) {
+          if (v.value) spdlog::warn("recovery: an unreadable session record was ignored");
+          fail(metrics::recovery_failure::unknown_session);
+          return done(std::nullopt);
+        }
+        auto plan = std::make_shared<recovery_plan>();
+        plan->from = from.value_or(record->since);
+        const auto reach = deps_.history->covers(plan->from);
+        if (reach != coverage::covered) {
+          fail(failure_of(reach));
+          return done(std::nullopt);
+        }
+        plan->record = std::move(*record);
+        auth::auth_request request{plan->record.token, std::move(address)};
+        deps_.validator->validate(
+            request, deps_.store_executor,
+            [this, plan, done = std::move(done)](auth::auth_result r) mutable {
+              if (!r.who) {
+                fail(r.error == auth::auth_error::unavailable
+                         ? metrics::recovery_failure::unavailable
+                         : metrics::recovery_failure::revoked);
+                return done(std::nullopt);
+              }
+              if (r.who->employee != plan->record.employee) {
+                fail(metrics::recovery_failure::employee_changed);
+                return done(std::nullopt);
+              }
+              if (r.who->level == access_level::no_login ||
+                  (r.who->expires && *r.who->expires <= std::chrono::system_clock::now())) {
+                fail(metrics::recovery_failure::revoked);
+                return done(std::nullopt);
+              }
+              plan->who = std::move(*r.who);
+              std::vector<subscription> held;
+              for (const auto& h : plan->record.subscriptions) held.push_back(h.what);
+              subs_.judge(plan->who, held, deps_.store_executor,
+                          [plan, done = std::move(done)](access_review review) mutable {
+                            // Only what the identity may hold now comes back.
+                            std::erase_if(plan->record.subscriptions, [&](const auto& h) {
+                              return std::find(review.kept.begin(), review.kept.end(), h.what) ==
+                                     review.kept.end();
+                            });
+                            done(std::move(*plan));
+                          });
+            });
+      });
+}
+
+bool session_recovery::replay(client& c, const recovery_plan& plan,
+                              const std::function<void(const engine::outgoing&)>& send) {
+  const stream_offset upto = deps_.position_of_loop(c.loop);
+  std::size_t sent = 0;
+  const auto& held = plan.record.subscriptions;
+  const bool reached = deps_.history->for_each_after(plan.from, upto, [&](const history_entry& e) {
+    const auto meta = e.meta();
+    for (const auto& h : held) {
+      if (e.position > h.since && matches(h.what, meta)) {
+        send(e.frame);
+        ++sent;
+        return;
+      }
+    }
+  });
+  if (!reached) return false;
+  // Events this loop has not delivered yet reach the client through its rooms; the ones it
+  // already has (its node was ahead of this one) are skipped there.
+  c.replayed_through = std::max(plan.from, upto);
+  metrics::recovery_replayed.get().inc(sent);
+  metrics::recoveries.at(static_cast<std::size_t>(metrics::recovery_result::recovered)).inc();
+  return true;
+}
+
+void session_recovery::save(client& c) {
+  if (!enabled() || c.pid.empty() || !c.who || !c.connected || c.token.empty()) return;
+  const stream_offset now = deps_.position_of_loop(c.loop);
+  if (!c.recovery_since.known()) c.recovery_since = now;
+  // Each subscription keeps the position it was first held at; a new one starts now.
+  std::vector<recovery_record::held> held;
+  for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) {
+    auto it = std::find_if(c.recovery_held.begin(), c.recovery_held.end(),
+                           [&](const auto& h) { return h.what == sub; });
+    held.push_back({sub, it != c.recovery_held.end() ? it->since : now});
+  }
+  c.recovery_held = std::move(held);
+
+  recovery_record r;
+  r.sid = c.socket_id;
+  r.token = c.token;
+  r.employee = c.who->employee;
+  r.client_name = c.client_name;
+  r.instance_id = c.instance_id;
+  r.reported_ip = c.reported_ip;
+  r.since = c.recovery_since;
+  r.subscriptions = c.recovery_held;
+  auto text = encode(r);
+  if (text.size() > max_recovery_record_bytes) {
+    spdlog::warn("recovery: the session record of socket {} is too large to keep", c.socket_id);
+    return;
+  }
+  deps_.store->set(bridge::recovery_session_key(deps_.prefix, c.pid), std::move(text),
+                   deps_.window * 2, nullptr);
+  if (!c.recovery_listed) {
+    c.recovery_listed = true;
+    if (!loops_.empty()) loops_[c.loop]->roster.push_back(c.weak_from_this());
+  }
+}
+
+void session_recovery::disconnected(client& c, bool client_may_return) {
+  if (!enabled() || !c.recovery_listed) return;
+  c.recovery_listed = false;
+  // Deleted at once when the client may not come back (it left, or was sent away).
+  deps_.store->expire(bridge::recovery_session_key(deps_.prefix, c.pid),
+                      client_may_return ? deps_.window : std::chrono::milliseconds(1), nullptr);
+}
+
+}  // namespace txrt::telecomx

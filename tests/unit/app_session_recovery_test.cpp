@@ -1,0 +1,156 @@
+// app/session_recovery over the app harness: the record a session leaves, and what a recovery
+// finds and replays - only what the identity may still receive, once, from the right place.
+#include "app/session_recovery.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "app/recovery_history.hpp"
+#include "bridge/memory_kv_store.hpp"
+#include "tests/doubles/app_harness.hpp"
+
+using txrt::telecomx::access_level;
+using txrt::telecomx::stream_offset;
+using txrt::test::who;
+
+namespace {
+
+struct recovery_fixture {
+  recovery_fixture() : store(h.io), history(1 << 20, std::chrono::minutes(2)) {
+    txrt::telecomx::recovery_deps deps;
+    deps.window = std::chrono::seconds(120);
+    deps.prefix = "rt:";
+    deps.store = &store;
+    deps.history = &history;
+    deps.position_of_loop = [this](std::size_t) { return position; };
+    deps.validator = h.validator;
+    deps.store_executor = h.io.get_executor();
+    recovery = std::make_unique<txrt::telecomx::session_recovery>(std::move(deps), *h.subs);
+    history.on_stream({100, 0});
+    position = {100, 0};
+  }
+
+  // An event on the stream: kept, and "delivered" by the loop.
+  void event(txrt::telecomx::event_type type, std::string customer, std::string name) {
+    position.index += 1;
+    txrt::telecomx::history_entry e;
+    e.position = position;
+    e.type = type;
+    e.customer = std::move(customer);
+    e.sub_event = name;
+    e.frame = {txrt::engine::make_shared_bytes(name), false, 0};
+    e.at = txrt::telecomx::recovery_history::clock::now();
+    history.append(std::move(e));
+  }
+
+  std::optional<txrt::telecomx::recovery_plan> find(const std::string& pid,
+                                                     std::optional<std::string> offset) {
+    std::optional<txrt::telecomx::recovery_plan> found;
+    bool answered = false;
+    recovery->find(pid, std::move(offset), "198.51.100.7", [&](auto plan) {
+      answered = true;
+      found = std::move(plan);
+    });
+    h.settle();
+    REQUIRE(answered);
+    return found;
+  }
+
+  std::vector<std::string> replayed(txrt::telecomx::client& c,
+                                    const txrt::telecomx::recovery_plan& plan) {
+    std::vector<std::string> frames;
+    REQUIRE(recovery->replay(c, plan, [&](const txrt::engine::outgoing& f) {
+      frames.push_back(*f.bytes);
+    }));
+    return frames;
+  }
+
+  txrt::test::app_harness h;
+  txrt::bridge::memory_kv_store store;
+  txrt::telecomx::recovery_history history;
+  stream_offset position;
+  std::unique_ptr<txrt::telecomx::session_recovery> recovery;
+};
+
+const std::string pid = "AAAAAAAAAAAAAAAAAAAAAAAA";  // 24 base64url characters
+
+}  // namespace
+
+TEST_CASE("session recovery: the record brings back identity, subscriptions and what was missed",
+          "[recovery]") {
+  recovery_fixture f;
+  using txrt::telecomx::event_type;
+  auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
+  c.pid = pid;
+  f.recovery->save(c);  // what on_authenticated does
+  f.h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
+  f.recovery->save(c);
+  f.event(event_type::pbx, "customer-north-1", "p1");   // 100-1: received
+  f.event(event_type::call, "customer-north-1", "c1");  // 100-2: not subscribed yet
+  f.h.subscribe(c, R"({"type":"CALL","customer":"customer-north-1"})");
+  f.recovery->save(c);  // CALL held from 100-2 on
+  f.h.leave(c);
+  f.recovery->disconnected(c, true);
+
+  // While away.
+  f.event(event_type::pbx, "customer-north-1", "p2");   // 100-3
+  f.event(event_type::pbx, "customer-south", "other");  // 100-4: another customer's
+  f.event(event_type::call, "customer-north-1", "c2");  // 100-5
+
+  SECTION("with the offset of the last event received") {
+    auto plan = f.find(pid, "100-1");
+    REQUIRE(plan);
+    CHECK(plan->who.employee == "e1");
+    CHECK(plan->record.subscriptions.size() == 2);
+    auto& back = f.h.connect();
+    CHECK(f.replayed(back, *plan) == std::vector<std::string>{"p2", "c2"});
+    CHECK(back.replayed_through == stream_offset{100, 5});
+  }
+  SECTION("without an offset (never received one): from the session's start, each subscription "
+          "from its own") {
+    auto plan = f.find(pid, std::nullopt);
+    REQUIRE(plan);
+    auto& back = f.h.connect();
+    // c1 (100-2) came before CALL was held: not sent.
+    CHECK(f.replayed(back, *plan) == std::vector<std::string>{"p1", "p2", "c2"});
+  }
+  SECTION("a token that no longer validates recovers nothing") {
+    f.h.validator->add_error("token-e1", txrt::auth::auth_error::revoked, "revoked");
+    CHECK_FALSE(f.find(pid, "100-1"));
+  }
+  SECTION("an identity that lost access to a subscription gets it back without it") {
+    f.h.validator->add("token-e1", who("e1", "customer-south", access_level::manager));
+    auto plan = f.find(pid, "100-1");
+    REQUIRE(plan);
+    CHECK(plan->record.subscriptions.empty());
+    auto& back = f.h.connect();
+    CHECK(f.replayed(back, *plan).empty());
+  }
+  SECTION("the token now naming another employee recovers nothing") {
+    f.h.validator->add("token-e1", who("e2", "customer-north-1", access_level::manager));
+    CHECK_FALSE(f.find(pid, "100-1"));
+  }
+  SECTION("unknown pids, malformed ones and offsets outside the history recover nothing") {
+    CHECK_FALSE(f.find("BBBBBBBBBBBBBBBBBBBBBBBB", "100-1"));
+    CHECK_FALSE(f.find("short", "100-1"));
+    CHECK_FALSE(f.find(pid, "0-0"));
+    CHECK_FALSE(f.find(pid, "99-7"));   // before this node's history
+    CHECK_FALSE(f.find(pid, "100-9"));  // ahead of it
+    CHECK_FALSE(f.find(pid, "garbage"));
+  }
+}
+
+TEST_CASE("session recovery: a client that left deletes its record", "[recovery]") {
+  recovery_fixture f;
+  auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
+  c.pid = pid;
+  f.recovery->save(c);
+  REQUIRE(f.find(pid, std::nullopt));
+  f.h.leave(c);
+  f.recovery->disconnected(c, false);
+  f.h.settle();
+  // The point is time passing: the record now expires 1 ms after the disconnect.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK_FALSE(f.find(pid, std::nullopt));
+}
