@@ -36,6 +36,8 @@
 #include "app/control_endpoint.hpp"
 #include "app/publish_endpoint.hpp"
 #include "app/telecomx_namespace.hpp"
+#include "app/admin_hub.hpp"
+#include "app/admin_namespace.hpp"
 
 namespace txrt::telecomx {
 
@@ -83,6 +85,7 @@ app::app(const config::settings& cfg, server::runtime& rt) : cfg_(cfg), rt_(rt) 
   make_validator();
   make_directory();
   make_parts();
+  register_admin();
   register_namespace();
   register_routes();
   if (cfg.demo_events) demo_ = std::make_unique<demo_events>(rt.loops().loop(0), *bus_, cfg.prefix);
@@ -177,7 +180,7 @@ void app::register_namespace() {
   deps.indexes = raw(indexes_);
   deps.employees = raw(employees_);
   deps.router = router_.get();
-  deps.observer = lifecycle_.get();
+  deps.observer = admin_hub_ ? static_cast<client_observer*>(admin_hub_.get()) : lifecycle_.get();
   deps.auth_timeout = std::chrono::milliseconds(cfg_.auth_timeout_ms);
   deps.auth_per_socket = {cfg_.auth_rate_per_socket, std::chrono::minutes(1)};
   if (cfg_.auth_rate_per_ip != 0)
@@ -203,11 +206,15 @@ void app::register_namespace() {
       return revoked->revoked_recently(employee, digest);
     };
   }
+  if (admin_hub_)
+    deps.on_room_change = [hub = admin_hub_.get()](const client& c, const subscription& s,
+                                                   bool joined) { hub->on_room_change(c, s, joined); };
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
   namespace_->start();
 
   spaces_ = std::make_unique<sio::namespaces>();
   spaces_->by_name["/"] = namespace_;
+  if (admin_hub_) spaces_->by_name["/admin"] = make_admin_namespace();
   spaces_->connect_timeout = std::chrono::milliseconds(cfg_.connect_timeout_ms);
   // One binary packet (text + attachments) is bounded like one message.
   spaces_->limits.max_binary_bytes = cfg_.max_payload;
@@ -242,6 +249,7 @@ void app::register_routes() {
                              {{"/", "index.html", "text/html; charset=UTF-8"},
                               {"/demo.js", "demo.js", "application/javascript"}}) == 0)
     spdlog::warn("demo page not found in {}", web);
+  if (admin_hub_) add_admin_routes();
 }
 
 // SIGHUP: reload the tokens file; a file that does not load keeps the old one.
@@ -283,10 +291,16 @@ void app::start() {
         [](bool ready) { spdlog::info("bus {}", ready ? "ready" : "not ready"); },
         [this, control](std::string_view channel, std::string_view payload) {
           if (channel == control) return revocation_->on_control_message(payload);
+          if (admin_hub_ && channel == admin_hub_->channel())
+            return admin_hub_->on_bus_message(payload);
           if (router_->is_employee_channel(channel))
             return router_->on_employee_message(channel, payload);
         });
     bus_->subscribe(control);
+    if (admin_hub_) {
+      bus_->subscribe(admin_hub_->channel());
+      admin_hub_->start();
+    }
     if (demo_) demo_->start();
   });
 }

@@ -40,6 +40,8 @@ struct client;
 class employee_index;
 class request_router;
 class lifecycle;
+class admin_hub;
+class admin_namespace;
 class revocation;
 
 class app {
@@ -60,6 +62,11 @@ class app {
   void make_validator();
   void make_directory();
   void make_parts();  // fan-out, request router, lifecycle, revocation
+  // The Admin UI (app/admin_setup.cpp): the hub, before the namespaces (it observes the main
+  // one); its /admin namespace and files, with them.
+  void register_admin();
+  std::shared_ptr<admin_namespace> make_admin_namespace();
+  void add_admin_routes();
   void register_namespace();
   void register_routes();
   void reload_tokens_on_sighup();
@@ -74,6 +81,7 @@ class app {
   std::vector<std::unique_ptr<employee_index>> employees_;
   std::unique_ptr<request_router> router_;
   std::unique_ptr<lifecycle> lifecycle_;
+  std::unique_ptr<admin_hub> admin_hub_;  // null when admin-ui is off
   std::unique_ptr<revocation> revocation_;
   std::string server_name_;
   std::unique_ptr<recovery_history> history_;  // null when recovery is off

@@ -119,6 +119,7 @@ void subscriptions::decide(client& c, const telecomx::subscription& sub,
     if (index_of(c).add(c, sub)) {
       subscriptions_of_type(sub.type).inc();
       if (deps_.on_change) deps_.on_change(c);
+      if (deps_.on_room_change) deps_.on_room_change(c, sub, true);
     }
   }
   const std::string echo = telecomx::to_json(sub);
@@ -138,6 +139,7 @@ void subscriptions::unsubscribe(client& c, std::string_view event_args,
       exact ? index_of(c).remove_exact(c, sub) : index_of(c).remove_type(c, sub.type, sub.customer);
   subscriptions_of_type(sub.type).dec(static_cast<std::int64_t>(removed));
   if (removed > 0 && deps_.on_change) deps_.on_change(c);
+  if (removed > 0 && deps_.on_room_change) deps_.on_room_change(c, sub, false);
   const std::string echo = telecomx::to_json(sub);
   io_.emit(c, "unsubscribed", echo);
   if (ack_id) io_.ack(c, *ack_id, unsubscribed_ack_json(echo, removed));
@@ -240,6 +242,7 @@ void subscriptions::remove_with_reason(client& c, const telecomx::subscription& 
   if (index_of(c).remove_exact(c, sub) == 0) return;
   subscriptions_of_type(sub.type).dec();
   if (deps_.on_change) deps_.on_change(c);
+  if (deps_.on_room_change) deps_.on_room_change(c, sub, false);
   metrics::subscriptions_removed
       .at(static_cast<std::size_t>(reason == "unavailable" ? metrics::removal_reason::unavailable
                                                            : metrics::removal_reason::access_changed))

@@ -49,6 +49,9 @@ struct subscriptions_deps {
   limits::rate_limit rate_per_socket{20, std::chrono::seconds(1)};  // 0 = unlimited
   // Told after every change of a client's subscriptions (added, removed; not drop_all).
   std::function<void(client&)> on_change;
+  // Told after a subscription was added (joined) or removed by subscribe / unsubscribe or a
+  // review (the Admin UI's rooms); not for the disconnect's drop_all. May be empty.
+  std::function<void(const client&, const telecomx::subscription&, bool joined)> on_room_change;
 };
 
 // Which of a client's subscriptions a new identity of the same employee may still hold.

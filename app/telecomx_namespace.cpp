@@ -39,7 +39,7 @@ telecomx_namespace::telecomx_namespace(namespace_deps deps)
       observer_(deps.observer),
       subscriptions_({deps.directory, deps.indexes, deps.max_subscriptions_per_socket,
                       deps.subscribe_per_socket,
-                      [this](client& c) { recovery_.save(c); }},
+                      [this](client& c) { recovery_.save(c); }, deps.on_room_change},
                      *this),
       authenticator_(authenticator_part(deps, this), subscriptions_, *this),
       recovery_(std::move(deps.recovery), subscriptions_) {}

@@ -62,6 +62,8 @@ struct namespace_deps {
   std::chrono::milliseconds revalidate_interval{60000};
   // Connection state recovery (SPEC §11); window 0 = off.
   recovery_deps recovery;
+  // Subscriptions added / removed (subscriptions_deps::on_room_change); may be empty.
+  std::function<void(const client&, const telecomx::subscription&, bool joined)> on_room_change;
 };
 
 class telecomx_namespace : public sio::namespace_handler,

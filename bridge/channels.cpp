@@ -53,6 +53,14 @@ std::string event_pattern(std::string_view prefix) {
   return out;
 }
 
+std::string admin_channel(std::string_view prefix) {
+  return joined(prefix, "admin");
+}
+
+std::string admin_session_key(std::string_view prefix, std::string_view id) {
+  return joined(prefix, "admin:session:", id);
+}
+
 std::string control_channel(std::string_view prefix) {
   return joined(prefix, "control");
 }

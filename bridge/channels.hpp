@@ -23,6 +23,9 @@ std::string event_channel_name(std::string_view prefix, telecomx::event_type typ
 // The pattern a node PSUBSCRIBEs to: "<prefix>event:*".
 std::string event_pattern(std::string_view prefix);
 std::string control_channel(std::string_view prefix);                       // <prefix>control
+std::string admin_channel(std::string_view prefix);  // <prefix>admin: the Admin UI's nodes
+// <prefix>admin:session:<id>: an Admin UI session (its employee or admin-username), with a TTL
+std::string admin_session_key(std::string_view prefix, std::string_view id);
 std::string employee_channel(std::string_view prefix, std::string_view id);  // <prefix>employee:<id>
 // "<prefix>employee:17" -> "17" (a view into `channel`); nullopt when the channel is not an
 // employee channel or its id is empty.

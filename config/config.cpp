@@ -20,6 +20,9 @@
 #ifndef TXRT_CLIENT_DIST_DIR
 #define TXRT_CLIENT_DIST_DIR ""
 #endif
+#ifndef TXRT_ADMIN_UI_DIR
+#define TXRT_ADMIN_UI_DIR ""
+#endif
 #ifndef TXRT_VERSION
 #define TXRT_VERSION "0.1.0"
 #endif
@@ -36,6 +39,14 @@ std::string default_auth_file() {
 
 std::string default_web_dir() {
   return TXRT_WEB_DIR;
+}
+
+std::string default_admin_ui_dir() {
+  return TXRT_ADMIN_UI_DIR;
+}
+
+bool admin_ui_enabled(const settings& cfg) {
+  return cfg.admin_ui && (is_loopback_listen(cfg.listen) || !cfg.admin_password_hash.empty());
 }
 
 namespace {
@@ -257,6 +268,8 @@ std::string validate(const settings& cfg) {
   if (cfg.cors_credentials &&
       std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), "*") != cfg.cors_origins.end())
     return "cors-credentials: true needs cors-origins to list the allowed origins, not *";
+  if (!cfg.admin_password_hash.empty() && cfg.admin_username.empty())
+    return "admin-username: required with admin-password-hash";
   if (uses_demo_tokens(cfg) && !cfg.allow_demo_tokens && !is_loopback_listen(cfg.listen))
     return "allow-demo-tokens: listen " + cfg.listen +
            " is not loopback and the tokens are the demo tokens file, with which anyone can log "

@@ -75,6 +75,14 @@ struct settings {
   std::string log_format = "text";        // text | json (one JSON object per line)
   std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close
   std::uint32_t shutdown_spread_ms = 1000;   // SIGTERM: sessions are closed over this much time
+
+  // The Socket.IO Admin UI (/admin namespace, files at /admin/)
+  bool admin_ui = true;             // on where someone can log in (admin_ui_login_possible)
+  std::string admin_ui_dir;         // empty = the build-time @socket.io/admin-ui/ui/dist
+  std::string admin_username;
+  std::string admin_password_hash;  // bcrypt
+  bool admin_ui_disconnect = true;  // the UI may disconnect sockets
+  bool admin_ui_write = false;      // the UI may emit and make sockets join / leave
 };
 
 // Parsed command line: either the settings to run with, or a message to print and an exit code
@@ -123,5 +131,10 @@ std::string default_client_dist_dir();
 // The build-time defaults of auth_file (the demo tokens) and web_dir (the demo page).
 std::string default_auth_file();
 std::string default_web_dir();
+// The build-time default of admin_ui_dir.
+std::string default_admin_ui_dir();
+// Whether the Admin UI serves: admin-ui on, and ADMIN tokens on a loopback listen or an admin
+// password configured.
+bool admin_ui_enabled(const settings& cfg);
 
 }  // namespace txrt::config

@@ -339,6 +339,27 @@ const key_spec all_keys[] = {
    "on SIGTERM, sessions are closed at random moments over this much time, so that their "
    "clients do not all reconnect to the other nodes at once (0 = all at once)",
    set_number<&settings::shutdown_spread_ms, 0, kU32>},
+
+  {"admin-ui", "Admin UI", "BOOL", "true",
+   "the Socket.IO Admin UI at /admin/ and its /admin namespace; on only where someone can log "
+   "in: a loopback listen (ADMIN tokens) or an admin-password-hash",
+   set_bool<&settings::admin_ui>},
+  {"admin-ui-dir", "Admin UI", "DIR", "empty = the build-time @socket.io/admin-ui/ui/dist",
+   "directory of the Admin UI's built files served at /admin/",
+   set_text<&settings::admin_ui_dir>},
+  {"admin-username", "Admin UI", "NAME", "empty",
+   "user name that logs in to the Admin UI with admin-password-hash",
+   set_text<&settings::admin_username>},
+  {"admin-password-hash", "Admin UI", "HASH", "empty",
+   "bcrypt hash ($2b$...) of admin-username's password; with it the Admin UI is on on any "
+   "listen address",
+   set_text<&settings::admin_password_hash>},
+  {"admin-ui-disconnect", "Admin UI", "BOOL", "true",
+   "the Admin UI may disconnect sockets",
+   set_bool<&settings::admin_ui_disconnect>},
+  {"admin-ui-write", "Admin UI", "BOOL", "false",
+   "the Admin UI may also emit to sockets and make them join / leave rooms (off: read-only)",
+   set_bool<&settings::admin_ui_write>},
 };
 // clang-format on
 

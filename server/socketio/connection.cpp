@@ -165,6 +165,9 @@ void connection::connect(const packet& p) {
     return;  // its first CONNECT is being answered
   const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
   if (auto refusal = handler->authorize(auth)) return connect_error(p.nsp, *refusal);
+  // A handler that admits later: its answer replays this CONNECT with admitted_state_ set,
+  // which open_socket (on this call, not after a recovery's wait) gives the socket.
+  if (handler->admits_later() && !admitted_state_) return admit_later(*handler, p);
 
   if (protocol_ != version::v5)
     return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
@@ -211,6 +214,7 @@ void connection::open_socket(namespace_handler& handler, const std::string& nsp,
   auto s = std::make_shared<socket>(session_.shared_from_this(), nsp,
                                     recovered ? recovered->sid : util::random_id(15), protocol_);
   if (offers) s->set_pid(recovered ? std::move(pid) : util::random_id(18));
+  if (admitted_state_) s->app_state = std::move(admitted_state_);
   s->set_disconnect_hook([this](socket& gone) {
     auto it = sockets_.find(gone.nsp());
     if (it == sockets_.end() || it->second.get() != &gone) return;

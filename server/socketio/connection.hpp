@@ -38,6 +38,8 @@ class connection : public engine::session_handler {
   void open_socket(namespace_handler& handler, const std::string& nsp, std::string auth,
                    std::optional<recovered_session> recovered, std::string pid);
   void connect_error(std::string_view nsp, std::string_view message);
+  // CONNECT to a namespace whose handler admits later (server/socketio/admission.cpp).
+  void admit_later(namespace_handler& handler, const packet& p);
   void leave(const std::string& nsp, disconnect_reason reason);
   void protocol_error();
 
@@ -54,6 +56,9 @@ class connection : public engine::session_handler {
   std::uint32_t pending_expected_ = 0;
   std::uint64_t pending_bytes_ = 0;  // text + attachments so far, against limits.max_binary_bytes
   std::vector<std::string> pending_attachments_;
+
+  // Set by admit_later's answer just before it replays the CONNECT (then moved to the socket).
+  std::shared_ptr<void> admitted_state_;
 
   boost::asio::steady_timer connect_timer_;
   bool closed_ = false;

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "protocol/socketio/packet.hpp"
 
 namespace txrt::sio {
@@ -53,12 +55,27 @@ using recovery_callback = std::function<void(std::optional<recovered_session>)>;
 // offset cannot be anybody's, or the namespace does not offer recovery now.
 enum class recovery_refusal : std::uint8_t { invalid_request, disabled };
 
+// An admission that needs to ask someone first (a token validator): what the handler is told
+// of the client, and how it answers. `refusal` set = CONNECT_ERROR carrying it; otherwise
+// `state` (which must not be null) becomes the new socket's app_state before on_connect.
+struct admission_request {
+  std::string_view auth;                  // the CONNECT payload ("{}" when none); call only
+  std::string remote_address;             // the client's address as the server sees it
+  boost::asio::any_io_executor executor;  // the session's loop: answer there
+};
+using admission_done =
+    std::function<void(std::optional<std::string> refusal, std::shared_ptr<void> state)>;
+
 class namespace_handler {
  public:
   virtual ~namespace_handler() = default;
   // Called before the socket exists. Returning a message refuses the connection with a
   // CONNECT_ERROR carrying it. `auth` is the CONNECT payload ("{}" when none).
   virtual std::optional<std::string> authorize(std::string_view auth) { return std::nullopt; }
+  // Whether CONNECTs wait for authorize_async (after authorize() passed). Then `done` must be
+  // called once, on the request's executor; a session gone by then is ignored.
+  virtual bool admits_later() const { return false; }
+  virtual void authorize_async(const admission_request& request, admission_done done) {}
   // The CONNECT answer has been queued; the socket may emit now.
   virtual void on_connect(const std::shared_ptr<socket>& s, std::string_view auth) = 0;
   virtual void on_event(const std::shared_ptr<socket>& s, const event& e) = 0;

@@ -50,7 +50,8 @@ const char* const kAllKeys[] = {
     "max-payload",   "allow-eio3",       "connect-timeout-ms", "cors-origins",
     "cors-credentials", "client-dist-dir", "header-timeout-ms", "publish-secret",
     "send-queue-bytes", "log-level", "allow-demo-tokens", "max-subscriptions-per-socket",
-    "subscribe-rate-per-socket", "revalidate-interval-ms"};
+    "subscribe-rate-per-socket", "revalidate-interval-ms", "admin-ui", "admin-ui-dir",
+    "admin-username", "admin-password-hash", "admin-ui-disconnect", "admin-ui-write"};
 // clang-format on
 
 }  // namespace
