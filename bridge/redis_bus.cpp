@@ -105,8 +105,8 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
       if (st->on_event) st->on_event(channel, payload, st->position);
     }
   });
-  subscriber_->on_subscription([st = state_, publisher = publisher_](std::string_view name,
-                                                                     bool pattern, bool active) {
+  subscriber_->on_subscription([st = state_, weak = std::weak_ptr<redis_connection>(publisher_)](
+                                   std::string_view name, bool pattern, bool active) {
     const bool was_joined = st->pattern_active && st->marker_active;
     if (pattern && name == st->pattern) st->pattern_active = active;
     else if (!pattern && name == st->marker_channel) st->marker_active = active;
@@ -116,7 +116,7 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
       st->set_ready(false);
     } else if (!was_joined && st->pattern_active && st->marker_active) {
       st->marker_failures = 0;
-      publish_marker(st, publisher);
+      if (auto publisher = weak.lock()) publish_marker(st, publisher);
     }
   });
   subscriber_->on_state([st = state_](bool connected) {
@@ -127,8 +127,11 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
   });
   // The marker goes out on the command connection, which may come back after the subscriber:
   // then it goes out as soon as that connection is up.
-  publisher_->on_state([st = state_, publisher = publisher_](bool connected) {
-    if (connected && !st->stopped && st->pattern_active && st->marker_active &&
+  // Weak: a connection that held itself through its own callback would never be freed.
+  publisher_->on_state([st = state_, weak = std::weak_ptr<redis_connection>(publisher_)](
+                           bool connected) {
+    auto publisher = weak.lock();
+    if (publisher && connected && !st->stopped && st->pattern_active && st->marker_active &&
         !st->position.known()) {
       st->marker_failures = 0;
       publish_marker(st, publisher);
@@ -191,17 +194,21 @@ void redis_bus::stop() {
 
 void redis_bus::publish_marker(const std::shared_ptr<state>& st,
                                const std::shared_ptr<redis_connection>& publisher) {
+  // The callbacks hold the connection weakly: its own pending command must not keep it alive.
   publisher->command(
       {"EVAL", marker_script, "1", st->epoch_key, st->marker_channel, epoch_key_ttl_ms},
-      [st, publisher](redis_reply r) {
+      [st, weak = std::weak_ptr<redis_connection>(publisher)](redis_reply r) {
         if (st->stopped || !(st->pattern_active && st->marker_active)) return;
         if (r.ok()) return;  // ready once the marker comes back through the subscriber
+        auto publisher = weak.lock();
+        if (!publisher) return;
         if (++st->marker_failures < marker_attempts) {
           auto timer = std::make_shared<net::steady_timer>(publisher->get_executor(),
                                                            std::chrono::milliseconds(500));
-          timer->async_wait([st, publisher, timer](boost::system::error_code ec) {
-            if (!ec && !st->stopped && st->pattern_active && st->marker_active)
-              publish_marker(st, publisher);
+          timer->async_wait([st, weak, timer](boost::system::error_code ec) {
+            auto again = weak.lock();
+            if (!ec && again && !st->stopped && st->pattern_active && st->marker_active)
+              publish_marker(st, again);
           });
           return;
         }
