@@ -226,3 +226,38 @@ TEST_CASE("two redis buses number the same stream alike (recovery positions)", "
   first.stop();
   second.stop();
 }
+
+TEST_CASE("recovery markers from someone else: garbage ignored, a lower number restarts",
+          "[redis]") {
+  redis_process server;
+  REQUIRE(server.start());
+  boost::asio::io_context io;
+  redis_bus bus(io, *parse_redis_url(server.url()), "rt:");
+  recorder rec;
+  std::vector<txrt::telecomx::stream_offset> starts;
+  bus.on_stream([&](txrt::telecomx::stream_offset s) { starts.push_back(s); });
+  bus.start(rec.events(), rec.ready(), rec.messages_sink());
+  REQUIRE(run_until(io, [&] { return bus.ready(); }));
+  REQUIRE(starts.size() == 1);
+  const auto epoch = starts[0].epoch;
+
+  // Anyone who can PUBLISH on Redis can write there: not numbers, huge text, zero.
+  REQUIRE(server.pipeline({{"PUBLISH", "rt:recovery:marker", "not a number"},
+                           {"PUBLISH", "rt:recovery:marker", std::string(100000, '9')},
+                           {"PUBLISH", "rt:recovery:marker", "0"},
+                           {"PUBLISH", "rt:event:PBX:c1", numbered(1)}}) == 4);
+  REQUIRE(run_until(io, [&] { return rec.payloads.size() == 1; }));
+  CHECK(starts.size() == 1);  // ignored
+  CHECK(rec.positions[0] == txrt::telecomx::stream_offset{epoch, 1});
+
+  // A number below the current epoch: earlier positions are forgotten, counting restarts there.
+  REQUIRE(server.pipeline({{"PUBLISH", "rt:recovery:marker", "5"},
+                           {"PUBLISH", "rt:event:PBX:c1", numbered(2)}}) == 2);
+  REQUIRE(run_until(io, [&] { return rec.payloads.size() == 2; }));
+  REQUIRE(starts.size() == 3);
+  CHECK(starts[1] == txrt::telecomx::stream_offset{});  // the break
+  CHECK(starts[2] == txrt::telecomx::stream_offset{5, 0});
+  CHECK(rec.positions[1] == txrt::telecomx::stream_offset{5, 1});
+  CHECK(bus.ready());
+  bus.stop();
+}
