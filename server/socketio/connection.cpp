@@ -169,19 +169,17 @@ void connection::connect(const packet& p) {
   // which open_socket (on this call, not after a recovery's wait) gives the socket.
   if (handler->admits_later() && !admitted_state_) return admit_later(*handler, p);
 
-  if (protocol_ != version::v5)
-    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  const auto fresh = [&] {
+    open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  };
+  if (protocol_ != version::v5) return fresh();
   auto asked = read_recovery_auth(auth);
-  if (asked.asked && !handler->offers_recovery()) {
-    handler->recovery_refused(recovery_refusal::disabled);
-    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
-  }
-  if (!asked.asked) {
-    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
-  }
-  if (asked.invalid) {
-    handler->recovery_refused(recovery_refusal::invalid_request);
-    return open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
+  if (!asked.asked) return fresh();
+  if (!handler->offers_recovery() || asked.invalid) {
+    handler->recovery_refused(asked.invalid && handler->offers_recovery()
+                                  ? recovery_refusal::invalid_request
+                                  : recovery_refusal::disabled);
+    return fresh();
   }
   // The answer comes later, from any thread: take it to this session's loop, and drop it if the
   // session is gone by then (the session owns this connection).
