@@ -35,6 +35,13 @@ metrics::recovery_failure failure_of(coverage c) noexcept {
   }
 }
 
+// Since when `c` has held the subscription with this key; `otherwise` for a new one.
+stream_offset held_since(const client& c, std::size_t key, stream_offset otherwise) {
+  for (const auto& [k, since] : c.recovery_held)
+    if (k == key) return since;
+  return otherwise;
+}
+
 }  // namespace
 
 // A loop's roster of recoverable sessions, whose records it keeps alive, and its timer.
@@ -222,7 +229,7 @@ std::size_t session_recovery::key_of(const subscription& s) {
   return std::hash<std::string>{}(to_json(s));
 }
 
-recovery_record session_recovery::record_of(const client& c) {
+recovery_record session_recovery::record_of(const client& c, bool with_subscriptions) {
   recovery_record r;
   r.sid = c.socket_id;
   r.token = c.token;
@@ -231,11 +238,10 @@ recovery_record session_recovery::record_of(const client& c) {
   r.instance_id = c.instance_id;
   r.reported_ip = c.reported_ip;
   r.since = c.recovery_since;
+  if (!with_subscriptions) return r;
   for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) {
     const auto key = key_of(sub);
-    auto it = std::find_if(c.recovery_held.begin(), c.recovery_held.end(),
-                           [&](const auto& h) { return h.first == key; });
-    r.subscriptions.push_back({sub, it != c.recovery_held.end() ? it->second : r.since});
+    r.subscriptions.push_back({sub, held_since(c, key, r.since)});
   }
   return r;
 }
@@ -245,16 +251,16 @@ void session_recovery::save(client& c) {
   const stream_offset now = deps_.position_of_loop(c.loop);
   if (!c.recovery_since.known()) c.recovery_since = now;
   // Each subscription keeps the position it was first held at; a new one starts now.
+  auto r = record_of(c, false);
   std::vector<std::pair<std::size_t, stream_offset>> held;
   for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) {
     const auto key = key_of(sub);
-    auto it = std::find_if(c.recovery_held.begin(), c.recovery_held.end(),
-                           [&](const auto& h) { return h.first == key; });
-    held.emplace_back(key, it != c.recovery_held.end() ? it->second : now);
+    held.emplace_back(key, held_since(c, key, now));
+    r.subscriptions.push_back({sub, held.back().second});
   }
   c.recovery_held = std::move(held);
 
-  auto text = encode(record_of(c));
+  auto text = encode(r);
   if (text.size() > max_recovery_record_bytes) {
     spdlog::warn("recovery: the session record of socket {} is too large to keep", c.socket_id);
     return;

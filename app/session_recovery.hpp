@@ -98,7 +98,8 @@ class session_recovery {
                    std::chrono::steady_clock::time_point give_up);
   void validate(std::shared_ptr<recovery_plan> plan, std::string address,
                 std::function<void(std::optional<recovery_plan>)> done);
-  recovery_record record_of(const client& c);
+  // The client's record; its subscriptions (with their start positions) when asked.
+  recovery_record record_of(const client& c, bool with_subscriptions = true);
   void arm(std::size_t loop);
 
   recovery_deps deps_;
