@@ -15,6 +15,7 @@ const STEPPED = new Set(['fanout', 'broadcast']);
 const SERVERS = [
   ['txrt', 'txrt'],
   ['txrt0', 'txrt, recovery off'],
+  ['txrtrv', 'txrt, revalidating every 5 s'],
   ['node1', 'Node 1 process'],
   ['node2', 'Node 2 workers'],
   ['bun1', 'Bun 1 process'],

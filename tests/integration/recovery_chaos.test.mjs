@@ -84,6 +84,9 @@ function chaosClient(url, i) {
     for (const w of [...c.waiters]) w();
   });
   for (const name of ['unauthorized', 'subscribe_failed', 'unsubscribed']) s.on(name, (p) => c.problems.push([name, p]));
+  s.on('connect_error', (err) => {
+    c.lastError = err.message;
+  });
   s.on('disconnect', (reason) => {
     c.disconnectedAt = Date.now();
     c.reasons[reason] = (c.reasons[reason] ?? 0) + 1;
@@ -109,6 +112,23 @@ function summary() {
   const on = {};
   for (const c of clients) on[nodeOf(c.s) ?? 'none'] = (on[nodeOf(c.s) ?? 'none'] ?? 0) + (c.s.connected ? 1 : 0);
   return `connected per node ${JSON.stringify(on)}`;
+}
+
+// What a failed wait needs to be understood: each node's process and /ready, haproxy's view,
+// the clients' last connect errors, and the tails of the logs.
+async function diagnosis() {
+  const lines = [];
+  for (const [i, n] of cluster.nodes.entries()) {
+    const ready = await readyStatus(n.url).catch((err) => `error ${err.message}`);
+    const lb = await haproxyStatus(cluster.statsUrl, i === 0 ? 'node1' : 'node2').catch((err) => `error ${err.message}`);
+    lines.push(`${n.name}: alive ${n.alive()}, /ready ${ready}, haproxy ${lb}`);
+  }
+  const errors = {};
+  for (const c of clients) if (!c.s.connected) errors[c.lastError ?? 'none'] = (errors[c.lastError ?? 'none'] ?? 0) + 1;
+  lines.push(`last connect_error of the clients not connected: ${JSON.stringify(errors)}`);
+  for (const n of cluster.nodes) lines.push(`--- ${n.name} log tail:`, n.output().slice(-2500));
+  lines.push('--- haproxy log tail:', cluster.lb.output().slice(-2500));
+  return lines.join('\n');
 }
 
 test(`${CLIENTS} clients, 4 channels at 50 events/s, nodes stopped and restarted for ${CHAOS_MS / 1000} s: every event once, in order, every reconnection recovered`, { timeout: 150000 }, async () => {
@@ -156,8 +176,8 @@ test(`${CLIENTS} clients, 4 channels at 50 events/s, nodes stopped and restarted
       // Every client back, on the survivor (bounded: reconnection delays plus haproxy noticing
       // the node is gone, at most 2 failed checks 2 s apart).
       await pollUntil(() => clients.every((c) => c.s.connected && nodeOf(c.s) === survivor.id), 20000,
-        `every client reconnected to ${survivor.name}`, 50).catch((err) => {
-        throw new Error(`${err.message}; ${summary()}`);
+        `every client reconnected to ${survivor.name}`, 50).catch(async (err) => {
+        throw new Error(`${err.message}; ${summary()}\n${await diagnosis()}`);
       });
       const tMoved = Date.now();
       const again = await cluster.restartNode(victimIndex);

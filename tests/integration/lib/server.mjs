@@ -38,6 +38,7 @@ export async function startServer(bin, args = [], { env = {}, timeoutMs = 10000 
     pid: child.pid,
     output: () => output,
     exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
     async stop(signal = 'SIGTERM', timeoutMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill(signal);
