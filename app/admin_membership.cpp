@@ -2,8 +2,8 @@
 // command with an id and waits for the node that holds the socket; every node answers.
 #include "app/admin_hub.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "app/admin_metrics.hpp"
 #include "app/client.hpp"
@@ -28,6 +28,9 @@ void admin_hub::request_membership(admin_command c) {
     c.id = deps_.server_id + "#c" + std::to_string(next_command_++);
     const std::string id = c.id;
     auto p = std::make_shared<pending_command>();
+    // The nodes whose stats came lately: in a node's first stats interval, one it has not heard
+    // yet may hold the socket and still carry the command out after every node it knows has
+    // answered not_found (counted so). The same bound as all_sockets' lists.
     p->expected = nodes_seen_lately();
     p->timer = std::make_unique<net::steady_timer>(deps_.loops->loop(0), deps_.list_timeout);
     p->timer->async_wait([this, id](boost::system::error_code ec) {
