@@ -4,10 +4,11 @@
 
 #include <algorithm>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "app/admin_sockets.hpp"
+#include "app/app_metrics.hpp"
 #include "app/client.hpp"
 #include "app/employee_index.hpp"
 #include "app/replies.hpp"
@@ -16,6 +17,7 @@
 #include "protocol/iso8601.hpp"
 #include "protocol/json.hpp"
 #include "protocol/log_text.hpp"
+#include "server/server_metrics.hpp"
 #include "server/socketio/socket.hpp"
 
 namespace txrt::telecomx {
@@ -34,10 +36,9 @@ std::int64_t steady_ms() {
 // The UI's timestamps (it reads them with `new Date(...)`).
 std::string now_json() {
   std::string out;
-  protocol::json::append_string(
-      protocol::format_iso8601(std::chrono::system_clock::now(),
-                               protocol::iso8601_precision::milliseconds),
-      out);
+  protocol::json::append_string(protocol::format_iso8601(std::chrono::system_clock::now(),
+                                                         protocol::iso8601_precision::milliseconds),
+                                out);
   return out;
 }
 
@@ -67,7 +68,8 @@ admin_hub::admin_hub(admin_hub_deps deps)
     : deps_(std::move(deps)),
       channel_(bridge::admin_channel(deps_.prefix)),
       admins_(deps_.loops->size()),
-      stats_timer_(deps_.loops->loop(0)) {}
+      stats_timer_(deps_.loops->loop(0)),
+      last_closed_(metrics::close_reasons.size(), 0) {}
 
 admin_hub::~admin_hub() = default;
 
@@ -85,21 +87,57 @@ void admin_hub::schedule_stats() {
   });
 }
 
-std::string admin_hub::stats_json() const {
+// One bucket of the UI's NamespaceEvent (dist/typed-events.d.ts): {timestamp, type, subType?,
+// count}, the timestamp in milliseconds truncated to the second, as the reference's EventBuffer.
+namespace {
+void add_bucket(std::string& out, std::int64_t second_ms, std::string_view type,
+                std::string_view sub_type, std::uint64_t count) {
+  if (count == 0) return;
+  if (out.size() > 1) out += ',';
+  json_object o;
+  o.raw("timestamp", std::to_string(second_ms)).string("type", type);
+  if (!sub_type.empty()) o.string("subType", sub_type);
+  o.raw("count", std::to_string(count));
+  out += std::move(o).take();
+}
+}  // namespace
+
+// What the counters rose by since the last stats; on the bus loop (the only reader of last_*).
+// The reference counts packetsIn / bytesIn / bytesOut too; txrt has no counter for them and
+// adds none on the hot path, so they are not reported.
+std::string admin_hub::aggregated_events() {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const std::int64_t second_ms = now_ms - now_ms % 1000;
+  auto rise = [](std::uint64_t now, std::uint64_t& last) {
+    const std::uint64_t d = now >= last ? now - last : 0;
+    last = now;
+    return d;
+  };
+  std::string out = "[";
+  add_bucket(out, second_ms, "rawConnection", "",
+             rise(metrics::connections_opened.get().value(), last_opened_));
+  for (std::size_t r = 0; r < metrics::close_reasons.size(); ++r)
+    add_bucket(out, second_ms, "rawDisconnection", metrics::close_reasons[r],
+               rise(metrics::connections_closed.at(r).value(), last_closed_[r]));
+  add_bucket(out, second_ms, "packetsOut", "",
+             rise(metrics::deliveries.get().value(), last_deliveries_));
+  return out + "]";
+}
+
+std::string admin_hub::stats_json(std::string_view aggregated) const {
   const auto clients = std::max<std::int64_t>(0, client_count_.load());
   const auto admins = admin_count_.load();
-  const double uptime =
-      std::chrono::duration<double>(steady_clock::now() - started_).count();
-  std::string namespaces = "[" + std::move(json_object()
-                                               .string("name", "/")
-                                               .raw("socketsCount", std::to_string(clients)))
-                                     .take() +
-                           "," +
-                           std::move(json_object()
-                                         .string("name", "/admin")
-                                         .raw("socketsCount", std::to_string(admins)))
-                               .take() +
-                           "]";
+  const double uptime = std::chrono::duration<double>(steady_clock::now() - started_).count();
+  std::string namespaces =
+      "[" +
+      std::move(json_object().string("name", "/").raw("socketsCount", std::to_string(clients)))
+          .take() +
+      "," +
+      std::move(json_object().string("name", "/admin").raw("socketsCount", std::to_string(admins)))
+          .take() +
+      "]";
   return std::move(json_object()
                        .string("serverId", deps_.server_id)
                        .string("hostname", host_name())
@@ -107,13 +145,14 @@ std::string admin_hub::stats_json() const {
                        .raw("uptime", std::to_string(uptime))
                        .raw("clientsCount", std::to_string(clients + admins))
                        .raw("pollingClientsCount", "0")
-                       .raw("aggregatedEvents", "[]")
+                       .raw("aggregatedEvents", aggregated)
                        .raw("namespaces", namespaces))
       .take();
 }
 
 void admin_hub::publish_stats() {
-  deps_.bus->publish(channel_, admin_stats_message(stats_json(), admin_count_.load()));
+  deps_.bus->publish(channel_,
+                     admin_stats_message(stats_json(aggregated_events()), admin_count_.load()));
 }
 
 bool admin_hub::watched() const noexcept {
@@ -125,14 +164,20 @@ void admin_hub::on_bus_message(std::string_view payload) {
   switch (m.kind) {
     case admin_bus_kind::stats:
       if (!m.node.empty()) nodes_[m.node] = steady_clock::now();
-      if (m.admins > 0)
-        watched_until_ms_ = steady_ms() + 3 * deps_.stats_interval.count();
+      if (m.admins > 0) watched_until_ms_ = steady_ms() + 3 * deps_.stats_interval.count();
       return broadcast("server_stats", std::move(m.body));
-    case admin_bus_kind::event: return broadcast(m.name, std::move(m.body));
-    case admin_bus_kind::list: return answer_list(m.name);
-    case admin_bus_kind::sockets: return collect_list(m);
-    case admin_bus_kind::command: return carry_out(m.command);
-    case admin_bus_kind::unknown: return;
+    case admin_bus_kind::event:
+      return broadcast(m.name, std::move(m.body));
+    case admin_bus_kind::list:
+      return answer_list(m.name);
+    case admin_bus_kind::sockets:
+      return collect_list(m);
+    case admin_bus_kind::command:
+      return carry_out(m.command);
+    case admin_bus_kind::result:
+      return collect_result(m);
+    case admin_bus_kind::unknown:
+      return;
   }
 }
 
@@ -230,9 +275,8 @@ void admin_hub::finish_list(const std::string& request_id) {
   lists_.erase(it);
   p->timer->cancel();
   auto asker = std::move(p->asker);
-  net::post(asker->executor(), [asker, body = "[" + std::move(p->body) + "]"] {
-    asker->emit("all_sockets", body);
-  });
+  net::post(asker->executor(),
+            [asker, body = "[" + std::move(p->body) + "]"] { asker->emit("all_sockets", body); });
 }
 
 void admin_hub::publish_command(const admin_command& c) {
@@ -241,6 +285,8 @@ void admin_hub::publish_command(const admin_command& c) {
 
 // A command from any node's UI, on this node's sockets of the main namespace.
 void admin_hub::carry_out(const admin_command& c) {
+  if (c.kind == admin_command_kind::join || c.kind == admin_command_kind::leave)
+    return carry_out_membership(c);
   if (c.nsp != "/") return;
   const bool disconnect = c.kind == admin_command_kind::disconnect;
   if (disconnect ? !deps_.disconnect_enabled

@@ -10,6 +10,15 @@
 //     sockets; the answer is sent when every node seen lately has answered, or after
 //     list_timeout with what came.
 //   - commands (_disconnect, emit): published; every node carries them out on its sockets.
+//   - join / leave (a socket's subscription, on its behalf): published with an id; the node
+//     holding the socket carries it out (room_control: the permission check of subscribe) and
+//     every node answers; the asking node counts and logs the outcome once the holder answered,
+//     or as not_found when every node answered without it or after list_timeout.
+//   - aggregatedEvents in server_stats (the UI's AGGREGATED_EVENTS): what this node's counters
+//     (txrt_connections_opened_total, _closed_total{reason}, txrt_deliveries_total) rose by
+//     since its last stats, as rawConnection, rawDisconnection (subType: the reason) and
+//     packetsOut: read at the stats tick, nothing added to the hot path. The UI adds up every
+//     server's buckets, so each node reports only its own.
 // It is also the client_observer of the main namespace, passing every notification on to
 // `next` (the lifecycle) first.
 //
@@ -18,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,10 +53,18 @@ struct admin_hub_deps {
   std::vector<employee_index*> employees;           // one per loop
   std::vector<rooms::room_index<client>*> indexes;  // one per loop
   client_observer* next = nullptr;                  // may be null
-  bool disconnect_enabled = true;  // this node carries out _disconnect
-  bool write_enabled = false;      // this node carries out emit
+  bool disconnect_enabled = true;                   // this node carries out _disconnect
+  bool write_enabled = false;                       // this node carries out emit
   std::chrono::milliseconds stats_interval{2000};
   std::chrono::milliseconds list_timeout{1500};
+};
+
+// The main namespace's side of join / leave (telecomx_namespace::join_for_admin /
+// leave_for_admin); called on the client's loop.
+struct admin_room_control {
+  std::function<void(client&, const subscription&, std::function<void(std::string_view code)>)>
+      join;
+  std::function<std::size_t(client&, const subscription&)> leave;
 };
 
 class admin_hub final : public client_observer {
@@ -67,6 +85,12 @@ class admin_hub final : public client_observer {
   void request_sockets(std::shared_ptr<sio::socket> s);
   // Publishes a command for every node. Any thread.
   void publish_command(const admin_command& c);
+  // join / leave of the socket c.filter: published, carried out by the node that holds it,
+  // counted (txrt_admin_commands_total) and logged here with c.by once the nodes answered.
+  // c.room must be a room key (parse_room_key). Any thread.
+  void request_membership(admin_command c);
+  // Set once the main namespace exists, before the loops run.
+  void set_room_control(admin_room_control control) { rooms_ = std::move(control); }
 
   // client_observer (called on the client's loop).
   void on_connected(const client& c) override;
@@ -78,10 +102,12 @@ class admin_hub final : public client_observer {
 
  private:
   struct pending_list;
+  struct pending_command;
 
   void publish_stats();
   void schedule_stats();
-  std::string stats_json() const;
+  std::string stats_json(std::string_view aggregated) const;
+  std::string aggregated_events();
   bool watched() const noexcept;
   void broadcast(std::string_view event, std::string args);
   void publish_event(std::string_view event, std::string args);
@@ -89,6 +115,9 @@ class admin_hub final : public client_observer {
   void collect_list(const admin_bus_message& m);
   void finish_list(const std::string& request_id);
   void carry_out(const admin_command& c);
+  void carry_out_membership(const admin_command& c);
+  void collect_result(const admin_bus_message& m);
+  void finish_command(const std::string& id, std::string_view outcome);
   std::size_t nodes_seen_lately();
 
   admin_hub_deps deps_;
@@ -107,6 +136,14 @@ class admin_hub final : public client_observer {
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> nodes_;
   std::unordered_map<std::string, std::shared_ptr<pending_list>> lists_;
   std::uint64_t next_list_ = 0;
+  std::unordered_map<std::string, std::shared_ptr<pending_command>> commands_;
+  std::uint64_t next_command_ = 0;
+  // The counters' values at the last stats (aggregated_events).
+  std::uint64_t last_opened_ = 0;
+  std::vector<std::uint64_t> last_closed_;
+  std::uint64_t last_deliveries_ = 0;
+
+  admin_room_control rooms_;
 };
 
 }  // namespace txrt::telecomx

@@ -1,20 +1,20 @@
 #include "app/admin_namespace.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "app/admin_hub.hpp"
 #include "app/admin_metrics.hpp"
 #include "auth/bcrypt.hpp"
 #include "auth/validator.hpp"
+#include "bridge/channels.hpp"
+#include "bridge/kv_store.hpp"
+#include "protocol/json.hpp"
 #include "protocol/log_text.hpp"
 #include "protocol/telecomx/admin_messages.hpp"
 #include "server/server_metrics.hpp"
 #include "server/socketio/socket.hpp"
 #include "server/util/random_id.hpp"
-#include "bridge/channels.hpp"
-#include "bridge/kv_store.hpp"
-#include "protocol/json.hpp"
 
 namespace txrt::telecomx {
 
@@ -26,8 +26,8 @@ constexpr std::string_view too_many_attempts = "too many login attempts, try aga
 
 // The state of a logged-in admin socket (its app_state).
 struct admin_session {
-  std::string who;  // the employee, or admin-username
-  std::string how;  // "token", "password" or "session"
+  std::string who;          // the employee, or admin-username
+  std::string how;          // "token", "password" or "session"
   std::string new_session;  // set after a password or token login: sent as "session"
   std::string address;
   std::size_t loop = 0;
@@ -37,8 +37,7 @@ admin_session* session_of(const std::shared_ptr<sio::socket>& s) {
   return static_cast<admin_session*>(s->app_state.get());
 }
 
-void admit(const sio::admission_done& done, std::string who, std::string how,
-           std::string address) {
+void admit(const sio::admission_done& done, std::string who, std::string how, std::string address) {
   metrics::count_admin_login(metrics::admin_login_result::success);
   auto session = std::make_shared<admin_session>();
   session->who = std::move(who);
@@ -54,12 +53,12 @@ void refuse(const sio::admission_done& done, metrics::admin_login_result why,
   spdlog::warn("admin ui: login refused from {} ({})", protocol::log_text(address),
                metrics::admin_login_results[static_cast<std::size_t>(why)]);
   done(std::string(why == metrics::admin_login_result::rate_limited ? too_many_attempts
-                                                                     : invalid_credentials),
+                                                                    : invalid_credentials),
        nullptr);
 }
 
 void count_command(admin_command_kind kind, metrics::admin_command_result r) {
-  metrics::admin_commands.at(static_cast<std::size_t>(kind), static_cast<std::size_t>(r)).inc();
+  metrics::count_admin_command(static_cast<std::size_t>(kind), r);
 }
 
 }  // namespace
@@ -68,7 +67,9 @@ constexpr int max_hashing = 8;
 
 admin_namespace::admin_namespace(admin_namespace_deps deps) : deps_(std::move(deps)) {}
 
-admin_namespace::~admin_namespace() { hasher_.join(); }
+admin_namespace::~admin_namespace() {
+  hasher_.join();
+}
 
 void admin_namespace::authorize_async(const sio::admission_request& request,
                                       sio::admission_done done) {
@@ -95,12 +96,12 @@ void admin_namespace::authorize_async(const sio::admission_request& request,
                               done = std::move(done)]() mutable {
     const bool match = auth::bcrypt_matches(login.password, deps_.password_hash);
     --hashing_;
-    boost::asio::post(request_copy.executor, [this, match, request_copy,
-                                              password = std::move(login.password),
-                                              done = std::move(done)]() mutable {
-      if (match) return admit(done, deps_.username, "password", request_copy.remote_address);
-      check_token(request_copy, std::move(password), std::move(done));
-    });
+    boost::asio::post(
+        request_copy.executor, [this, match, request_copy, password = std::move(login.password),
+                                done = std::move(done)]() mutable {
+          if (match) return admit(done, deps_.username, "password", request_copy.remote_address);
+          check_token(request_copy, std::move(password), std::move(done));
+        });
   });
 }
 
@@ -126,20 +127,39 @@ void admin_namespace::check_token(const sio::admission_request& request, std::st
     return refuse(done, metrics::admin_login_result::invalid_credentials, address);
   // The password as an ADMIN token, bound to the address it comes from like authenticate's.
   auth::auth_request check{std::move(token), address};
-  deps_.validator->validate(check, request.executor,
-                            [done = std::move(done), address](auth::auth_result r) {
-                              if (!r.who || r.who->level != access_level::admin)
-                                return refuse(done,
-                                              metrics::admin_login_result::invalid_credentials,
-                                              address);
-                              admit(done, r.who->employee, "token", address);
-                            });
+  deps_.validator->validate(
+      check, request.executor, [done = std::move(done), address](auth::auth_result r) {
+        if (!r.who || r.who->level != access_level::admin)
+          return refuse(done, metrics::admin_login_result::invalid_credentials, address);
+        admit(done, r.who->employee, "token", address);
+      });
 }
 
+// What the UI may offer, as the reference's detectSupportedFeatures: EMIT, JOIN and LEAVE with
+// admin-ui-write (one socket each time: the UI's own buttons; MJOIN / MLEAVE, a room's sockets
+// at once, are not offered), DISCONNECT and MDISCONNECT with admin-ui-disconnect.
+// AGGREGATED_EVENTS always (server_stats' aggregatedEvents). ALL_EVENTS too, though txrt sends
+// no event_received / event_sent (one message per packet per socket to every admin socket,
+// on the fan-out's hot path): the UI reads it as "the server sends every socket's lifecycle"
+// (socket_connected, room_joined, ...), which txrt does, and without it the UI hides its
+// Sockets, Rooms and Clients pages.
 std::string admin_namespace::config_json() const {
   std::string features = "[";
-  if (deps_.disconnect_enabled) features += "\"DISCONNECT\",\"MDISCONNECT\"";
-  if (deps_.write_enabled) features += std::string(features.size() > 1 ? "," : "") + "\"EMIT\"";
+  auto add = [&](std::string_view f) {
+    if (features.size() > 1) features += ',';
+    protocol::json::append_string(f, features);
+  };
+  if (deps_.write_enabled) {
+    add("EMIT");
+    add("JOIN");
+    add("LEAVE");
+  }
+  if (deps_.disconnect_enabled) {
+    add("DISCONNECT");
+    add("MDISCONNECT");
+  }
+  add("AGGREGATED_EVENTS");
+  add("ALL_EVENTS");
   return "{\"supportedFeatures\":" + features + "]}";
 }
 
@@ -169,25 +189,29 @@ void admin_namespace::on_event(const std::shared_ptr<sio::socket>& s, const sio:
   auto kind = parse_admin_command_name(e.name);
   if (!kind) return;  // other events are ignored, as socket.io ignores unknown events
   const std::string who = protocol::log_text(session->who);
-  const bool allowed = *kind == admin_command_kind::disconnect ? deps_.disconnect_enabled
-                       : *kind == admin_command_kind::emit     ? deps_.write_enabled
-                                                               : false;
+  const bool allowed =
+      *kind == admin_command_kind::disconnect ? deps_.disconnect_enabled : deps_.write_enabled;
   if (!allowed) {
-    const bool unsupported =
-        *kind == admin_command_kind::join || *kind == admin_command_kind::leave;
-    count_command(*kind, unsupported ? metrics::admin_command_result::unsupported
-                                     : metrics::admin_command_result::disabled);
-    spdlog::warn("admin ui: {} refused for {} ({})", to_string(*kind), who,
-                 unsupported ? "not supported" : "read-only: its key is off");
+    count_command(*kind, metrics::admin_command_result::disabled);
+    spdlog::warn("admin ui: {} refused for {} (read-only: its key is off)", to_string(*kind), who);
     return;
   }
   auto command = parse_admin_command(*kind, e.args);
-  if (!command) {
+  const bool membership = *kind == admin_command_kind::join || *kind == admin_command_kind::leave;
+  // join / leave name one socket of the main namespace (the UI's buttons send its id) and a
+  // room that is a subscription key; the rest is refused here, before any node looks.
+  if (!command || (membership && (command->nsp != "/" || command->filter.empty() ||
+                                  !parse_room_key(command->room)))) {
     count_command(*kind, metrics::admin_command_result::invalid);
     spdlog::warn("admin ui: malformed {} from {}", to_string(*kind), who);
     return;
   }
   command->by = session->who;
+  if (membership) {
+    spdlog::info("admin ui: {} gives {} room={} socket={}", who, to_string(*kind),
+                 protocol::log_text(command->room), protocol::log_text(command->filter));
+    return deps_.hub->request_membership(std::move(*command));  // counted when decided
+  }
   count_command(*kind, metrics::admin_command_result::done);
   spdlog::info("admin ui: {} gives {} nsp={} filter={}{}", who, to_string(*kind),
                protocol::log_text(command->nsp), protocol::log_text(command->filter),
@@ -195,8 +219,7 @@ void admin_namespace::on_event(const std::shared_ptr<sio::socket>& s, const sio:
   deps_.hub->publish_command(*command);
 }
 
-void admin_namespace::on_disconnect(const std::shared_ptr<sio::socket>& s,
-                                    sio::disconnect_reason) {
+void admin_namespace::on_disconnect(const std::shared_ptr<sio::socket>& s, sio::disconnect_reason) {
   auto* session = session_of(s);
   if (!session) return;
   deps_.hub->remove_admin(session->loop, *s);

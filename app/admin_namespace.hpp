@@ -13,9 +13,12 @@
 // shares the store), which the UI sends instead after a reload.
 //
 // After login: config {supportedFeatures}, then all_sockets (every node's), then server_stats
-// and socket events as the hub passes them on. Commands (_disconnect, emit) are carried out when
-// their key allows them (admin-ui-disconnect, admin-ui-write), else refused and counted; join
-// and leave are not supported (never advertised). Each command is logged with who gave it.
+// and socket events as the hub passes them on. Commands are carried out when their key allows
+// them (_disconnect: admin-ui-disconnect; emit, join, leave: admin-ui-write), else refused and
+// counted; only what is allowed is advertised (config's supportedFeatures). join / leave
+// subscribe / unsubscribe one socket on its behalf, on whichever node holds it, with the
+// permission check of its own subscribe (admin_hub::request_membership). Each command is
+// logged with who gave it.
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -42,8 +45,8 @@ struct admin_namespace_deps {
   server::loop_pool* loops = nullptr;
   admin_hub* hub = nullptr;
   std::shared_ptr<auth::token_validator> validator;  // ADMIN tokens; null = not accepted
-  std::string username;       // admin-username ("" = no password login)
-  std::string password_hash;  // admin-password-hash (bcrypt)
+  std::string username;                              // admin-username ("" = no password login)
+  std::string password_hash;                         // admin-password-hash (bcrypt)
   std::shared_ptr<limits::address_rate_limiter> attempts;          // per address, never null
   std::shared_ptr<limits::address_rate_limiter> auth_per_address;  // auth-rate-per-ip, may be null
   bool disconnect_enabled = true;

@@ -211,6 +211,15 @@ void app::register_namespace() {
                                                    bool joined) { hub->on_room_change(c, s, joined); };
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
   namespace_->start();
+  if (admin_hub_)
+    admin_hub_->set_room_control(
+        {[ns = namespace_.get()](client& c, const subscription& s,
+                                 std::function<void(std::string_view)> done) {
+           ns->join_for_admin(c, s, std::move(done));
+         },
+         [ns = namespace_.get()](client& c, const subscription& s) {
+           return ns->leave_for_admin(c, s);
+         }});
 
   spaces_ = std::make_unique<sio::namespaces>();
   spaces_->by_name["/"] = namespace_;

@@ -102,29 +102,77 @@ void subscriptions::subscribe(client& c, std::string_view event_args,
       });
 }
 
+std::string_view subscriptions::admit(client& c, const telecomx::subscription& sub,
+                                      const std::vector<std::string>& chain) {
+  if (!allowed(*c.who, sub, chain)) return "access_denied";
+  // An identical subscription again is answered as a success and not counted twice.
+  const auto& held = index_of(c).subscriptions_of(c);
+  if (holds(held, sub)) return {};
+  if (held.size() >= deps_.max_per_socket) {
+    metrics::count_limited(metrics::limit::subscriptions_per_socket);
+    return "limit_reached";
+  }
+  if (index_of(c).add(c, sub)) {
+    subscriptions_of_type(sub.type).inc();
+    if (deps_.on_change) deps_.on_change(c);
+    if (deps_.on_room_change) deps_.on_room_change(c, sub, true);
+  }
+  return {};
+}
+
 void subscriptions::decide(client& c, const telecomx::subscription& sub,
                            const std::vector<std::string>& chain,
                            std::optional<std::uint64_t> ack_id) {
-  if (!allowed(*c.who, sub, chain))
-    return fail(c, ack_id, telecomx::to_string(sub.type), sub.customer, "access_denied",
+  const std::string_view code = admit(c, sub, chain);
+  if (code == "access_denied")
+    return fail(c, ack_id, telecomx::to_string(sub.type), sub.customer, code,
                 "no access to this subscription");
-  // An identical subscription again is answered as a success and not counted twice.
-  const auto& held = index_of(c).subscriptions_of(c);
-  if (!holds(held, sub)) {
-    if (held.size() >= deps_.max_per_socket) {
-      metrics::count_limited(metrics::limit::subscriptions_per_socket);
-      return fail(c, ack_id, telecomx::to_string(sub.type), sub.customer, "limit_reached",
-                  "max-subscriptions-per-socket reached: unsubscribe first");
-    }
-    if (index_of(c).add(c, sub)) {
-      subscriptions_of_type(sub.type).inc();
-      if (deps_.on_change) deps_.on_change(c);
-      if (deps_.on_room_change) deps_.on_room_change(c, sub, true);
-    }
-  }
+  if (!code.empty())
+    return fail(c, ack_id, telecomx::to_string(sub.type), sub.customer, code,
+                "max-subscriptions-per-socket reached: unsubscribe first");
   const std::string echo = telecomx::to_json(sub);
   io_.emit(c, "subscribed", echo);
   if (ack_id) io_.ack(c, *ack_id, success_with(echo));
+}
+
+void subscriptions::join_for_admin(client& c, const telecomx::subscription& sub,
+                                   std::function<void(std::string_view)> done) {
+  if (!c.who) return done("not_authenticated");
+  auto finish = [this, sub](client& c, const std::vector<std::string>& chain,
+                            const std::function<void(std::string_view)>& done) {
+    const std::string_view code = admit(c, sub, chain);
+    if (code.empty()) io_.emit(c, "subscribed", telecomx::to_json(sub));
+    done(code);
+  };
+  if (!auth::needs_parent_chain(*c.who, sub)) return finish(c, {}, done);
+  // As subscribe's: the answer counts for the identity that asked, while the client is there.
+  std::weak_ptr<client> weak = c.weak_from_this();
+  const std::uint64_t generation = c.generation;
+  deps_.directory->parent_chain(
+      sub.customer, c.executor,
+      [weak, generation, finish, done = std::move(done)](auth::chain_result chain) {
+        auto state = weak.lock();
+        if (!state || !state->connected || state->generation != generation || !state->who)
+          return done("gone");
+        if (!chain.ok) return done("unavailable");
+        finish(*state, chain.parents, done);
+      });
+}
+
+std::size_t subscriptions::leave_for_admin(client& c, const telecomx::subscription& sub) {
+  // A copy: removing changes the list.
+  const std::vector<telecomx::subscription> held = index_of(c).subscriptions_of(c);
+  std::size_t removed = 0;
+  for (const auto& s : held) {
+    if (s.type != sub.type || s.customer != sub.customer) continue;
+    if (index_of(c).remove_exact(c, s) == 0) continue;
+    ++removed;
+    subscriptions_of_type(s.type).dec();
+    if (deps_.on_change) deps_.on_change(c);
+    if (deps_.on_room_change) deps_.on_room_change(c, s, false);
+    io_.emit(c, "unsubscribed", with_reason(telecomx::to_json(s), "admin"));
+  }
+  return removed;
 }
 
 void subscriptions::unsubscribe(client& c, std::string_view event_args,

@@ -91,9 +91,26 @@ class subscriptions {
              boost::asio::any_io_executor executor, std::function<void(access_review)> done);
   void restore(client& c, const std::vector<telecomx::subscription>& kept);
 
+  // The Admin UI's join (app/admin_hub.hpp): `sub` for `c` on its behalf, after the access
+  // decision its own subscribe gets (the directory asked when needed) and within
+  // max-subscriptions-per-socket, but not from its subscribe budget. Held: the client gets
+  // `subscribed` as if it had asked, and `done("")`. Refused: the client is told nothing and
+  // `done` gets the code (access_denied, limit_reached, unavailable, not_authenticated; gone
+  // when the client left or re-authenticated while the directory answered). `done` runs on
+  // the client's loop, once.
+  void join_for_admin(client& c, const telecomx::subscription& sub,
+                      std::function<void(std::string_view code)> done);
+  // The Admin UI's leave: every subscription of `c` with the type and customer of `sub` (its
+  // room) removed, each with `unsubscribed {…, reason:"admin"}`. Returns how many.
+  std::size_t leave_for_admin(client& c, const telecomx::subscription& sub);
+
   rooms::room_index<client>& index_of(const client& c);
 
  private:
+  // The access decision once the parent chain (if needed) is known, and the add: "" when `c`
+  // holds `sub` now (told nothing yet), else the refusal's code (access_denied, limit_reached).
+  std::string_view admit(client& c, const telecomx::subscription& sub,
+                         const std::vector<std::string>& chain);
   // The subscription asked for, or nothing when the budget is spent, the client is not
   // authenticated or the payload is malformed (then the client has been told).
   std::optional<telecomx::subscription> requested(client& c, std::string_view event_args,

@@ -88,6 +88,16 @@ class telecomx_namespace : public sio::namespace_handler,
   void on_event(const std::shared_ptr<sio::socket>& s, const sio::event& e) override;
   void on_disconnect(const std::shared_ptr<sio::socket>& s, sio::disconnect_reason r) override;
 
+  // The Admin UI's join / leave of `c`'s room (subscriptions::join_for_admin /
+  // leave_for_admin); on the client's loop.
+  void join_for_admin(client& c, const telecomx::subscription& sub,
+                      std::function<void(std::string_view code)> done) {
+    subscriptions_.join_for_admin(c, sub, std::move(done));
+  }
+  std::size_t leave_for_admin(client& c, const telecomx::subscription& sub) {
+    return subscriptions_.leave_for_admin(c, sub);
+  }
+
   // Credentials on live sockets (SPEC §12); each must run on loop `loop`.
   void revalidate_now(std::size_t loop) { authenticator_.revalidate_now(loop); }
   void recheck_customer(std::size_t loop, const std::string& customer) {

@@ -91,6 +91,26 @@ std::optional<admin_command> command_from(admin_command_kind kind, simdjson::dom
 
 }  // namespace
 
+std::optional<subscription> parse_room_key(std::string_view room) {
+  if (room.empty() || room.size() > max_room_key_bytes) return std::nullopt;
+  subscription s;
+  if (auto type = parse_subscription_type(room)) {
+    if (!is_admin_type(*type)) return std::nullopt;  // a customer type needs its customer
+    s.type = *type;
+    return s;
+  }
+  // No type name but the ADMIN ones holds a ':', so the first one ends the type.
+  const auto colon = room.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto type = parse_subscription_type(room.substr(0, colon));
+  const std::string_view customer = room.substr(colon + 1);
+  if (!type || is_admin_type(*type) || customer.empty() || customer.size() > max_customer_bytes)
+    return std::nullopt;
+  s.type = *type;
+  s.customer = std::string(customer);
+  return s;
+}
+
 std::optional<admin_login> parse_admin_login(std::string_view auth) {
   if (auth.size() > max_admin_auth_bytes) return std::nullopt;
   auto doc = json::parse(auth);
@@ -163,6 +183,14 @@ admin_bus_message parse_admin_bus_message(std::string_view payload) {
     m.body = elements_of(args);
     return m;
   }
+  if (!o["result"].get_string().get(text)) {
+    m.kind = admin_bus_kind::result;
+    m.name = std::string(text);
+    std::string_view s;
+    if (!o["node"].get_string().get(s)) m.node = std::string(s);
+    if (!o["outcome"].get_string().get(s)) m.body = std::string(s);
+    return m;
+  }
   if (!o["command"].get_string().get(text)) {
     auto kind = parse_admin_command_name(text);
     if (!kind) return m;
@@ -175,6 +203,7 @@ admin_bus_message parse_admin_bus_message(std::string_view payload) {
     if (!o["room"].get_string().get(s)) c.room = std::string(s);
     if (!o["event"].get_string().get(s)) c.event = std::string(s);
     if (!o["by"].get_string().get(s)) c.by = std::string(s);
+    if (!o["id"].get_string().get(s)) c.id = std::string(s);
     bool close = false;
     if (!o["close"].get_bool().get(close)) c.close = close;
     if (!o["args"].get_array().get(args)) c.args = elements_of(args);
@@ -222,6 +251,16 @@ std::string admin_command_message(const admin_command& c) {
   add_string(out, "event", c.event);
   add_raw(out, "args", "[" + c.args + "]");
   add_string(out, "by", c.by);
+  if (!c.id.empty()) add_string(out, "id", c.id);
+  return out + '}';
+}
+
+std::string admin_result_message(std::string_view command_id, std::string_view node,
+                                 std::string_view outcome) {
+  std::string out = "{";
+  add_string(out, "result", command_id);
+  add_string(out, "node", node);
+  add_string(out, "outcome", outcome);
   return out + '}';
 }
 

@@ -1,8 +1,8 @@
 // The unmodified Socket.IO Admin UI (npm @socket.io/admin-ui, served by txrt at /admin/) in a
 // real headless Chromium against two txrt nodes sharing a Redis bus: log in with an ADMIN token
 // on node 1, see both nodes and the sockets of both, watch a socket appear and disappear,
-// disconnect one from the UI, reload without logging in again (the session); a wrong password
-// is refused on the login form.
+// disconnect one from the UI, make one join and leave a room (a subscription, admin-ui-write),
+// reload without logging in again (the session); a wrong password is refused on the login form.
 // Run: TXRT_BIN=build/txrt node --test tests/browser/admin_ui_browser.test.mjs
 // The UI's files come from node_modules/@socket.io/admin-ui/ui/dist (npm ci), or from
 // TXRT_ADMIN_UI_DIR when set.
@@ -40,7 +40,8 @@ describe('Admin UI in headless Chromium, two nodes', { timeout: 120000 }, () => 
     assert.ok(existsSync(join(UI_DIR, 'index.html')), `Admin UI files not found in ${UI_DIR} (npm ci)`);
     redis = await startRedis();
     for (const name of ['node-1', 'node-2'])
-      nodes.push(await startApp(['--redis', redis.url, '--server-name', name, '--admin-ui-dir', UI_DIR]));
+      nodes.push(await startApp(['--redis', redis.url, '--server-name', name, '--admin-ui-dir', UI_DIR,
+        '--admin-ui-write', 'true']));
     profile = await mkdtemp(join(tmpdir(), 'txrt-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -140,6 +141,27 @@ describe('Admin UI in headless Chromium, two nodes', { timeout: 120000 }, () => 
       id,
       { timeout: T },
     );
+  });
+
+  test('makes a socket of the other node join a room (its subscription) and leave it from the UI', TEST, async () => {
+    assert.ok(page, 'the login test ran first');
+    const e = await member(nodes[1].url, 'demo-manager', 'manager-join');
+    await page.goto(nodes[0].url + '/admin/#/sockets/');
+    await row(page, e.id).waitFor({ timeout: T }); // the UI knows it (socket_connected, over the bus)
+    await page.goto(nodes[0].url + `/admin/#/n/%2F/sockets/${e.id}`);
+    await page.locator('main').locator('text=emp-manager').first().waitFor({ timeout: T });
+    const subscribed = once(e, 'subscribed', T, { rejectOn: ['subscribe_failed'] });
+    const box = page.getByLabel('Join a room');
+    await box.fill(`CONFIG:${C}`);
+    await page.locator('main form button[type="submit"]').click();
+    assert.deepEqual((await subscribed)[0], { type: 'CONFIG', customer: C });
+    // Its row in the socket's rooms (the one with the leave button; the events list names it too).
+    const room = row(page, `CONFIG:${C}`).filter({ has: page.locator('button') });
+    await room.waitFor({ timeout: T });
+    const unsubscribed = once(e, 'unsubscribed', T);
+    await room.locator('button').last().click();
+    assert.deepEqual((await unsubscribed)[0], { type: 'CONFIG', customer: C, reason: 'admin' });
+    await room.waitFor({ state: 'detached', timeout: T });
   });
 
   test('a reload logs in again with the session the login got, without the form', TEST, async () => {

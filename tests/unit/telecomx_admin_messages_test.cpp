@@ -72,6 +72,57 @@ TEST_CASE("admin commands: malformed arguments are nothing", "[admin]") {
   CHECK_FALSE(parse_admin_command(k::emit, R"("/",null,"x","long")", 10));
 }
 
+TEST_CASE("admin commands: join / leave with hostile arguments are nothing", "[admin]") {
+  using k = admin_command_kind;
+  CHECK_FALSE(parse_admin_command(k::join, R"("/",42,"AbC")"));           // room not a string
+  CHECK_FALSE(parse_admin_command(k::join, R"("/",["PBX:c1"],"AbC")"));   // nor an array
+  CHECK_FALSE(parse_admin_command(k::join, R"("/","PBX:c1",{"id":1})"));  // filter an object
+  CHECK_FALSE(parse_admin_command(k::leave, R"(null,"PBX:c1","AbC")"));   // nsp not a string
+  CHECK_FALSE(parse_admin_command(k::leave,
+                                  R"("/","PBX:c1","AbC")"
+                                  R"(,)",
+                                  64));  // malformed JSON
+  const std::string huge = "\"" + std::string(100000, 'x') + "\"";
+  CHECK_FALSE(parse_admin_command(k::join, R"("/",)" + huge + R"(,"AbC")"));  // over 64 KiB
+  // A leave without a socket parses (the namespace then refuses it: one socket at a time).
+  auto l = parse_admin_command(k::leave, R"("/","PBX:c1")");
+  REQUIRE(l);
+  CHECK(l->filter.empty());
+}
+
+TEST_CASE("room keys: the subscription each names", "[admin]") {
+  auto pbx = parse_room_key("PBX:customer-north-2");
+  REQUIRE(pbx);
+  CHECK(pbx->type == subscription_type::pbx);
+  CHECK(pbx->customer == "customer-north-2");
+  auto admin = parse_room_key("ADMIN");
+  REQUIRE(admin);
+  CHECK(admin->type == subscription_type::admin);
+  CHECK(admin->customer.empty());
+  auto admin_call = parse_room_key("ADMIN:CALL");
+  REQUIRE(admin_call);
+  CHECK(admin_call->type == subscription_type::admin_call);
+  auto not_iptv = parse_room_key("CONFIG-NOT-IPTV:c:with:colons");
+  REQUIRE(not_iptv);
+  CHECK(not_iptv->type == subscription_type::config_not_iptv);
+  CHECK(not_iptv->customer == "c:with:colons");
+  CHECK(parse_room_key("CALL:" + std::string(max_customer_bytes, 'c')));
+}
+
+TEST_CASE("room keys: anything else is nothing", "[admin]") {
+  CHECK_FALSE(parse_room_key(""));
+  CHECK_FALSE(parse_room_key("PBX"));  // a customer type without its customer
+  CHECK_FALSE(parse_room_key("PBX:"));
+  CHECK_FALSE(parse_room_key("ADMIN:c1"));       // ADMIN with a customer
+  CHECK_FALSE(parse_room_key("ADMIN:CALL:c1"));  // ADMIN:CALL with one
+  CHECK_FALSE(parse_room_key("pbx:c1"));         // type names are exact
+  CHECK_FALSE(parse_room_key("TRUNK:c1"));       // an event type, no subscription type
+  CHECK_FALSE(parse_room_key("AbCdEf123"));      // a socket id
+  CHECK_FALSE(parse_room_key(":c1"));
+  CHECK_FALSE(parse_room_key("CALL:" + std::string(max_customer_bytes + 1, 'c')));
+  CHECK_FALSE(parse_room_key(std::string(1 << 20, 'P')));
+}
+
 TEST_CASE("admin bus messages round-trip", "[admin]") {
   auto s = parse_admin_bus_message(admin_stats_message(R"({"serverId":"n1","pid":1})", 2));
   CHECK(s.kind == admin_bus_kind::stats);
@@ -111,6 +162,27 @@ TEST_CASE("admin bus messages round-trip", "[admin]") {
   CHECK(m.command.event == "hello");
   CHECK(m.command.args == R"(1,"two")");
   CHECK(m.command.by == "emp-admin");
+  CHECK(m.command.id.empty());
+
+  admin_command j;
+  j.kind = admin_command_kind::join;
+  j.nsp = "/";
+  j.filter = "AbC";
+  j.room = "PBX:c1";
+  j.by = "ops";
+  j.id = "node-1#c7";
+  auto jm = parse_admin_bus_message(admin_command_message(j));
+  REQUIRE(jm.kind == admin_bus_kind::command);
+  CHECK(jm.command.kind == admin_command_kind::join);
+  CHECK(jm.command.room == "PBX:c1");
+  CHECK(jm.command.filter == "AbC");
+  CHECK(jm.command.id == "node-1#c7");
+
+  auto r = parse_admin_bus_message(admin_result_message("node-1#c7", "node-2", "access_denied"));
+  CHECK(r.kind == admin_bus_kind::result);
+  CHECK(r.name == "node-1#c7");
+  CHECK(r.node == "node-2");
+  CHECK(r.body == "access_denied");
 }
 
 TEST_CASE("admin bus messages: anything else is unknown", "[admin]") {
