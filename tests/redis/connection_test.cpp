@@ -50,7 +50,7 @@ TEST_CASE("redis URLs are parsed", "[redis]") {
   REQUIRE(ep);
   CHECK(ep->port == 7000);
   std::string error;
-  CHECK_FALSE(parse_redis_url("rediss://h:1", &error));
+  CHECK_FALSE(parse_redis_url("http://h:1", &error));
   CHECK_FALSE(error.empty());
   CHECK_FALSE(parse_redis_url("redis://h:1/x"));
   CHECK_FALSE(parse_redis_url("redis://h:99999"));
