@@ -4,11 +4,12 @@
 // socket.io client, and an authenticate writes the employee -> customer hash over TLS. A wrong
 // CA is refused at connect with a clear log line and the node stays not-ready; a server that
 // demands client certificates takes txrt's redis-tls-cert-file / redis-tls-key-file, and keeps
-// a txrt without them not-ready. Start-up refuses TLS files that cannot be used (exit 2).
+// a txrt without them not-ready. With Sentinel (redis-tls true) the sentinel and the master are
+// both reached over TLS. Start-up refuses TLS files that cannot be used (exit 2).
 // Every wait is bounded; every process is stopped by its PID.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,45 @@ function tlsClient(files, port, withCert = false) {
     ca: read(files.ca),
     ...(withCert ? { cert: read(files.client.cert), key: read(files.client.key) } : {}),
   });
+}
+
+// One redis-sentinel on a TLS port only, monitoring the TLS master on `masterPort` (quorum 1;
+// tls-replication: it talks TLS to the master too). Resolves once it names the master.
+async function startTlsSentinel(dir, files, masterPort) {
+  const port = await freePort();
+  const conf = path.join(dir, `sentinel-${port}.conf`);
+  fs.writeFileSync(conf, [
+    'port 0', `tls-port ${port}`, 'bind 127.0.0.1', 'daemonize no', `dir ${dir}`,
+    `tls-cert-file ${files.server.cert}`, `tls-key-file ${files.server.key}`,
+    `tls-ca-cert-file ${files.ca}`, 'tls-auth-clients no', 'tls-replication yes',
+    `sentinel monitor tlsmaster 127.0.0.1 ${masterPort} 1`, '',
+  ].join('\n'));
+  const child = spawn('redis-sentinel', [conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill('SIGKILL');
+    return exited;
+  };
+  try {
+    await pollUntil(async () => {
+      if (child.exitCode !== null) throw new Error(`redis-sentinel exited:\n${output}`);
+      const c = await tlsClient(files, port);
+      try {
+        const addr = await c.command(['SENTINEL', 'get-master-addr-by-name', 'tlsmaster'], 2000);
+        return Array.isArray(addr) && Number(addr[1]) === masterPort;
+      } finally {
+        c.close();
+      }
+    }, 10000, `redis-sentinel on TLS port ${port} names the master`, 100);
+  } catch (err) {
+    await stop();
+    throw new Error(`${err.message}\n${output}`);
+  }
+  return { port, stop };
 }
 
 // /ready stays 503 for `ms` (sampled: nothing announces that it did not change).
@@ -164,6 +204,27 @@ describe('Redis over TLS', () => {
 
     await staysNotReady(without.url, NOT_READY_MS);
     assert.doesNotMatch(without.output(), /connected to 127/);
+  });
+
+  test('Sentinel over TLS (redis-tls true): sentinel and master both TLS', TEST, async () => {
+    const { redis, port } = await startTlsRedis(files);
+    stops.push(() => redis.stop());
+    const sentinel = await startTlsSentinel(dir, files, port);
+    stops.push(() => sentinel.stop());
+    const srv = await startApp(['--redis-sentinels', `127.0.0.1:${sentinel.port}`,
+      '--redis-master-name', 'tlsmaster', '--redis-tls', 'true', '--redis-tls-ca-file', files.ca]);
+    stops.push(() => srv.stop());
+    await pollUntil(async () => (await readyStatus(srv.url)) === 200, 10000, 'ready through a TLS sentinel');
+    assert.match(srv.output(), new RegExp(`connected to 127\\.0\\.0\\.1:${port} \\(master\\)`));
+
+    const pub = await tlsClient(files, port);
+    stops.push(() => pub.close());
+    const socket = await login(pool, srv.url, 'demo-manager');
+    await subscribeOk(socket, { type: 'CONFIG', customer: C });
+    const got = once(socket, 'CONFIG', T);
+    const event = { event: 'USER_UPDATED', id: `sentinel-tls-${process.pid}` };
+    await pub.publish(`rt:event:CONFIG:${C}`, JSON.stringify(event));
+    assert.deepEqual((await got)[0], event);
   });
 
   test('start-up refuses TLS files that cannot be used (exit 2)', TEST, () => {
