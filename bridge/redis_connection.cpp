@@ -31,7 +31,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <array>
 #include <cstring>
@@ -187,17 +186,7 @@ void redis_connection::on_tcp_connected(const std::shared_ptr<link>& l) {
                                                           l](const boost::system::error_code& ec) {
     if (l->generation != self->generation_) return;
     if (!ec) return self->on_connected();
-    // Boost says "certificate verify failed (SSL routines)"; OpenSSL knows why. A name that
-    // does not match is refused by host_name_verification, which leaves no reason of its own.
-    std::string why = ec.message();
-    const long verify = SSL_get_verify_result(l->tls->native_handle());
-    if (why.starts_with("certificate verify failed")) {
-      why = "certificate verify failed (" +
-            (verify != X509_V_OK && verify != X509_V_ERR_UNSPECIFIED
-                 ? std::string(X509_verify_cert_error_string(verify))
-                 : "the certificate does not name " + self->endpoint_.host) +
-            ")";
-    }
+    const std::string why = tls_failure(ec, l->tls->native_handle(), self->endpoint_.host);
     // Its own line, once until connected again, even when an outage is being logged
     // already: a refused certificate is what an operator has to fix.
     if (!std::exchange(self->tls_failure_logged_, true)) {
@@ -213,7 +202,6 @@ void redis_connection::on_tcp_connected(const std::shared_ptr<link>& l) {
 // (held commands are sent only once they are through), so later commands run authenticated, on
 // the right db, on a master.
 void redis_connection::on_connected() {
-  attempt_ = 0;
   link_->open = true;
   do_read(link_);
   auto log_failure = [name = options_.name](const char* what) {

@@ -131,6 +131,9 @@ void redis_connection::schedule_reconnect() {
 
 void redis_connection::on_role(std::uint64_t gen, const redis_reply& role) {
   if (closed_ || gen != generation_ || !link_) return;
+  // The backoff starts again once a server answered us (become_ready, or ROLE: a replica is
+  // asked about again soon); not after a bare connect, which a refused client certificate
+  // (TLS 1.3) or a bad password follows, so that those are not retried every 100 ms.
   if (!options_.require_master) {  // a PING (TLS): any answer but an error will do
     if (role.type != redis_reply::kind::error) return become_ready();
     log_outage(describe(endpoint_) + " refused PING: " + role.str);
@@ -138,6 +141,7 @@ void redis_connection::on_role(std::uint64_t gen, const redis_reply& role) {
   }
   const bool master = role.type == redis_reply::kind::array && !role.elements.empty() &&
                       role.elements[0].str == "master";
+  if (role.type == redis_reply::kind::array) attempt_ = 0;
   if (master) return become_ready();
   log_outage(describe(endpoint_) + " is not a writable master (ROLE: " +
              (role.type == redis_reply::kind::array && !role.elements.empty()
@@ -148,6 +152,7 @@ void redis_connection::on_role(std::uint64_t gen, const redis_reply& role) {
 }
 
 void redis_connection::become_ready() {
+  attempt_ = 0;
   connect_timer_.cancel();
   connected_ = true;
   if (std::exchange(ever_connected_, true)) metrics::redis_reconnects.get().inc();

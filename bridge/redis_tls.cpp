@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace txrt::bridge {
 
@@ -66,6 +67,19 @@ std::shared_ptr<net::ssl::context> make_redis_tls_context(const redis_tls_files&
     return fail(error, "redis-tls-key-file: " + files.key_file +
                            " is not the key of redis-tls-cert-file's certificate");
   return ctx;
+}
+
+std::string tls_failure(const boost::system::error_code& ec, SSL* ssl, const std::string& host) {
+  // Boost says "certificate verify failed (SSL routines)"; OpenSSL knows why. A name that does
+  // not match is refused by host_name_verification, which leaves no reason of its own.
+  std::string why = ec.message();
+  if (!why.starts_with("certificate verify failed")) return why;
+  const long verify = SSL_get_verify_result(ssl);
+  return "certificate verify failed (" +
+         (verify != X509_V_OK && verify != X509_V_ERR_UNSPECIFIED
+              ? std::string(X509_verify_cert_error_string(verify))
+              : "the certificate does not name " + host) +
+         ")";
 }
 
 }  // namespace txrt::bridge

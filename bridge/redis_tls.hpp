@@ -6,6 +6,9 @@
 #include <string>
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/system/error_code.hpp>
+
+struct ssl_st;  // OpenSSL's SSL
 
 namespace txrt::bridge {
 
@@ -20,5 +23,9 @@ struct redis_tls_files {
 // nullptr and `error` = "<key>: why" when a file cannot be read or does not fit.
 std::shared_ptr<boost::asio::ssl::context> make_redis_tls_context(const redis_tls_files& files,
                                                                   std::string* error);
+
+// Why a TLS handshake with `host` failed, for the log: "certificate verify failed (<OpenSSL's
+// reason>)", "certificate verify failed (the certificate does not name <host>)", or the error.
+std::string tls_failure(const boost::system::error_code& ec, ssl_st* ssl, const std::string& host);
 
 }  // namespace txrt::bridge
