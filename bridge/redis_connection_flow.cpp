@@ -134,10 +134,10 @@ void redis_connection::on_role(std::uint64_t gen, const redis_reply& role) {
   // The backoff starts again once a server answered us (become_ready, or ROLE: a replica is
   // asked about again soon); not after a bare connect, which a refused client certificate
   // (TLS 1.3) or a bad password follows, so that those are not retried every 100 ms.
-  if (!options_.require_master) {  // a PING (TLS): any answer but an error will do
-    if (role.type != redis_reply::kind::error) return become_ready();
-    log_outage(describe(endpoint_) + " refused PING: " + role.str);
-    return drop_link("PING refused");
+  if (!options_.require_master) {  // a PING (TLS): PONG, or an error (NOAUTH ...)
+    if (role.ok()) return become_ready();
+    log_outage(describe(endpoint_) + " did not answer PING: " + role.str);
+    return drop_link("no answer to PING");
   }
   const bool master = role.type == redis_reply::kind::array && !role.elements.empty() &&
                       role.elements[0].str == "master";
