@@ -1,3 +1,4 @@
 // Asio's OpenSSL support is compiled once, here (separate-compilation mode), for the https
-// token validator (app/http_validator.cpp); only txrt_app links it and OpenSSL.
+// token validator (app/http_validator.cpp) and Redis over TLS (bridge/redis_connection.cpp);
+// txrt_bridge and txrt_app link it and OpenSSL.
 #include <boost/asio/ssl/impl/src.hpp>

@@ -21,6 +21,7 @@ std::shared_ptr<redis_sentinel> sentinel_for(net::io_context& loop, redis_target
   o.sentinels = std::move(target.sentinels);
   o.master_name = std::move(target.master_name);
   o.master = target.endpoint;
+  o.tls = target.tls;
   return redis_sentinel::create(loop, std::move(o));
 }
 
@@ -30,6 +31,7 @@ std::shared_ptr<redis_connection> connection_for(net::io_context& loop, const re
   if (!sentinel) {
     redis_options o;
     o.endpoint = target.endpoint;
+    o.tls = target.tls;
     o.name = std::move(name);
     return redis_connection::create(loop, std::move(o));
   }
@@ -76,7 +78,7 @@ redis_bus::redis_bus(net::io_context& bus_loop, redis_target target, std::string
 }
 
 redis_bus::redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix)
-    : redis_bus(bus_loop, redis_target{std::move(endpoint), {}, {}}, std::move(prefix)) {}
+    : redis_bus(bus_loop, redis_target{std::move(endpoint), {}, {}, {}}, std::move(prefix)) {}
 
 redis_bus::redis_bus(net::io_context& bus_loop, const std::string& url, std::string prefix)
     : redis_bus(bus_loop, endpoint_from(url), std::move(prefix)) {}

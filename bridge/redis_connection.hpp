@@ -1,15 +1,17 @@
 #pragma once
-// One asynchronous Redis connection on one io_context: hiredis' async API with Asio as its
-// event library (the fd is watched by a non-owning posix::stream_descriptor). The only hiredis
-// user in the project; callers see redis_reply, never hiredis types.
+// One asynchronous Redis connection on one io_context: an Asio TCP socket (with an OpenSSL layer
+// for rediss://) that this class reads and writes itself, and hiredis used only as the RESP
+// codec (redisFormatCommandArgv out, a redisReader in). The only hiredis user in the project;
+// callers see redis_reply, never hiredis types.
 //
 // Life of a connection: start() finds where to connect (the fixed endpoint, or options.locate:
-// the sentinels' answer), resolves the host (asynchronously: hiredis would block in
-// getaddrinfo), connects with a timeout, AUTHs / SELECTs, and with options.require_master
-// checks with ROLE that the server is a master (a replica is dropped and asked for again).
-// Only then is it connected(): subscriptions are replayed and held commands sent. After any
-// loss it reconnects with exponential backoff (backoff_initial doubling to backoff_max, with
-// jitter) until close(); reconnect() drops the connection and starts again at once (the master
+// the sentinels' answer), resolves the host, connects and (TLS) handshakes, verifying the
+// server's certificate and name, all within connect_timeout, AUTHs / SELECTs, and with
+// options.require_master checks with ROLE that the server is a master (a replica is dropped and
+// asked for again) — over TLS without require_master, a PING answered: the server took our
+// certificate. Only then is it connected(): subscriptions are replayed and held commands sent.
+// After any loss it reconnects with exponential backoff (backoff_initial doubling to backoff_max,
+// with jitter) until close(); reconnect() drops the connection and starts again at once (the master
 // switched).
 //
 // Commands are never lost silently: one issued while connecting waits (until its deadline) for
@@ -39,12 +41,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "bridge/redis_url.hpp"
-
-struct redisAsyncContext;  // hiredis, opaque here
 
 namespace txrt::bridge {
 
@@ -83,6 +83,9 @@ struct redis_options {
   locate_function locate;
   // Checked with ROLE after each connect: a server that is not a master is dropped.
   bool require_master = false;
+  // For endpoints with tls (rediss://): trust store and client certificate (redis_tls.hpp),
+  // shared by all the connections of a node. Null: the system's trust store, no client cert.
+  std::shared_ptr<net::ssl::context> tls;
   std::string name = "redis";  // in log lines: "redis bus-sub: connected to ..."
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_deadline{2000};  // default per-command deadline
@@ -152,7 +155,9 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   }
 
  private:
-  struct hooks;  // the hiredis callbacks (redis_connection.cpp)
+  // One TCP (or TLS) connection: socket, RESP reader, write queue, commands awaiting replies
+  // (redis_connection.cpp). Replaced by a new one on every connect.
+  struct link;
   struct pending_command;
 
   redis_connection(net::io_context& loop, redis_options options);
@@ -175,13 +180,16 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   void deliver(reply_callback done, redis_reply reply);
   void log_outage(const std::string& what);
 
-  // redis_connection.cpp: hiredis.
-  void do_connect(const std::string& ip);
+  // redis_connection.cpp: the socket and hiredis' codec.
+  void do_connect(const net::ip::tcp::endpoint& where);
+  void on_tcp_connected(const std::shared_ptr<link>& l);
   void on_connected();
-  void on_context_gone();
-  void free_context();
-  void arm(bool read);
-  void on_io(std::uint64_t generation, bool read, const boost::system::error_code& ec);
+  void drop_link(const std::string& why);
+  void do_read(const std::shared_ptr<link>& l);
+  void on_read(const std::shared_ptr<link>& l, std::size_t n);
+  bool dispatch(link& l, void* reply);
+  void answer(const command_ptr& cmd, std::optional<redis_reply> reply);
+  void do_write(const std::shared_ptr<link>& l);
   void send(command_ptr cmd);
   void handshake(std::vector<std::string> args, reply_callback done);
   void send_subscription(const char* verb, const std::string& name);
@@ -190,25 +198,21 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   redis_options options_;
   redis_endpoint endpoint_;  // the located one (options_.endpoint without `locate`)
   net::ip::tcp::resolver resolver_;
-  net::posix::stream_descriptor socket_;  // non-owning view of hiredis' fd
   net::steady_timer connect_timer_;
   net::steady_timer reconnect_timer_;
 
-  redisAsyncContext* ac_ = nullptr;
-  // Bumped whenever a context appears or goes away: waits of an older context are ignored.
+  std::shared_ptr<link> link_;  // the current connection (connecting or connected), or none
+  // Bumped whenever a link appears or goes away: completions of an older link are ignored.
   std::uint64_t generation_ = 0;
-  bool want_read_ = false, want_write_ = false;
-  bool read_pending_ = false, write_pending_ = false;
-  int depth_ = 0;              // > 0 while inside redisAsyncHandleRead/Write
-  bool free_pending_ = false;  // close() asked for a free while inside hiredis
   bool connected_ = false;
   bool closed_ = false;
-  bool finding_ = false;      // between do_locate() and do_connect(): locating, resolving
-  bool at_once_ = false;      // reconnect(): the next attempt without backoff
+  bool finding_ = false;  // between do_locate() and do_connect(): locating, resolving
+  bool at_once_ = false;  // reconnect(): the next attempt without backoff
   bool pubsub_ = false;
   bool outage_logged_ = false;
-  unsigned attempt_ = 0;  // consecutive failed connects, for the backoff
-  bool ever_connected_ = false;  // a later connect is a reconnect (txrt_redis_reconnects_total)
+  bool tls_failure_logged_ = false;  // a refused certificate: logged once until connected again
+  unsigned attempt_ = 0;             // consecutive failed connects, for the backoff
+  bool ever_connected_ = false;      // a later connect is a reconnect (txrt_redis_reconnects_total)
 
   // Commands waiting for connected(): issued while connecting, or to be retried once. Each is
   // answered by its deadline at the latest; at most max_held, past that `unavailable`.

@@ -1,6 +1,6 @@
-// redis_connection without hiredis: where to connect (locate, resolve), when the connection is
-// ready (ROLE), the backoff, and the commands held until it is ready or retried once after a
-// loss. The hiredis side is redis_connection.cpp.
+// redis_connection without hiredis or sockets: where to connect (locate, resolve), when the
+// connection is ready (ROLE, or PING over TLS), the backoff, and the commands held until it is
+// ready or retried once after a loss. The socket, TLS and hiredis side is redis_connection.cpp.
 #include "bridge/redis_connection.hpp"
 
 #include <algorithm>
@@ -38,13 +38,12 @@ redis_connection::redis_connection(net::io_context& loop, redis_options options)
       options_(std::move(options)),
       endpoint_(options_.endpoint),
       resolver_(loop),
-      socket_(loop),
       connect_timer_(loop),
       reconnect_timer_(loop) {}
 
 void redis_connection::start() {
   net::post(loop_, [self = shared_from_this()] {
-    if (!self->closed_ && !self->ac_ && !self->finding_) self->do_locate();
+    if (!self->closed_ && !self->link_ && !self->finding_) self->do_locate();
   });
 }
 
@@ -56,14 +55,14 @@ void redis_connection::close() {
   connect_timer_.cancel();
   reconnect_timer_.cancel();
   held_.clear();  // dropped without an answer, as documented
-  free_context();
+  drop_link("closed");
 }
 
 void redis_connection::reconnect() {
   if (closed_) return;
   attempt_ = 0;
   at_once_ = true;
-  if (ac_) return free_context();  // -> on_context_gone -> schedule_reconnect, at once
+  if (link_) return drop_link("reconnecting");  // -> schedule_reconnect, at once
   if (finding_) return;            // already asking where to go
   reconnect_timer_.cancel();
   do_locate();
@@ -79,7 +78,7 @@ void redis_connection::do_locate() {
 }
 
 void redis_connection::on_located(std::optional<redis_endpoint> endpoint, const std::string& why) {
-  if (closed_ || ac_) return;
+  if (closed_ || link_) return;
   if (!endpoint) {
     finding_ = false;
     log_outage("no address to connect to: " + why);
@@ -91,10 +90,9 @@ void redis_connection::on_located(std::optional<redis_endpoint> endpoint, const 
 }
 
 void redis_connection::do_resolve() {
-  // hiredis resolves names with a blocking getaddrinfo: give it a numeric address instead.
   boost::system::error_code ec;
   const auto address = net::ip::make_address(endpoint_.host, ec);
-  if (!ec) return do_connect(address.to_string());
+  if (!ec) return do_connect(net::ip::tcp::endpoint(address, endpoint_.port));
   resolver_.async_resolve(
       endpoint_.host, std::to_string(endpoint_.port),
       [self = shared_from_this()](const boost::system::error_code& ec,
@@ -114,7 +112,7 @@ void redis_connection::do_resolve() {
             break;
           }
         }
-        self->do_connect(chosen->endpoint().address().to_string());
+        self->do_connect(chosen->endpoint());
       });
 }
 
@@ -127,28 +125,38 @@ void redis_connection::schedule_reconnect() {
   reconnect_timer_.expires_after(std::exchange(at_once_, false) ? std::chrono::milliseconds(0)
                                                                 : jittered(base));
   reconnect_timer_.async_wait([self](const boost::system::error_code& ec) {
-    if (!ec && !self->closed_ && !self->ac_ && !self->finding_) self->do_locate();
+    if (!ec && !self->closed_ && !self->link_ && !self->finding_) self->do_locate();
   });
 }
 
 void redis_connection::on_role(std::uint64_t gen, const redis_reply& role) {
-  if (closed_ || gen != generation_ || !ac_) return;
+  if (closed_ || gen != generation_ || !link_) return;
+  // The backoff starts again once a server answered us (become_ready, or ROLE: a replica is
+  // asked about again soon); not after a bare connect, which a refused client certificate
+  // (TLS 1.3) or a bad password follows, so that those are not retried every 100 ms.
+  if (!options_.require_master) {  // a PING (TLS): PONG, or an error (NOAUTH ...)
+    if (role.ok()) return become_ready();
+    log_outage(describe(endpoint_) + " did not answer PING: " + role.str);
+    return drop_link("no answer to PING");
+  }
   const bool master = role.type == redis_reply::kind::array && !role.elements.empty() &&
                       role.elements[0].str == "master";
+  if (role.type == redis_reply::kind::array) attempt_ = 0;
   if (master) return become_ready();
   log_outage(describe(endpoint_) + " is not a writable master (ROLE: " +
              (role.type == redis_reply::kind::array && !role.elements.empty()
                   ? role.elements[0].str
                   : role.str) +
              "), asking again");
-  free_context();
+  drop_link("not a master");
 }
 
 void redis_connection::become_ready() {
+  attempt_ = 0;
   connect_timer_.cancel();
   connected_ = true;
   if (std::exchange(ever_connected_, true)) metrics::redis_reconnects.get().inc();
-  outage_logged_ = false;
+  outage_logged_ = tls_failure_logged_ = false;
   for (const auto& c : channels_) send_subscription("SUBSCRIBE", c);
   for (const auto& p : patterns_) send_subscription("PSUBSCRIBE", p);
   auto waiting = std::exchange(held_, {});
@@ -168,7 +176,7 @@ void redis_connection::command(std::vector<std::string> args, reply_callback don
     return deliver(std::move(done), std::move(r));
   }
   // No connection and none being made (Redis is down, waiting for the next attempt): at once.
-  if (!connected_ && !ac_ && !finding_)
+  if (!connected_ && !link_ && !finding_)
     return deliver(std::move(done), redis_reply::unavailable_because("not connected"));
   auto cmd = make_command(std::move(args), std::move(done), deadline);
   if (connected_) return send(std::move(cmd));
@@ -182,7 +190,7 @@ redis_connection::command_ptr redis_connection::make_command(std::vector<std::st
   cmd->deadline.expires_after(deadline.count() > 0 ? deadline : options_.command_deadline);
   cmd->deadline.async_wait([self = weak_from_this(), cmd](const boost::system::error_code& ec) {
     if (ec || cmd->finished) return;
-    // hiredis cannot forget one command: its callback will still come, and find it finished.
+    // A sent command cannot be taken back: its reply will still come, and find it finished.
     // A held one is skipped when the queue is sent.
     cmd->finished = true;
     if (auto s = self.lock()) s->deliver(std::move(cmd->done), redis_reply::unavailable_because("deadline passed"));

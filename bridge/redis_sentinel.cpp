@@ -48,6 +48,7 @@ std::shared_ptr<redis_connection> redis_sentinel::sentinel_connection(
   o.name = std::move(name);
   o.command_deadline = options_.query_deadline;
   o.connect_timeout = options_.query_deadline;
+  o.tls = options_.tls;
   o.locate = [list = std::move(list), next = std::make_shared<std::size_t>(0)](
                  locate_callback done) { done(list[(*next)++ % list.size()], {}); };
   return redis_connection::create(loop_, std::move(o));
@@ -110,6 +111,7 @@ void redis_sentinel::locate(locate_callback done) {
         master->user = self->options_.master.user;
         master->password = self->options_.master.password;
         master->db = self->options_.master.db;
+        master->tls = self->options_.master.tls;
         self->learn(*master, "sentinel");
         done(std::move(*master), {});
       },
@@ -122,6 +124,7 @@ redis_options redis_sentinel::master_options(std::string name, std::chrono::mill
   o.name = std::move(name);
   o.command_deadline = deadline;
   o.require_master = true;
+  o.tls = options_.tls;
   o.locate = [self = shared_from_this()](locate_callback done) { self->locate(std::move(done)); };
   return o;
 }

@@ -12,7 +12,9 @@
 // later, and answer queries with the old master meanwhile: an answer naming a master that a
 // switch has left is not believed). Sentinel and master
 // passwords may differ: the sentinels' is in each sentinel endpoint, the master's in
-// `master` (user, password, db; host and port unused).
+// `master` (user, password, db; host and port unused). With TLS (redis-tls) the sentinels and the
+// master are reached over TLS alike, and the master's certificate must name the address the
+// sentinels announce for it.
 //
 // Threading: as redis_connection — create() anywhere, everything else on the loop.
 #include <chrono>
@@ -29,7 +31,8 @@ namespace txrt::bridge {
 struct sentinel_options {
   std::vector<redis_endpoint> sentinels;  // at least one; each with the sentinels' password
   std::string master_name;
-  redis_endpoint master;  // the master's user, password and db
+  redis_endpoint master;                   // the master's user, password, db and tls
+  std::shared_ptr<net::ssl::context> tls;  // for the endpoints with tls (redis_options::tls)
   std::chrono::milliseconds query_deadline{1000};
 };
 

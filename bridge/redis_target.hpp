@@ -1,11 +1,15 @@
 #pragma once
 // Which Redis txrt uses, from the configuration: one server (`redis`), or a master found
 // through Sentinel (`redis-sentinels`, `redis-master-name`), with the master's and the
-// sentinels' credentials. Start-up and --check-config both build it, so a bad value fails at
+// sentinels' credentials, and TLS (rediss://, or redis-tls with Sentinel). Start-up and
+// --check-config both build it, so a bad value, or a TLS file that cannot be used, fails at
 // start-up with the key in the message (exit 2).
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/asio/ssl/context.hpp>
 
 #include "bridge/redis_url.hpp"
 #include "config/config.hpp"
@@ -17,6 +21,9 @@ struct redis_target {
   redis_endpoint endpoint;
   std::vector<redis_endpoint> sentinels;  // non-empty: Sentinel; each with the sentinels' password
   std::string master_name;
+  // Set when an endpoint has tls: CA, client certificate (redis-tls-*), shared by every
+  // connection (master and sentinels).
+  std::shared_ptr<boost::asio::ssl::context> tls;
 
   bool sentinel() const noexcept { return !sentinels.empty(); }
 };

@@ -22,9 +22,11 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string*
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return fail(error, "not a URL: " + parsed.error().message());
   const boost::urls::url_view& u = *parsed;
-  if (u.scheme() != "redis") return fail(error, "scheme must be redis:// (TLS is not supported)");
+  if (u.scheme() != "redis" && u.scheme() != "rediss")
+    return fail(error, "scheme must be redis:// or rediss:// (TLS)");
 
   redis_endpoint ep;
+  ep.tls = u.scheme() == "rediss";
   if (!u.host_address().empty()) ep.host = u.host_address();
   if (u.has_port()) {
     // port_number() wraps values past 65535, so the digits are read here.

@@ -13,9 +13,11 @@ struct redis_endpoint {
   int db = 0;            // SELECTed after each connect when not 0
   std::string user;      // Redis 6 ACL user ("AUTH user password"); usually empty
   std::string password;  // "AUTH password" after each connect when not empty
+  bool tls = false;      // rediss://: TLS, the server's certificate verified (redis_tls.hpp)
 };
 
-// "redis://[[user]:password@]host[:port][/db]"; a bare "host[:port]" is read as redis://.
+// "redis://[[user]:password@]host[:port][/db]", or "rediss://..." for TLS (default port 6379
+// for both, as redis-cli and ioredis have it); a bare "host[:port]" is read as redis://.
 // nullopt (and `error` filled, when given) for anything else: another scheme, a bad port or db.
 std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string* error = nullptr);
 

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 #ifndef TXRT_CLIENT_DIST_DIR
 #define TXRT_CLIENT_DIST_DIR ""
@@ -253,6 +254,15 @@ std::string validate_redis(const settings& cfg) {
     return "redis-user: needs redis-password";
   if (!uses_redis(cfg) && !cfg.redis_password.empty())
     return "redis-password: needs redis or redis-sentinels";
+  if (cfg.redis_tls && !sentinel)
+    return "redis-tls: only with redis-sentinels (one server: give redis as rediss://host:port)";
+  const bool tls = cfg.redis_tls || (!sentinel && cfg.redis.starts_with("rediss://"));
+  for (const auto& [key, value] : {std::pair{"redis-tls-ca-file", &cfg.redis_tls_ca_file},
+                                   std::pair{"redis-tls-cert-file", &cfg.redis_tls_cert_file},
+                                   std::pair{"redis-tls-key-file", &cfg.redis_tls_key_file}}) {
+    if (!value->empty() && !tls)
+      return std::string(key) + ": only with TLS (a rediss:// redis URL, or redis-tls)";
+  }
   return {};
 }
 

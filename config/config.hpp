@@ -26,6 +26,11 @@ struct settings {
   std::string redis_user;               // the master's ACL user (with redis-password)
   std::string redis_password;           // the master's password (Sentinel, or a plain URL)
   std::string redis_sentinel_password;  // the sentinels' own password
+  // TLS: `rediss://` in `redis`, or redis_tls with Sentinel (the sentinels and the master alike).
+  bool redis_tls = false;
+  std::string redis_tls_ca_file;    // PEM CA certificates; empty = the system's trust store
+  std::string redis_tls_cert_file;  // client certificate, with redis_tls_key_file
+  std::string redis_tls_key_file;
   std::string prefix = "rt:";
   std::string auth = "file";            // file | redis | http
   std::string auth_file;                // empty = the demo tokens file

@@ -187,7 +187,8 @@ const key_spec all_keys[] = {
    set_text<&settings::server_name>},
 
   {"redis", "Bus and authentication", "URL", "empty = built-in bus",
-   "Redis used as the shared bus, e.g. redis://127.0.0.1:6379 (redis://user:password@host:port/db)",
+   "Redis used as the shared bus, e.g. redis://127.0.0.1:6379 (redis://user:password@host:port/db; "
+   "rediss:// for TLS)",
    set_text<&settings::redis>},
   {"redis-sentinels", "Bus and authentication", "LIST", "empty = no Sentinel",
    "Sentinel instead of redis: comma-separated sentinels, host:port each; txrt asks them for "
@@ -205,6 +206,18 @@ const key_spec all_keys[] = {
   {"redis-sentinel-password", "Bus and authentication", "SECRET", "empty",
    "the sentinels' own password (may differ from the master's)",
    set_text<&settings::redis_sentinel_password>},
+  {"redis-tls", "Bus and authentication", "BOOL", "false",
+   "with redis-sentinels: TLS to the sentinels and the master (one server: a rediss:// URL)",
+   set_bool<&settings::redis_tls>},
+  {"redis-tls-ca-file", "Bus and authentication", "FILE", "empty = the system's CA store",
+   "PEM CA certificates that Redis' (and the sentinels') TLS certificates must verify against",
+   set_text<&settings::redis_tls_ca_file>},
+  {"redis-tls-cert-file", "Bus and authentication", "FILE", "empty = none",
+   "PEM client certificate for Redis over TLS (tls-auth-clients), with redis-tls-key-file",
+   set_text<&settings::redis_tls_cert_file>},
+  {"redis-tls-key-file", "Bus and authentication", "FILE", "empty = none",
+   "the client certificate's PEM private key (unencrypted)",
+   set_text<&settings::redis_tls_key_file>},
   {"prefix", "Bus and authentication", "TEXT", "rt:",
    "prefix of every Redis key and channel",
    set_text<&settings::prefix>},

@@ -50,7 +50,7 @@ TEST_CASE("redis URLs are parsed", "[redis]") {
   REQUIRE(ep);
   CHECK(ep->port == 7000);
   std::string error;
-  CHECK_FALSE(parse_redis_url("rediss://h:1", &error));
+  CHECK_FALSE(parse_redis_url("http://h:1", &error));
   CHECK_FALSE(error.empty());
   CHECK_FALSE(parse_redis_url("redis://h:1/x"));
   CHECK_FALSE(parse_redis_url("redis://h:99999"));
@@ -66,8 +66,8 @@ TEST_CASE("commands round-trip", "[redis]") {
   conn->on_state([&](bool up) { states.push_back(up); });
   conn->start();
   std::optional<redis_reply> set, get, missing, incr, array, error;
-  io.poll();  // runs start(): the context exists, the connect is (most likely) in progress
-  // Issued while connecting: queued by hiredis, sent once connected.
+  io.poll();  // runs start(): the connect is (most likely) in progress
+  // Issued while connecting: held, sent once connected.
   conn->command({"SET", "k", std::string("v\0al", 4)}, [&](redis_reply r) { set = r; });
   REQUIRE(run_until(io, [&] { return conn->connected() && set.has_value(); }));
   CHECK(set->type == kind::status);

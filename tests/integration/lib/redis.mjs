@@ -1,6 +1,7 @@
 // A tiny Redis client (RESP2 over node:net, no npm dependency) and a redis-server launcher for
 // the integration tests. Every wait is bounded; every process is stopped by its PID.
 import net from 'node:net';
+import tls from 'node:tls';
 import { spawn } from 'node:child_process';
 
 // A free TCP port on the loopback: listen on port 0, read the port, close.
@@ -108,6 +109,27 @@ export class RedisClient {
         reject(new Error(`redis connect to ${host}:${port} timed out`));
       }, timeoutMs);
       socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.setNoDelay(true);
+        resolve(new RedisClient(socket));
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  // The same over TLS (a redis-server with --tls-port): `ca` verifies the server's certificate;
+  // `cert`/`key` (PEM text) are the client's, for --tls-auth-clients yes.
+  static connectTls(port, { host = '127.0.0.1', ca, cert, key, timeoutMs = 3000 } = {}) {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, ca, cert, key });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`redis TLS connect to ${host}:${port} timed out`));
+      }, timeoutMs);
+      socket.once('secureConnect', () => {
         clearTimeout(timer);
         socket.setNoDelay(true);
         resolve(new RedisClient(socket));
