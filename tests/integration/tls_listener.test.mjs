@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import tls from 'node:tls';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once, withTimeout } from './lib/wait.mjs';
@@ -187,6 +188,19 @@ describe('TLS listener (tls-cert / tls-key)', () => {
     assert.equal((await request(`${srv.url}/health`, { ca: certs.ca })).status, 200);
   });
 
+  test('a connection that never finishes its handshake is closed after 10 s and counted as a timeout', { timeout: 20000 }, async () => {
+    const before = await handshakes(srv.url, certs.ca);
+    const port = Number(new URL(srv.url).port);
+    const started = Date.now();
+    const silent = net.connect({ host: '127.0.0.1', port });
+    silent.on('error', () => {});
+    await withTimeout(new Promise((resolve) => silent.on('close', resolve)), 14000, 'the silent connection closed');
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 9000 && elapsed < 13000, `closed after ${elapsed} ms`);
+    const after = await handshakes(srv.url, certs.ca);
+    assert.equal(after.timeout, before.timeout + 1);
+  });
+
   test('SIGHUP: new connections get the new certificate, a live socket keeps its connection; a bad file keeps the previous one', TEST, async () => {
     const port = Number(new URL(srv.url).port);
     const old = await peerCertificate(port, certs.ca);
@@ -220,6 +234,32 @@ describe('TLS listener (tls-cert / tls-key)', () => {
     assert.equal((await peerCertificate(port, certs.ca)).subject.CN, 'txrt-two');
     assert.equal(live.connected, true);
     fs.copyFileSync(certs.file('two.pem'), certs.file('server.pem'));
+  });
+});
+
+describe('TLS listener: SIGTERM', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txrt-tls-term-'));
+  const pool = socketPool();
+  after(() => {
+    pool.closeAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('live wss:// and https polling clients see disconnect, the process exits 0 in time', TEST, async () => {
+    const certs = makeCertificates(dir);
+    const srv = await startApp(['--tls-cert', certs.file('server.pem'), '--tls-key', certs.file('server.key')]);
+    try {
+      const ws = await connected(pool.v4(srv.url, { ca: certs.ca }));
+      const polling = await connected(pool.v4(srv.url, { ca: certs.ca, transports: ['polling'] }));
+      const gone = Promise.all([once(ws, 'disconnect', T), once(polling, 'disconnect', T)]);
+      const started = Date.now();
+      const { code } = await srv.stop('SIGTERM', 8000);
+      assert.equal(code, 0, srv.output());
+      assert.ok(Date.now() - started < 7000, `exited after ${Date.now() - started} ms`);
+      await gone;
+    } finally {
+      await srv.stop('SIGKILL');
+    }
   });
 });
 
