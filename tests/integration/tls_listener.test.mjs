@@ -141,6 +141,19 @@ describe('TLS listener (tls-cert / tls-key)', () => {
     assert.equal(socket.io.engine.transport.name, 'websocket');
   });
 
+  test('a 300 KB event arrives whole over wss:// and over https polling (many TLS records)', TEST, async () => {
+    for (const opts of [{}, { transports: ['polling'] }]) {
+      const socket = await receivesEvent(pool.v4(srv.url, { ca: certs.ca, ...opts }));
+      const rec = new Recorder(socket, ['PBX']);
+      const event = makeEvent('PBX_BIG', { blob: 'x'.repeat(300 * 1024) });
+      assert.equal((await publishTls(srv.url, certs.ca, { type: 'PBX', customer: C, event })).status, 202);
+      const got = await rec.waitFor((e) => e.payload?.id === event.id, T, 'the big event');
+      assert.equal(got.payload.blob.length, event.blob.length);
+      assert.deepEqual(got.payload, event);
+      rec.stop();
+    }
+  });
+
   test('socket.io-client v2 over wss://', TEST, async () => {
     await receivesEvent(pool.v2(srv.url, { ca: certs.ca }));
   });
