@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import https from 'node:https';
 import tls from 'node:tls';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once, withTimeout } from './lib/wait.mjs';
@@ -81,6 +82,23 @@ async function handshakes(url, ca) {
   return { ok: get('ok'), failed: get('failed'), timeout: get('timeout') };
 }
 
+// Connects, authenticates as demo-viewer, subscribes to PBX, and receives an event published
+// through POST /events over https.
+async function receivesEventOn(srv, ca, socket) {
+  await connected(socket);
+  const { ack } = await authenticate(socket, { token: 'demo-viewer' });
+  assert.equal(ack.success, true, JSON.stringify(ack));
+  await subscribeOk(socket, { type: 'PBX', customer: C });
+  const rec = new Recorder(socket, ['PBX']);
+  const event = makeEvent('PBX_TLS');
+  const res = await publishTls(srv.url, ca, { type: 'PBX', customer: C, event });
+  assert.equal(res.status, 202, res.body.toString());
+  const got = await rec.waitFor((e) => e.payload?.id === event.id, T, 'the published PBX event');
+  assert.deepEqual(got.payload, event);
+  rec.stop();
+  return socket;
+}
+
 describe('TLS listener (tls-cert / tls-key)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txrt-tls-'));
   let certs;
@@ -101,22 +119,7 @@ describe('TLS listener (tls-cert / tls-key)', () => {
   });
   afterEach(() => pool.closeAll());
 
-  // Connects, authenticates as demo-viewer, subscribes to PBX, and receives an event published
-  // through POST /events over https.
-  async function receivesEvent(socket) {
-    await connected(socket);
-    const { ack } = await authenticate(socket, { token: 'demo-viewer' });
-    assert.equal(ack.success, true, JSON.stringify(ack));
-    await subscribeOk(socket, { type: 'PBX', customer: C });
-    const rec = new Recorder(socket, ['PBX']);
-    const event = makeEvent('PBX_TLS');
-    const res = await publishTls(srv.url, certs.ca, { type: 'PBX', customer: C, event });
-    assert.equal(res.status, 202, res.body.toString());
-    const got = await rec.waitFor((e) => e.payload?.id === event.id, T, 'the published PBX event');
-    assert.deepEqual(got.payload, event);
-    rec.stop();
-    return socket;
-  }
+  const receivesEvent = (socket) => receivesEventOn(srv, certs.ca, socket);
 
   test('the URL is https:// and GET /health answers over TLS', TEST, async () => {
     assert.match(srv.url, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -272,6 +275,73 @@ describe('TLS listener: SIGTERM', () => {
       await gone;
     } finally {
       await srv.stop('SIGKILL');
+    }
+  });
+});
+
+describe('TLS listener: a client that stops reading', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txrt-tls-slow-'));
+  const pool = socketPool();
+  after(() => {
+    pool.closeAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Back-pressure crosses the relay: the paused client's TCP window, then the socketpair, then
+  // the WebSocket's own queue fill, and send-queue-bytes closes it; a healthy client of the
+  // same events keeps receiving them all.
+  test('a wss:// client that stops reading is closed as a slow consumer; a healthy one gets every event', { timeout: 90000 }, async () => {
+    const certs = makeCertificates(dir);
+    const srv = await startApp([
+      // send-queue-bytes at its default (1 MiB): a healthy client that is merely busy (it shares
+      // this process with the publisher) must not be taken for a slow one.
+      '--publish-secret', SECRET,
+      '--tls-cert', certs.file('server.pem'), '--tls-key', certs.file('server.key'),
+    ]);
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: certs.ca });
+    try {
+      const slowClosed = async () =>
+        (await scrapeSamples(srv.url, 3000, { ca: certs.ca })).get('txrt_connections_closed_total{reason="slow_consumer"}');
+      const before = await slowClosed();
+      const slow = await receivesEventOn(srv, certs.ca, pool.v4(srv.url, { ca: certs.ca }));
+      const healthy = await receivesEventOn(srv, certs.ca, pool.v4(srv.url, { ca: certs.ca }));
+      const rec = new Recorder(healthy, ['PBX']);
+      let healthyGone = null;
+      healthy.on('disconnect', (reason, details) => { healthyGone = { reason, details: String(details?.description ?? details ?? '') }; });
+      slow.io.engine.transport.ws._socket.pause(); // stops reading at the TCP level
+      const post = (body) => new Promise((resolve, reject) => {
+        const req = https.request(`${srv.url}/events`, {
+          method: 'POST', agent, timeout: T,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+        }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('timeout', () => req.destroy(new Error('POST /events timed out')));
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+      const pad = 'x'.repeat(4000);
+      let count = 0;
+      let closed = false;
+      while (count < 5000 && !closed) {
+        assert.equal(await post({ type: 'PBX', customer: C, event: { event: 'FLOOD', seq: count, pad } }), 202);
+        count += 1;
+        if (count % 50 === 0) closed = (await slowClosed()) > before;
+      }
+      assert.ok(closed, `no slow_consumer close after ${count} events of 4 KB`);
+      const seen = () => rec.events.filter((e) => e.payload?.event === 'FLOOD').length;
+      await pollUntil(() => seen() === count, T, `every flood event on the healthy client (${count} published)`).catch(async (err) => {
+        const closes = (await slowClosed()) - before;
+        throw new Error(`${err.message}; got ${seen()}, disconnected ${JSON.stringify(healthyGone)}, slow_consumer closes ${closes}`);
+      });
+      const seqs = rec.events.filter((e) => e.payload?.event === 'FLOOD').map((e) => e.payload.seq);
+      assert.deepEqual(seqs, [...Array(count).keys()], 'the healthy client got every event in order');
+      assert.equal(healthyGone, null);
+    } finally {
+      agent.destroy();
+      pool.closeAll();
+      await srv.stop();
     }
   });
 });
