@@ -7,6 +7,7 @@
 #include "bridge/redis_target.hpp"
 #include "protocol/forwarded.hpp"
 #include "server/listener.hpp"
+#include "server/tls/certificates.hpp"
 
 namespace txrt::telecomx {
 
@@ -41,6 +42,8 @@ std::string validate(const config::settings& cfg) {
     return std::string("listen: ") + e.what();
   }
   if (auto error = config::validate(cfg); !error.empty()) return error;
+  if (auto error = server::tls::check_files(cfg.tls_cert, cfg.tls_key); !error.empty())
+    return error;
   if (std::string why; !protocol::address_ranges::parse(cfg.trusted_proxies, &why))
     return "trusted-proxies: " + why;
   if (config::uses_redis(cfg)) {

@@ -4,9 +4,10 @@
 //
 // validate() runs every check that needs no network: config::validate() (the keys against each
 // other), then the probes: listen parses into an address and port, the redis URL parses,
-// auth=http has an http:// auth-url, the tokens file loads when auth or directory is file.
-// Start-up runs config::validate() and the same probes as it builds (load_tokens,
-// make_http_validator), which is why they live here.
+// auth=http has an http:// auth-url, the tokens file loads when auth or directory is file,
+// tls-cert and tls-key load and match (server::tls::check_files). Start-up runs
+// config::validate() and the same probes as it builds (load_tokens, make_http_validator; the
+// runtime loads the TLS pair), which is why they live here.
 #include <chrono>
 #include <memory>
 #include <string>

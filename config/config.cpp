@@ -278,6 +278,9 @@ std::string validate(const settings& cfg) {
   if (cfg.cors_credentials &&
       std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), "*") != cfg.cors_origins.end())
     return "cors-credentials: true needs cors-origins to list the allowed origins, not *";
+  if (cfg.tls_cert.empty() != cfg.tls_key.empty())
+    return cfg.tls_cert.empty() ? "tls-cert: required with tls-key (give both or neither)"
+                                : "tls-key: required with tls-cert (give both or neither)";
   if (!cfg.admin_password_hash.empty() && cfg.admin_username.empty())
     return "admin-username: required with admin-password-hash";
   if (uses_demo_tokens(cfg) && !cfg.allow_demo_tokens && !is_loopback_listen(cfg.listen))

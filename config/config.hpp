@@ -59,6 +59,10 @@ struct settings {
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   std::string node_id;                  // prefix of this node's sids (load balancer stickiness)
   std::string web_dir;                  // empty = the build-time web/ directory (demo page)
+  // TLS on the listener: PEM certificate chain and private key, both or neither; set = the
+  // listener speaks only TLS (HTTPS and WSS). Re-read on SIGHUP.
+  std::string tls_cert;
+  std::string tls_key;
 
   std::string publish_secret;
   std::uint64_t send_queue_bytes = 1048576;
@@ -116,7 +120,7 @@ std::string directory_kind(const settings& cfg);
 // redis and redis-sentinels exclude each other, redis-sentinels and redis-master-name go
 // together, the passwords need something to be used for; cors-credentials needs
 // explicit cors-origins (not *); the demo tokens on a non-loopback listen need
-// allow-demo-tokens. Start-up and
+// allow-demo-tokens; tls-cert and tls-key go together. Start-up and
 // --check-config both run it (the probes that read files or URLs are the application's:
 // app/check_config.hpp).
 std::string validate(const settings& cfg);

@@ -298,6 +298,13 @@ const key_spec all_keys[] = {
   {"header-timeout-ms", "HTTP", "MS", "10000",
    "a request's headers must arrive within this",
    set_number<&settings::header_timeout_ms, 1, kU32>},
+  {"tls-cert", "HTTP", "FILE", "empty = plain HTTP",
+   "PEM certificate chain (server certificate first): the listener then speaks only TLS, "
+   "HTTPS and WSS (TLS 1.2+); re-read on SIGHUP; needs tls-key",
+   set_text<&settings::tls_cert>},
+  {"tls-key", "HTTP", "FILE", "empty = plain HTTP",
+   "PEM private key of tls-cert; re-read on SIGHUP",
+   set_text<&settings::tls_key>},
   {"publish-secret", "HTTP", "SECRET", "empty = POST /events disabled",
    "bearer secret for POST /events",
    set_text<&settings::publish_secret>},

@@ -8,17 +8,72 @@
 
 #include "server/http/http_connection.hpp"
 #include "server/server_metrics.hpp"
+#include "server/tls/tls_relay.hpp"
 
 namespace txrt::server {
 
+// A connection's slot and its place in txrt_connection_slots, given back together: by
+// release_slot when its http_connection goes, or when destroyed (a TLS connection whose
+// handshake failed never had one).
+class counted_slot {
+ public:
+  counted_slot(limits::connection_limiter& limiter, std::string address)
+      : slot_(limiter, std::move(address)) {
+    metrics::connection_slots.get().inc();
+  }
+  counted_slot(const counted_slot&) = delete;
+  counted_slot& operator=(const counted_slot&) = delete;
+  ~counted_slot() { release(); }
+  void release() {
+    if (!held_) return;
+    held_ = false;
+    slot_.release();
+    metrics::connection_slots.get().dec();
+  }
+
+ private:
+  limits::connection_slot slot_;
+  bool held_ = true;
+};
+
+namespace {
+
+// The slot is released when the connection object goes: after its last request, or when it
+// hands a WebSocket over to the engine. A deleter rather than a member, so that http_connection
+// needs no change (its shared_from_this() shares this control block).
+struct release_slot {
+  std::shared_ptr<counted_slot> slot;
+  void operator()(http::http_connection* c) const {
+    delete c;
+    slot->release();
+  }
+};
+
+// Starts an http_connection on `socket`'s loop (the caller is on it), holding `slot` (may be
+// null) until it goes. `peer`: the client's address when the socket cannot tell it (TLS).
+void start_http(net::ip::tcp::socket socket, std::string peer, const http::router& routes,
+                std::shared_ptr<counted_slot> slot) {
+  if (!slot) {
+    std::make_shared<http::http_connection>(std::move(socket), routes, std::move(peer))->start();
+    return;
+  }
+  std::shared_ptr<http::http_connection> connection(
+      new http::http_connection(std::move(socket), routes, std::move(peer)),
+      release_slot{std::move(slot)});
+  connection->start();
+}
+
+}  // namespace
+
 listener::listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint,
                    const http::router& routes, limits::connection_limiter* limiter,
-                   protocol::address_ranges trusted_proxies)
+                   protocol::address_ranges trusted_proxies, std::shared_ptr<tls::certificates> tls)
     : loops_(loops),
       acceptor_(loops.loop(0)),
       routes_(routes),
       limiter_(limiter),
-      trusted_proxies_(std::move(trusted_proxies)) {
+      trusted_proxies_(std::move(trusted_proxies)),
+      tls_(std::move(tls)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -56,6 +111,7 @@ void listener::admit(net::ip::tcp::socket socket) {
   boost::system::error_code ignored;
   if (!limiter_) {
     socket.set_option(net::ip::tcp::no_delay(true), ignored);
+    if (tls_) return start_tls(std::move(socket), nullptr);
     std::make_shared<http::http_connection>(std::move(socket), routes_)->start();
     return;
   }
@@ -75,28 +131,31 @@ void listener::admit(net::ip::tcp::socket socket) {
       return;
   }
   socket.set_option(net::ip::tcp::no_delay(true), ignored);
-  metrics::connection_slots.get().inc();
-  // The slot is released when the connection object goes: after its last request, or when it
-  // hands a WebSocket over to the engine. A deleter rather than a member, so that
-  // http_connection needs no change (its shared_from_this() shares this control block).
-  struct release_slot {
-    std::shared_ptr<limits::connection_slot> slot;
-    void operator()(http::http_connection* c) const {
-      delete c;
-      slot->release();
-      metrics::connection_slots.get().dec();
-    }
-  };
   // Created on the connection's own loop, so that every reference to it is held there: a
   // reference held here (loop 0) could outlive a WebSocket handover on the other loop, and the
-  // new session would find the slot of its own HTTP connection still taken.
-  auto slot = std::make_shared<limits::connection_slot>(*limiter_, std::move(address));
+  // new session would find the slot of its own HTTP connection still taken. A TLS connection
+  // holds its slot from the accept, through its handshake.
+  auto slot = std::make_shared<counted_slot>(*limiter_, std::move(address));
+  if (tls_) return start_tls(std::move(socket), std::move(slot));
   auto executor = socket.get_executor();
-  net::post(executor, [&routes = routes_, socket = std::move(socket),
+  net::post(executor,
+            [&routes = routes_, socket = std::move(socket), slot = std::move(slot)]() mutable {
+              start_http(std::move(socket), {}, routes, std::move(slot));
+            });
+}
+
+void listener::start_tls(net::ip::tcp::socket socket, std::shared_ptr<counted_slot> slot) {
+  auto executor = socket.get_executor();
+  net::post(executor, [&routes = routes_, tls = tls_, socket = std::move(socket),
                        slot = std::move(slot)]() mutable {
-    std::shared_ptr<http::http_connection> connection(
-        new http::http_connection(std::move(socket), routes), release_slot{std::move(slot)});
-    connection->start();
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    std::string address = ec ? std::string() : peer.address().to_string();
+    auto relay = std::make_shared<tls::tls_relay>(std::move(socket), tls->current());
+    relay->start([&routes, address = std::move(address),
+                  slot = std::move(slot)](net::ip::tcp::socket plain) mutable {
+      start_http(std::move(plain), std::move(address), routes, std::move(slot));
+    });
   });
 }
 

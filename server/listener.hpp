@@ -5,27 +5,36 @@
 // read, and counted (txrt_limited_total); an admitted one holds its slot until its
 // http_connection is gone (a WebSocket is counted from then on as a session, see
 // server/limits/session_limit.hpp).
+//
+// With TLS (tls-cert), each admitted connection first does its TLS handshake and is then
+// relayed (server/tls/tls_relay.hpp): the http_connection runs on the plain end of a
+// socketpair and is told the client's address, which that socket cannot give.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "protocol/forwarded.hpp"
 #include "server/http/router.hpp"
 #include "server/limits/connection_limiter.hpp"
-#include "protocol/forwarded.hpp"
 #include "server/loop_pool.hpp"
+#include "server/tls/certificates.hpp"
 
 namespace txrt::server {
+
+class counted_slot;  // a connection's slot (listener.cpp)
 
 class listener : public std::enable_shared_from_this<listener> {
  public:
   // Binds and listens at once (throws on a bad address: configuration fails fast).
   // `limiter` may be null (no limits); peers in `trusted_proxies` (load balancers, whose
-  // clients are many) are counted against the node only, not per address.
+  // clients are many) are counted against the node only, not per address. With `tls`, the
+  // listener speaks only TLS, with the certificate `tls` holds at each accept.
   listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint, const http::router& routes,
            limits::connection_limiter* limiter = nullptr,
-           protocol::address_ranges trusted_proxies = {});
+           protocol::address_ranges trusted_proxies = {},
+           std::shared_ptr<tls::certificates> tls = nullptr);
 
   net::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   void start();
@@ -36,6 +45,9 @@ class listener : public std::enable_shared_from_this<listener> {
   void do_accept();
   // Counts `socket` against the limits and starts its http_connection, or closes it.
   void admit(net::ip::tcp::socket socket);
+  // On the connection's loop: the TLS handshake, then the http_connection on the relay's plain
+  // end. `slot` may be null (no limiter).
+  void start_tls(net::ip::tcp::socket socket, std::shared_ptr<counted_slot> slot);
 
   loop_pool& loops_;
   net::ip::tcp::acceptor acceptor_;
@@ -43,6 +55,7 @@ class listener : public std::enable_shared_from_this<listener> {
   std::size_t next_loop_ = 0;
   limits::connection_limiter* limiter_;
   protocol::address_ranges trusted_proxies_;
+  std::shared_ptr<tls::certificates> tls_;  // null: plain HTTP
 };
 
 // "0.0.0.0:3000", "127.0.0.1:0", "[::1]:3000", "localhost:3000" -> endpoint. Throws

@@ -46,6 +46,18 @@ runtime::runtime(const config::settings& cfg)
   routes_.handlers["/health"] = [](const http::request& req) {
     return http::make_response(req, 200, "{\"status\":\"ok\"}", "application/json");
   };
+  if (cfg.tls_cert.empty() != cfg.tls_key.empty())
+    throw std::runtime_error(tls::check_files(cfg.tls_cert, cfg.tls_key));
+  if (!cfg.tls_cert.empty()) {
+    // Throws (exit 2) when the files do not load; on SIGHUP a bad file keeps the old ones.
+    tls_ = std::make_shared<tls::certificates>(cfg.tls_cert, cfg.tls_key);
+    on_reload([tls = tls_] {
+      if (auto why = tls->reload(); !why.empty())
+        spdlog::error("TLS certificate not reloaded, keeping the previous one: {}", why);
+      else
+        spdlog::info("TLS certificate {} reloaded (for new connections)", tls->cert_file());
+    });
+  }
 }
 
 runtime::~runtime() = default;
@@ -75,7 +87,7 @@ int runtime::run() {
   std::shared_ptr<listener> l;
   try {
     l = std::make_shared<listener>(loops_, parse_endpoint(cfg_.listen), routes_, &connections_,
-                                   trusted_proxies_);
+                                   trusted_proxies_, tls_);
   } catch (const std::exception& e) {
     spdlog::critical("listen: cannot listen on {}: {}", cfg_.listen, e.what());
     return 1;
@@ -85,8 +97,8 @@ int runtime::run() {
   net::signal_set signals(loops_.loop(0), SIGINT, SIGTERM);
   net::signal_set reload(loops_.loop(0), SIGHUP);
   auto ep = l->local_endpoint();
-  spdlog::info("listening on {}:{} ({} threads)", ep.address().to_string(), ep.port(),
-               loops_.size());
+  spdlog::info("listening on {}:{} ({} threads{})", ep.address().to_string(), ep.port(),
+               loops_.size(), tls_ ? ", TLS" : "");
   l->start();
 
   // Shutdown: stop accepting, close every session (clients see a clean close), then wait on

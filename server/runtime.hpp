@@ -14,6 +14,7 @@
 #include "server/limits/connection_limiter.hpp"
 #include "server/logging.hpp"
 #include "server/loop_pool.hpp"
+#include "server/tls/certificates.hpp"
 
 namespace txrt::server {
 
@@ -38,7 +39,7 @@ class runtime {
   // Binds, logs "listening on <addr>:<port>", runs until a stop signal. Returns the exit code.
   // SIGTERM/SIGINT: stop accepting, close every session (reason shutdown), wait until they are
   // all gone or shutdown-timeout-ms passes, then stop the loops and return 0. A second signal
-  // stops at once. SIGHUP runs the reload hooks.
+  // stops at once. SIGHUP runs the reload hooks (and re-reads tls-cert / tls-key first).
   int run();
 
  private:
@@ -51,6 +52,7 @@ class runtime {
   protocol::address_ranges trusted_proxies_;  // parsed once from trusted-proxies
   std::vector<std::unique_ptr<engine::engine_server>> engines_;
   std::vector<std::function<void()>> reload_hooks_;
+  std::shared_ptr<tls::certificates> tls_;  // tls-cert / tls-key; null = plain HTTP
 };
 
 }  // namespace txrt::server

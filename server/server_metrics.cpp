@@ -19,6 +19,9 @@ family<counter> limited{"txrt_limited_total",
 family<counter> http_refused{"txrt_http_refused_total",
                              "HTTP requests refused before any handler, by reason.",
                              {"reason", http_refusals}};
+family<counter> tls_handshakes{"txrt_tls_handshakes_total",
+                               "TLS handshakes on the listener (tls-cert), by result.",
+                               {"result", tls_results}};
 family<gauge> connection_slots{
     "txrt_connection_slots",
     "HTTP connections plus Engine.IO sessions open now, as max-connections counts them."};

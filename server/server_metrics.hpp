@@ -19,9 +19,14 @@ inline constexpr std::array<std::string_view, 2> protocols{"3", "4"};  // Engine
 // What a limit refused (txrt_limited_total{limit}); see the limit keys in config/keys.cpp. The
 // server enforces the connection limits; its rate limiters (server/limits/) also serve the
 // application's per-socket and per-address budgets, which is why their names are listed here.
-inline constexpr std::array<std::string_view, 7> limit_names{
-    "connections",         "connections_per_ip",        "auth_per_socket",         "auth_per_ip",
-    "requests_per_socket", "subscribe_rate_per_socket", "subscriptions_per_socket"};
+inline constexpr std::array<std::string_view, 8> limit_names{"connections",
+                                                             "connections_per_ip",
+                                                             "auth_per_socket",
+                                                             "auth_per_ip",
+                                                             "requests_per_socket",
+                                                             "subscribe_rate_per_socket",
+                                                             "subscriptions_per_socket",
+                                                             "tls_handshakes"};
 enum class limit : std::uint8_t {
   connections,
   connections_per_ip,
@@ -30,8 +35,9 @@ enum class limit : std::uint8_t {
   requests_per_socket,
   subscribe_rate_per_socket,  // subscribe/unsubscribe messages past subscribe-rate-per-socket
   subscriptions_per_socket,   // subscriptions past max-subscriptions-per-socket
+  tls_handshakes,             // TCP connections past the bound on concurrent TLS handshakes
 };
-static_assert(limit_names.size() == static_cast<std::size_t>(limit::subscriptions_per_socket) + 1);
+static_assert(limit_names.size() == static_cast<std::size_t>(limit::tls_handshakes) + 1);
 // What the HTTP layer refused before any handler ran (txrt_http_refused_total{reason}).
 inline constexpr std::array<std::string_view, 5> http_refusals{
     "timeout", "header_too_large", "bad_request", "body_too_large", "unknown_sid"};
@@ -44,6 +50,15 @@ enum class http_refusal : std::uint8_t {
 };
 static_assert(http_refusals.size() == static_cast<std::size_t>(http_refusal::unknown_sid) + 1);
 
+// How a TLS handshake on the listener ended (txrt_tls_handshakes_total{result}).
+inline constexpr std::array<std::string_view, 3> tls_results{"ok", "failed", "timeout"};
+enum class tls_result : std::uint8_t {
+  ok,
+  failed,   // not TLS (plain HTTP to a TLS port), no common version or cipher, reset, ...
+  timeout,  // not finished within the handshake deadline
+};
+static_assert(tls_results.size() == static_cast<std::size_t>(tls_result::timeout) + 1);
+
 // Engine.IO sessions.
 extern family<gauge> connections;           // {transport, protocol}
 extern family<counter> connections_opened;  // txrt_connections_opened_total
@@ -55,6 +70,10 @@ extern family<gauge> connection_slots;  // HTTP connections + sessions counted b
 extern family<counter> http_refused;    // {reason}
 inline void count_http_refused(http_refusal r) noexcept {
   http_refused.at(static_cast<std::size_t>(r)).inc();
+}
+extern family<counter> tls_handshakes;  // {result}
+inline void count_tls_handshake(tls_result r) noexcept {
+  tls_handshakes.at(static_cast<std::size_t>(r)).inc();
 }
 // Counts one refusal by `l`.
 inline void count_limited(limit l) noexcept {

@@ -114,7 +114,7 @@ void engine_server::polling_get_aborted(const std::string& sid, std::uint64_t ge
 }
 
 void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request req,
-                                   const eio::engine_query& q) {
+                                   const eio::engine_query& q, const std::string& peer) {
   if (auto error = validate(q)) {
     return http::respond_and_close(std::move(socket), to_http(req, *error));
   }
@@ -122,10 +122,13 @@ void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request re
     std::size_t index = loops_.current_index();
     if (index >= loops_.size()) index = 0;
     auto version = q.eio == 3 ? eio::version::v3 : eio::version::v4;
-    boost::system::error_code ec;
-    auto peer = socket.remote_endpoint(ec);
-    std::string remote = http::client_address_of(ec ? std::string() : peer.address().to_string(), req,
-                                           options_.trusted_proxies);
+    std::string address = peer;
+    if (address.empty()) {
+      boost::system::error_code ec;
+      const auto endpoint = socket.remote_endpoint(ec);
+      if (!ec) address = endpoint.address().to_string();
+    }
+    std::string remote = http::client_address_of(address, req, options_.trusted_proxies);
     return open_websocket_session(std::move(socket), std::move(req), version, index,
                                   std::move(remote));
   }

@@ -39,9 +39,11 @@ class engine_server {
                       polling_responder respond);
   void polling_get_aborted(const std::string& sid, std::uint64_t get_id);
 
-  // A WebSocket upgrade request; the engine takes over the TCP connection.
+  // A WebSocket upgrade request; the engine takes over the TCP connection. `peer`: the
+  // client's address when the socket cannot tell it (a TLS relay's plain end); empty = the
+  // socket's remote address.
   void handle_upgrade(net::ip::tcp::socket socket, http::request req,
-                      const eio::engine_query& query);
+                      const eio::engine_query& query, const std::string& peer = {});
 
   // Validates the parts of a query that every request needs. Returns an error answer, or
   // nothing when the request may proceed.

@@ -27,8 +27,16 @@ namespace {
 std::atomic<std::uint64_t> next_get_id{1};
 }  // namespace
 
-http_connection::http_connection(net::ip::tcp::socket socket, const router& routes)
-    : stream_(std::move(socket)), routes_(routes) {}
+http_connection::http_connection(net::ip::tcp::socket socket, const router& routes,
+                                 std::string peer)
+    : stream_(std::move(socket)), routes_(routes), peer_(std::move(peer)) {}
+
+std::string http_connection::peer_address() {
+  if (!peer_.empty()) return peer_;
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec);
+  return ec ? std::string() : peer.address().to_string();
+}
 
 void http_connection::start() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -126,10 +134,9 @@ void http_connection::handle() {
   if (auto it = routes_.handlers.find(std::string(path)); it != routes_.handlers.end())
     return write(it->second(req_));
   if (auto it = routes_.async_handlers.find(std::string(path)); it != routes_.async_handlers.end()) {
-    beast::error_code ec;
-    const auto peer = stream_.socket().remote_endpoint(ec);
+    const std::string peer = peer_address();
     const std::string client =
-        ec ? std::string() : client_address_of(peer.address().to_string(), req_, routes_.trusted_proxies);
+        peer.empty() ? std::string() : client_address_of(peer, req_, routes_.trusted_proxies);
     return it->second(req_, client, stream_.get_executor(),
                       [self = shared_from_this()](response res) { self->write(std::move(res)); });
   }
@@ -157,7 +164,7 @@ void http_connection::handle_engine(const router::engine_endpoint& endpoint,
       return;
     }
     closed_ = true;  // the engine owns the TCP connection from here on
-    engine->handle_upgrade(stream_.release_socket(), std::move(req_), *query);
+    engine->handle_upgrade(stream_.release_socket(), std::move(req_), *query, peer_);
     return;
   }
   if (query->transport != eio::transport_kind::polling) {
@@ -179,11 +186,7 @@ void http_connection::handle_engine(const router::engine_endpoint& endpoint,
   };
   const bool is_get = req_.method() == verb::get;
   std::string remote;
-  if (query->sid.empty()) {
-    beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote = peer.address().to_string();
-  }
+  if (query->sid.empty()) remote = peer_address();
   engine->handle_polling(req_, *query, awaiting_get_id_, body_too_large_, remote,
                          std::move(respond));
   if (is_get && awaiting_engine_ && !closed_) watch_for_close();

@@ -22,7 +22,9 @@ namespace txrt::http {
 
 class http_connection : public std::enable_shared_from_this<http_connection> {
  public:
-  http_connection(boost::asio::ip::tcp::socket socket, const router& routes);
+  // `peer`: the client's address when `socket` cannot tell it (the plain end of a TLS relay);
+  // empty = the socket's remote address.
+  http_connection(boost::asio::ip::tcp::socket socket, const router& routes, std::string peer = {});
   void start();
 
  private:
@@ -43,10 +45,13 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   void on_watch(boost::beast::error_code ec, std::size_t bytes);
   void close();
   void drain();
+  // The TCP peer's address ("" when unknown), before X-Forwarded-For.
+  std::string peer_address();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   const router& routes_;
+  std::string peer_;  // given (TLS), else asked of the socket when needed
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   request req_;
   bool body_too_large_ = false;

@@ -51,7 +51,8 @@ const char* const kAllKeys[] = {
     "cors-credentials", "client-dist-dir", "header-timeout-ms", "publish-secret",
     "send-queue-bytes", "log-level", "allow-demo-tokens", "max-subscriptions-per-socket",
     "subscribe-rate-per-socket", "revalidate-interval-ms", "admin-ui", "admin-ui-dir",
-    "admin-username", "admin-password-hash", "admin-ui-disconnect", "admin-ui-write"};
+    "admin-username", "admin-password-hash", "admin-ui-disconnect", "admin-ui-write",
+    "tls-cert", "tls-key"};
 // clang-format on
 
 }  // namespace
@@ -394,4 +395,22 @@ TEST_CASE("redis-sentinels: a list of host:port, checked when read", "[config][s
   auto env = run({}, {"TXRT_REDIS_SENTINELS=127.0.0.1:1", "TXRT_REDIS_MASTER_NAME=m"});
   REQUIRE(env.config);
   CHECK(env.config->redis_sentinels.size() == 1);
+}
+
+TEST_CASE("tls-cert and tls-key: read from every source, and only together", "[config][tls]") {
+  auto out = run({"--tls-cert", "/etc/txrt/cert.pem"}, {"TXRT_TLS_KEY=/etc/txrt/key.pem"});
+  REQUIRE(out.config);
+  CHECK(out.config->tls_cert == "/etc/txrt/cert.pem");
+  CHECK(out.config->tls_key == "/etc/txrt/key.pem");
+  CHECK(txrt::config::validate(*out.config).empty());
+  const settings none;
+  CHECK(none.tls_cert.empty());
+  CHECK(none.tls_key.empty());
+  CHECK(txrt::config::validate(none).empty());
+  settings cert_only;
+  cert_only.tls_cert = "cert.pem";
+  CHECK(txrt::config::validate(cert_only).starts_with("tls-key: "));
+  settings key_only;
+  key_only.tls_key = "key.pem";
+  CHECK(txrt::config::validate(key_only).starts_with("tls-cert: "));
 }

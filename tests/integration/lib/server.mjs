@@ -1,6 +1,7 @@
 // Starts a real server binary on a free loopback port and stops it by PID.
 // Usage: const srv = await startServer(process.env.TXRT_CONFORMANCE_BIN, ['--ping-interval-ms', '300']);
-//        ... srv.url (http://127.0.0.1:PORT), srv.port, srv.output() ...; await srv.stop();
+//        ... srv.url (http://127.0.0.1:PORT, https:// with --tls-cert), srv.port, srv.output() ...;
+//        await srv.stop();
 import { spawn } from 'node:child_process';
 
 const READY = /listening on (\S+):(\d+)/;
@@ -34,7 +35,7 @@ export async function startServer(bin, args = [], { env = {}, timeoutMs = 10000 
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${args.includes('--tls-cert') ? 'https' : 'http'}://127.0.0.1:${port}`,
     pid: child.pid,
     output: () => output,
     exited,
