@@ -1,0 +1,52 @@
+#include "server/engine/compression.hpp"
+
+#include <memory>
+#include <string>
+
+#include "protocol/websocket/permessage_deflate.hpp"
+
+namespace txrt::engine {
+
+namespace ws = protocol::ws;
+
+namespace {
+
+// One compressor per thread: every transport of a loop lives on that loop's thread, and a
+// message is compressed whole before the next, so one zlib stream (~256 KiB, made on first
+// use) serves the loop's every connection.
+struct deflate_scratch {
+  ws::deflater deflater;
+  std::string out;
+};
+
+deflate_scratch& this_thread() {
+  thread_local auto scratch = std::make_unique<deflate_scratch>();
+  return *scratch;
+}
+
+}  // namespace
+
+shared_bytes deflated_frame(ws::opcode op, std::string_view payload, std::uint8_t& header_size) {
+  auto& s = this_thread();
+  if (!s.deflater.compress(payload, s.out)) return nullptr;
+  std::uint8_t header[ws::max_header_size];
+  const auto n = ws::encode_header(header, op, s.out.size());
+  // Not worth it unless the frame, header included, is smaller than the uncompressed one.
+  if (n + s.out.size() >= ws::encode_header(header, op, payload.size()) + payload.size())
+    return nullptr;
+  auto frame = ws::encode_frame(op, s.out, /*compressed=*/true);
+  header_size = static_cast<std::uint8_t>(frame.size() - s.out.size());
+  return make_shared_bytes(std::move(frame));
+}
+
+void deflate_once(outgoing& packet, const compression_options& options) {
+  if (packet.deflate_tried) return;
+  packet.deflate_tried = true;
+  // Text only: a v2 (Engine.IO v3) session frames binary packets differently.
+  if (!options.enabled || packet.binary) return;
+  const auto payload = packet.packet();
+  if (payload.size() < options.threshold) return;
+  packet.deflated = deflated_frame(ws::opcode::text, payload, packet.deflated_header);
+}
+
+}  // namespace txrt::engine

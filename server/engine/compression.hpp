@@ -1,0 +1,23 @@
+#pragma once
+// permessage-deflate on the way out, with the loop's own compressor (protocol/websocket/
+// permessage_deflate.hpp): no context takeover, so a message is compressed without regard to
+// the connection and its bytes serve every session that negotiated the extension.
+// Uses the calling thread's compressor: call on a loop (or the bus) thread.
+#include <cstdint>
+
+#include "protocol/websocket/frame.hpp"
+#include "server/engine/types.hpp"
+
+namespace txrt::engine {
+
+// Decides compression for a packet that many sessions will share (a fan-out event): when on
+// and the packet has at least `options.threshold` bytes, compresses it once and keeps the
+// compressed frame in `packet.deflated` if it is smaller. Marks the packet decided either way.
+void deflate_once(outgoing& packet, const compression_options& options);
+
+// A whole compressed frame (RSV1 header + deflated `payload`), or null if compressing does not
+// make it smaller. `header_size` receives the header's length.
+shared_bytes deflated_frame(protocol::ws::opcode op, std::string_view payload,
+                            std::uint8_t& header_size);
+
+}  // namespace txrt::engine
