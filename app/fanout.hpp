@@ -43,8 +43,7 @@ class fanout {
   fanout(server::loop_pool& loops, std::string prefix,
          std::vector<rooms::room_index<client>*> indexes,
          std::function<void(const std::string& customer)> on_config_customer,
-         recovery_history* history = nullptr,
-         engine::compression_options compression = {false, 0});
+         recovery_history* history = nullptr, engine::compression_options compression = {false, 0});
 
   // A message from the bus (called on the bus loop).
   void on_bus_message(std::string_view channel, std::string_view payload,

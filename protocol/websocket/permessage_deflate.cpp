@@ -37,7 +37,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   bool quoted = false;
   std::size_t start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '"') quoted = !quoted;
+    if (s[i] == '"')
+      quoted = !quoted;
     else if (s[i] == sep && !quoted) {
       parts.push_back(s.substr(start, i - start));
       start = i + 1;
@@ -209,9 +210,12 @@ error inflate_message(inflater& in, reader::message& m, std::uint64_t max_size,
                       std::string& buffer) {
   if (!m.compressed) return error::none;
   switch (in.inflate(m.payload, max_size, buffer)) {
-    case inflater::result::ok: break;
-    case inflater::result::too_big: return error::too_big;
-    case inflater::result::bad_data: return error::bad_data;
+    case inflater::result::ok:
+      break;
+    case inflater::result::too_big:
+      return error::too_big;
+    case inflater::result::bad_data:
+      return error::bad_data;
   }
   if (m.op == opcode::text && !simdjson::validate_utf8(buffer.data(), buffer.size()))
     return error::bad_utf8;
