@@ -5,39 +5,39 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
 
-#include "app/admin_hub.hpp"
-#include "app/admin_namespace.hpp"
-#include "app/check_config.hpp"
-#include "app/clients_endpoint.hpp"
-#include "app/control_endpoint.hpp"
-#include "app/demo_events.hpp"
-#include "app/employee_index.hpp"
-#include "app/fanout.hpp"
-#include "app/http_validator.hpp"
-#include "app/lifecycle.hpp"
-#include "app/publish_endpoint.hpp"
-#include "app/recovery_history.hpp"
-#include "app/redis_directory.hpp"
-#include "app/redis_validator.hpp"
-#include "app/request_router.hpp"
-#include "app/revocation.hpp"
-#include "app/telecomx_namespace.hpp"
 #include "auth/cached_validator.hpp"
 #include "auth/file_directory.hpp"
 #include "auth/file_store.hpp"
 #include "auth/file_validator.hpp"
-#include "bridge/channels.hpp"
 #include "bridge/local_bus.hpp"
 #include "bridge/memory_kv_store.hpp"
-#include "bridge/redis_bus.hpp"
 #include "bridge/redis_kv_store.hpp"
-#include "metrics/registry.hpp"
+#include "bridge/redis_bus.hpp"
+#include "app/redis_directory.hpp"
+#include "app/redis_validator.hpp"
 #include "rooms/room_index.hpp"
+#include "app/http_validator.hpp"
 #include "server/http/static_files.hpp"
+#include "metrics/registry.hpp"
 #include "server/socketio/connection.hpp"
+#include "bridge/channels.hpp"
+#include "app/clients_endpoint.hpp"
+#include "app/demo_events.hpp"
+#include "app/employee_index.hpp"
+#include "app/lifecycle.hpp"
+#include "app/request_router.hpp"
+#include "app/revocation.hpp"
+#include "app/fanout.hpp"
+#include "app/recovery_history.hpp"
+#include "app/check_config.hpp"
+#include "app/control_endpoint.hpp"
+#include "app/publish_endpoint.hpp"
+#include "app/telecomx_namespace.hpp"
+#include "app/admin_hub.hpp"
+#include "app/admin_namespace.hpp"
 
 namespace txrt::telecomx {
 
@@ -202,15 +202,13 @@ void app::register_namespace() {
     deps.recovery.loops = &rt_.loops();
     deps.recovery.store_executor = rt_.loops().loop(0).get_executor();  // the bus loop
     deps.recovery.revoked_recently = [revoked = revocation_.get()](std::string_view employee,
-                                                                   std::string_view digest) {
+                                                                    std::string_view digest) {
       return revoked->revoked_recently(employee, digest);
     };
   }
   if (admin_hub_)
     deps.on_room_change = [hub = admin_hub_.get()](const client& c, const subscription& s,
-                                                   bool joined) {
-      hub->on_room_change(c, s, joined);
-    };
+                                                   bool joined) { hub->on_room_change(c, s, joined); };
   namespace_ = std::make_shared<telecomx_namespace>(std::move(deps));
   namespace_->start();
   if (admin_hub_)

@@ -15,11 +15,11 @@ struct settings {
   // address:port; "[::1]:3000" for IPv6. Not given: 127.0.0.1:3000 with the demo tokens file
   // (as the defaults here are), else 0.0.0.0:3000 (parse() decides).
   std::string listen = "127.0.0.1:3000";
-  unsigned threads = 0;     // 0 = number of cores
-  std::string server_name;  // empty = host name
+  unsigned threads = 0;                 // 0 = number of cores
+  std::string server_name;              // empty = host name
 
   // bus and auth (used by the Telecom X application layer)
-  std::string redis;  // empty = built-in bus (or Sentinel, below)
+  std::string redis;                    // empty = built-in bus (or Sentinel, below)
   // Sentinel: the sentinels ("host:port" each) and the master's name; `redis` must be empty.
   std::vector<std::string> redis_sentinels;
   std::string redis_master_name;
@@ -27,15 +27,15 @@ struct settings {
   std::string redis_password;           // the master's password (Sentinel, or a plain URL)
   std::string redis_sentinel_password;  // the sentinels' own password
   std::string prefix = "rt:";
-  std::string auth = "file";  // file | redis | http
-  std::string auth_file;      // empty = the demo tokens file
+  std::string auth = "file";            // file | redis | http
+  std::string auth_file;                // empty = the demo tokens file
   std::string auth_url;
-  std::string auth_ca_file;  // CA certificates for an https auth-url; empty = system's
-  std::string directory;     // empty = same as auth (file / redis)
+  std::string auth_ca_file;             // CA certificates for an https auth-url; empty = system's
+  std::string directory;                // empty = same as auth (file / redis)
   std::uint32_t auth_timeout_ms = 10000;
   std::uint32_t revalidate_interval_ms = 60000;  // 0 = live sockets are not re-validated
-  std::uint32_t validator_timeout_ms = 2000;     // a redis/http validator or directory call
-  bool demo_events = false;  // publish a trickle of demo events (embedded default)
+  std::uint32_t validator_timeout_ms = 2000;  // a redis/http validator or directory call
+  bool demo_events = false;             // publish a trickle of demo events (embedded default)
   // The demo tokens file (auth=file, auth-file unset) on a listen address that is not loopback.
   bool allow_demo_tokens = false;
 
@@ -43,27 +43,27 @@ struct settings {
   std::uint32_t ping_interval_ms = 25000;
   std::uint32_t ping_timeout_ms = 20000;
   std::uint64_t max_payload = 1000000;
-  bool allow_eio3 = true;                     // accept socket.io v2 clients (Engine.IO v3)
-  bool compression = true;                    // permessage-deflate when the client offers it
+  bool allow_eio3 = true;               // accept socket.io v2 clients (Engine.IO v3)
+  bool compression = true;              // permessage-deflate when the client offers it
   std::uint64_t compression_threshold = 256;  // smaller messages go uncompressed
-  std::uint32_t connect_timeout_ms = 45000;   // an Engine.IO session that joins no namespace
+  std::uint32_t connect_timeout_ms = 45000;  // an Engine.IO session that joins no namespace
 
   // HTTP
   std::vector<std::string> cors_origins{"*"};
   bool cors_credentials = false;
-  std::string client_dist_dir;  // empty = the build-time socket.io-client dist directory
-  std::uint32_t header_timeout_ms = 10000;   // a request's headers must arrive within this
+  std::string client_dist_dir;          // empty = the build-time socket.io-client dist directory
+  std::uint32_t header_timeout_ms = 10000;  // a request's headers must arrive within this
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
-  std::string node_id;  // prefix of this node's sids (load balancer stickiness)
-  std::string web_dir;  // empty = the build-time web/ directory (demo page)
+  std::string node_id;                  // prefix of this node's sids (load balancer stickiness)
+  std::string web_dir;                  // empty = the build-time web/ directory (demo page)
 
   std::string publish_secret;
   std::uint64_t send_queue_bytes = 1048576;
   // Connection and rate limits; 0 = unlimited. Counted in txrt_limited_total{limit}.
-  std::uint32_t max_connections = 0;         // HTTP connections + Engine.IO sessions, per node
-  std::uint32_t max_connections_per_ip = 0;  // the same, per TCP peer address
-  std::uint32_t auth_rate_per_socket = 10;   // authenticate attempts per minute, per socket
-  std::uint32_t auth_rate_per_ip = 0;        // authenticate attempts per minute, per client address
+  std::uint32_t max_connections = 0;          // HTTP connections + Engine.IO sessions, per node
+  std::uint32_t max_connections_per_ip = 0;   // the same, per TCP peer address
+  std::uint32_t auth_rate_per_socket = 10;    // authenticate attempts per minute, per socket
+  std::uint32_t auth_rate_per_ip = 0;         // authenticate attempts per minute, per client address
   std::uint32_t request_rate_per_socket = 100;  // request + reply messages per second, per socket
   // Connection state recovery (SPEC §11): how long a disconnected session can come back, and
   // the bytes of events each node keeps for it.
@@ -74,13 +74,13 @@ struct settings {
   std::uint32_t max_subscriptions_per_socket = 100;  // subscriptions one socket holds at most
   std::uint32_t subscribe_rate_per_socket = 20;  // subscribe + unsubscribe per second, per socket
   std::string log_level = "info";
-  std::string log_format = "text";           // text | json (one JSON object per line)
+  std::string log_format = "text";        // text | json (one JSON object per line)
   std::uint32_t shutdown_timeout_ms = 5000;  // SIGTERM: how long sessions get to close
   std::uint32_t shutdown_spread_ms = 1000;   // SIGTERM: sessions are closed over this much time
 
   // The Socket.IO Admin UI (/admin namespace, files at /admin/)
-  bool admin_ui = true;      // on where someone can log in (admin_ui_login_possible)
-  std::string admin_ui_dir;  // empty = the build-time @socket.io/admin-ui/ui/dist
+  bool admin_ui = true;             // on where someone can log in (admin_ui_login_possible)
+  std::string admin_ui_dir;         // empty = the build-time @socket.io/admin-ui/ui/dist
   std::string admin_username;
   std::string admin_password_hash;  // bcrypt
   bool admin_ui_disconnect = true;  // the UI may disconnect sockets
@@ -98,7 +98,7 @@ struct parse_outcome {
 
 // `program` names the binary in --help. `environment` is normally ::environ.
 parse_outcome parse(int argc, const char* const* argv, const char* const* environment,
-                    const std::string& program = "txrt");
+                   const std::string& program = "txrt");
 
 // Whether Redis is the bus: `redis` or `redis-sentinels` is set.
 bool uses_redis(const settings& cfg);

@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
 
@@ -63,7 +63,8 @@ engine::engine_options runtime::engine_options() const {
   return o;
 }
 
-engine::engine_server& runtime::add_engine(const std::string& path, engine::handler_factory factory,
+engine::engine_server& runtime::add_engine(const std::string& path,
+                                           engine::handler_factory factory,
                                            engine::engine_options options) {
   engines_.push_back(std::make_unique<engine::engine_server>(
       loops_, options, limits::count_sessions(std::move(factory), connections_)));
@@ -133,19 +134,19 @@ int runtime::run() {
   };
   signals.async_wait(on_signal);
 
-  std::function<void(boost::system::error_code, int)> on_reload = [&](boost::system::error_code ec,
-                                                                      int) {
-    if (ec) return;
-    spdlog::info("SIGHUP: reloading");
-    for (auto& hook : reload_hooks_) {
-      try {
-        hook();
-      } catch (const std::exception& e) {
-        spdlog::error("reload: {}", e.what());
-      }
-    }
-    reload.async_wait(on_reload);
-  };
+  std::function<void(boost::system::error_code, int)> on_reload =
+      [&](boost::system::error_code ec, int) {
+        if (ec) return;
+        spdlog::info("SIGHUP: reloading");
+        for (auto& hook : reload_hooks_) {
+          try {
+            hook();
+          } catch (const std::exception& e) {
+            spdlog::error("reload: {}", e.what());
+          }
+        }
+        reload.async_wait(on_reload);
+      };
   reload.async_wait(on_reload);
 
   loops_.run();

@@ -15,9 +15,7 @@ constexpr std::uint8_t opcode_bits = 0x0F;
 constexpr std::uint8_t mask_bit = 0x80;
 constexpr std::uint64_t max_control_payload = 125;
 
-bool is_control(std::uint8_t op) noexcept {
-  return (op & 0x8) != 0;
-}
+bool is_control(std::uint8_t op) noexcept { return (op & 0x8) != 0; }
 
 struct frame_sizes {
   std::size_t header;    // 2 to 14 bytes, the mask key included
@@ -30,11 +28,8 @@ std::optional<frame_sizes> read_frame_sizes(std::string_view head) noexcept {
   if (head.size() < 2) return std::nullopt;
   const auto b1 = static_cast<std::uint8_t>(head[1]);
   const std::uint64_t length7 = b1 & 0x7F;
-  const std::size_t header = 2 +
-                             (length7 == 126   ? 2
-                              : length7 == 127 ? 8
-                                               : 0) +
-                             ((b1 & mask_bit) ? 4 : 0);
+  const std::size_t header =
+      2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + ((b1 & mask_bit) ? 4 : 0);
   if (head.size() < header) return std::nullopt;
   std::uint64_t length = length7;
   if (length7 == 126) {
@@ -88,8 +83,7 @@ std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t payload_si
     n = 4;
   } else {
     out[1] = static_cast<std::uint8_t>(masked | 127);
-    for (int i = 0; i < 8; ++i)
-      out[2 + i] = static_cast<std::uint8_t>(payload_size >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<std::uint8_t>(payload_size >> (56 - 8 * i));
     n = 10;
   }
   if (mask) {
@@ -129,32 +123,22 @@ void apply_mask(std::span<char> bytes, const std::uint8_t mask[4], std::size_t o
 
 std::uint16_t close_code(error e) noexcept {
   switch (e) {
-    case error::none:
-      return 1000;
-    case error::protocol:
-      return 1002;
-    case error::too_big:
-      return 1009;
-    case error::bad_utf8:
-      return 1007;
-    case error::bad_data:
-      return 1007;
+    case error::none: return 1000;
+    case error::protocol: return 1002;
+    case error::too_big: return 1009;
+    case error::bad_utf8: return 1007;
+    case error::bad_data: return 1007;
   }
   return 1002;
 }
 
 std::string_view describe(error e) noexcept {
   switch (e) {
-    case error::none:
-      return "none";
-    case error::protocol:
-      return "websocket protocol error";
-    case error::too_big:
-      return "websocket message too big";
-    case error::bad_utf8:
-      return "websocket text is not UTF-8";
-    case error::bad_data:
-      return "websocket compressed message does not inflate";
+    case error::none: return "none";
+    case error::protocol: return "websocket protocol error";
+    case error::too_big: return "websocket message too big";
+    case error::bad_utf8: return "websocket text is not UTF-8";
+    case error::bad_data: return "websocket compressed message does not inflate";
   }
   return "websocket error";
 }
@@ -231,7 +215,7 @@ void reader::top_up(std::span<char>& input) {
     std::size_t want;
     if (whole == 0)
       want = max_header_size - std::min(head.size(), max_header_size);  // may take a few bytes
-                                                                        // of the next frame
+                                                                       // of the next frame
     else if (whole > head.size())
       want = whole - head.size();
     else

@@ -45,11 +45,11 @@ void apply_mask(std::span<char> bytes, const std::uint8_t mask[4], std::size_t o
 // Why a stream is refused; each maps to the close code sent before the TCP close.
 enum class error : std::uint8_t {
   none,
-  protocol,  // 1002: reserved bits, unknown opcode, bad masking, bad fragmentation,
-             //       control frame too long or fragmented, bad close payload
-  too_big,   // 1009: a message over the limit
-  bad_utf8,  // 1007: a text message that is not UTF-8
-  bad_data,  // 1007: a compressed message that does not inflate (as ws and browsers)
+  protocol,         // 1002: reserved bits, unknown opcode, bad masking, bad fragmentation,
+                    //       control frame too long or fragmented, bad close payload
+  too_big,          // 1009: a message over the limit
+  bad_utf8,         // 1007: a text message that is not UTF-8
+  bad_data,         // 1007: a compressed message that does not inflate (as ws and browsers)
 };
 std::uint16_t close_code(error e) noexcept;
 std::string_view describe(error e) noexcept;
@@ -109,11 +109,11 @@ class reader {
 
   role role_;
   std::uint64_t max_message_;
-  std::string pending_;  // bytes of an incomplete frame
+  std::string pending_;        // bytes of an incomplete frame
   std::size_t pending_used_ = 0;
-  std::string fragments_;  // the data of a fragmented message so far
+  std::string fragments_;      // the data of a fragmented message so far
   opcode message_op_ = opcode::text;
-  bool in_message_ = false;  // a fragmented message is open
+  bool in_message_ = false;    // a fragmented message is open
   bool fragments_returned_ = false;
   bool compressed_allowed_ = false;
   bool message_compressed_ = false;  // the open fragmented message had RSV1

@@ -16,16 +16,16 @@ namespace txrt::engine {
 
 // Why a session ended. A closed set, so that logs and metrics can count each one.
 enum class close_reason : std::uint8_t {
-  client_close,       // the client sent a close packet
-  transport_close,    // the peer closed the connection (or a pending GET went away)
-  transport_error,    // a read or write failed
-  ping_timeout,       // no pong (v4) / no ping (v3) in time
-  parse_error,        // a packet that does not decode
-  payload_too_large,  // a message or polling body over maxPayload
-  polling_overlap,    // two GETs at once for one session
-  slow_consumer,      // the outbound queue passed its bound
-  server_close,       // the application closed it
-  shutdown,           // the process is stopping
+  client_close,        // the client sent a close packet
+  transport_close,     // the peer closed the connection (or a pending GET went away)
+  transport_error,     // a read or write failed
+  ping_timeout,        // no pong (v4) / no ping (v3) in time
+  parse_error,         // a packet that does not decode
+  payload_too_large,   // a message or polling body over maxPayload
+  polling_overlap,     // two GETs at once for one session
+  slow_consumer,       // the outbound queue passed its bound
+  server_close,        // the application closed it
+  shutdown,            // the process is stopping
 };
 
 std::string_view to_string(close_reason r) noexcept;
@@ -89,7 +89,7 @@ struct engine_options {
   std::uint64_t max_payload = 1000000;
   bool allow_eio3 = true;
   std::uint64_t send_queue_bytes = 1048576;  // per-session bound before slow_consumer
-  std::string sid_prefix;                    // "<node-id>_" or empty
+  std::string sid_prefix;                     // "<node-id>_" or empty
   protocol::address_ranges trusted_proxies;  // whose X-Forwarded-For is believed
   compression_options compression;
 };

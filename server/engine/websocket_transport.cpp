@@ -64,16 +64,14 @@ outgoing make_text_frame(std::string_view packet) {
   return {make_shared_bytes(std::move(frame)), false, header};
 }
 
-websocket_transport::websocket_transport(net::ip::tcp::socket socket, const engine_options& options,
-                                         eio::version version)
+websocket_transport::websocket_transport(net::ip::tcp::socket socket,
+                                         const engine_options& options, eio::version version)
     : socket_(std::move(socket)),
       options_(options),
       version_(version),
       reader_(ws::reader::role::server, options.max_payload) {}
 
-websocket_transport::~websocket_transport() {
-  drop_queue();
-}
+websocket_transport::~websocket_transport() { drop_queue(); }
 
 void websocket_transport::accept(request req, std::function<void(bool)> done) {
   // Beast checks the upgrade request and writes the 101 answer; the stream is only borrowed
@@ -127,9 +125,7 @@ void websocket_transport::attach(std::shared_ptr<session> owner) {
   if (!reading_) do_wait_readable();
 }
 
-void websocket_transport::detach() {
-  owner_.reset();
-}
+void websocket_transport::detach() { owner_.reset(); }
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -137,9 +133,10 @@ void websocket_transport::detach() {
 void websocket_transport::do_wait_readable() {
   if (!open_) return;
   reading_ = true;
-  socket_.async_wait(
-      net::ip::tcp::socket::wait_read,
-      [self = shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
+  socket_.async_wait(net::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->on_readable(ec);
+                     });
 }
 
 void websocket_transport::on_readable(boost::system::error_code ec) {

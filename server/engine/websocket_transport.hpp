@@ -102,16 +102,16 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   std::shared_ptr<session> owner_;
 
   std::vector<queued_frame> queue_;
-  std::size_t queue_head_ = 0;    // first frame not fully written
-  std::size_t head_written_ = 0;  // bytes of that frame already written
+  std::size_t queue_head_ = 0;        // first frame not fully written
+  std::size_t head_written_ = 0;      // bytes of that frame already written
   std::uint64_t queued_bytes_ = 0;
-  bool write_waiting_ = false;  // waiting for the socket to become writable
-  bool close_queued_ = false;   // our close frame is in the queue (nothing may follow)
-  bool close_sent_ = false;     // our close frame is written; draining until EOF
+  bool write_waiting_ = false;        // waiting for the socket to become writable
+  bool close_queued_ = false;         // our close frame is in the queue (nothing may follow)
+  bool close_sent_ = false;           // our close frame is written; draining until EOF
   bool open_ = true;
   bool reading_ = false;
   bool deflate_ = false;  // permessage-deflate negotiated
-  live_count live_;       // the graceful shutdown waits for every one to go
+  live_count live_;  // the graceful shutdown waits for every one to go
 };
 
 }  // namespace txrt::engine

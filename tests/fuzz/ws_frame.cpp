@@ -74,8 +74,8 @@ struct outcome {
 };
 
 void check_message(const ws::reader::message& m, std::uint64_t limit) {
-  const bool control =
-      m.op == ws::opcode::close || m.op == ws::opcode::ping || m.op == ws::opcode::pong;
+  const bool control = m.op == ws::opcode::close || m.op == ws::opcode::ping ||
+                       m.op == ws::opcode::pong;
   TXRT_FUZZ_CHECK(control || m.op == ws::opcode::text || m.op == ws::opcode::binary);
   if (control)
     TXRT_FUZZ_CHECK(m.payload.size() <= 125);
