@@ -51,7 +51,8 @@ const char* const kAllKeys[] = {
     "cors-credentials", "client-dist-dir", "header-timeout-ms", "publish-secret",
     "send-queue-bytes", "log-level", "allow-demo-tokens", "max-subscriptions-per-socket",
     "subscribe-rate-per-socket", "revalidate-interval-ms", "admin-ui", "admin-ui-dir",
-    "admin-username", "admin-password-hash", "admin-ui-disconnect", "admin-ui-write"};
+    "admin-username", "admin-password-hash", "admin-ui-disconnect", "admin-ui-write",
+    "compression", "compression-threshold"};
 // clang-format on
 
 }  // namespace
@@ -76,6 +77,8 @@ TEST_CASE("no sources gives settings's defaults", "[config]") {
   CHECK(c.ping_timeout_ms == 20000);
   CHECK(c.max_payload == 1000000);
   CHECK(c.allow_eio3);
+  CHECK(c.compression);
+  CHECK(c.compression_threshold == 256);
   CHECK(c.connect_timeout_ms == d.connect_timeout_ms);
   CHECK(c.cors_origins == std::vector<std::string>{"*"});
   CHECK_FALSE(c.cors_credentials);
