@@ -76,6 +76,7 @@ class worker {
   // --- loop thread -------------------------------------------------------------------------
   poller& io() noexcept { return poller_; }
   const sockaddr_in& target() const noexcept { return target_; }
+  const options& opts() const noexcept { return options_; }
   std::span<char> read_buffer() noexcept { return read_buffer_; }
   histogram& latency() noexcept { return latency_; }
   std::uint64_t random() noexcept;
