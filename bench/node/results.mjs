@@ -16,6 +16,7 @@ const SERVERS = [
   ['txrt', 'txrt'],
   ['txrt0', 'txrt, recovery off'],
   ['txrtrv', 'txrt, revalidating every 5 s'],
+  ['txrtz', 'txrt, compressed (permessage-deflate)'],
   ['node1', 'Node 1 process'],
   ['node2', 'Node 2 workers'],
   ['bun1', 'Bun 1 process'],
