@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <limits>
 #include <vector>
 
 #include <simdjson.h>
@@ -18,6 +20,11 @@ std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// What zlib may be given at once (it counts in uInt).
+uInt room(std::size_t n) noexcept {
+  return static_cast<uInt>(std::min<std::size_t>(n, std::numeric_limits<uInt>::max()));
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -117,6 +124,7 @@ deflater::~deflater() {
 
 bool deflater::compress(std::string_view in, std::string& out) {
   out.clear();
+  if (in.size() > std::numeric_limits<uInt>::max() / 2) return false;  // zlib counts in uInt
   if (!z_) {
     auto z = std::make_unique<z_stream_s>();
     if (deflateInit2(z.get(), Z_DEFAULT_COMPRESSION, Z_DEFLATED, -window_bits, 8,
@@ -152,6 +160,7 @@ inflater::~inflater() {
 
 inflater::result inflater::inflate(std::string_view in, std::uint64_t max_size, std::string& out) {
   out.clear();
+  if (in.size() > std::numeric_limits<uInt>::max()) return result::too_big;  // zlib counts in uInt
   if (!z_) {
     auto z = std::make_unique<z_stream_s>();
     if (inflateInit2(z.get(), -window_bits) != Z_OK) return result::bad_data;
@@ -174,7 +183,7 @@ inflater::result inflater::inflate(std::string_view in, std::uint64_t max_size, 
         out.resize(static_cast<std::size_t>(std::min(cap, want)));
       }
       z_->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-      z_->avail_out = static_cast<uInt>(out.size() - produced);
+      z_->avail_out = room(out.size() - produced);
       const auto before = z_->avail_out;
       const int rc = ::inflate(z_.get(), Z_SYNC_FLUSH);
       produced += before - z_->avail_out;
@@ -195,7 +204,7 @@ inflater::result inflater::inflate(std::string_view in, std::uint64_t max_size, 
       out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(cap, produced + 4096)));
     }
     z_->next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-    z_->avail_out = static_cast<uInt>(out.size() - produced);
+    z_->avail_out = room(out.size() - produced);
     const auto before = z_->avail_out;
     const int rc = ::inflate(z_.get(), Z_SYNC_FLUSH);
     produced += before - z_->avail_out;
