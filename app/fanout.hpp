@@ -15,9 +15,10 @@
 // position of the last event it delivered: a recovery on that loop replays up to there and
 // joins the rooms in the same step, so the next event reaches it through the rooms.
 //
-// permessage-deflate: with compression on, each frame over the threshold is also compressed
-// once on the bus loop (engine::deflate_once) and its compressed frame crosses to the loops
-// with it; the sessions that negotiated the extension are written those bytes.
+// permessage-deflate: with compression on and some session having negotiated it, each frame
+// over the threshold is also compressed once on the bus loop (engine::deflate_once) and its
+// compressed frame crosses to the loops with it; the sessions that negotiated the extension
+// are written those bytes. With no such session, nothing is compressed.
 #include <cstdint>
 #include <functional>
 #include <string>

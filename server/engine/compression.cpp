@@ -1,5 +1,6 @@
 #include "server/engine/compression.hpp"
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -24,7 +25,15 @@ deflate_scratch& this_thread() {
   return *scratch;
 }
 
+// Relaxed: it only decides whether compressing an event can be useful; it changes once per
+// connection, never per message.
+std::atomic<std::int64_t> deflate_sessions{0};
+
 }  // namespace
+
+void count_deflate_session(int delta) noexcept {
+  deflate_sessions.fetch_add(delta, std::memory_order_relaxed);
+}
 
 shared_bytes deflated_frame(ws::opcode op, std::string_view payload, std::uint8_t& header_size) {
   auto& s = this_thread();
@@ -40,10 +49,11 @@ shared_bytes deflated_frame(ws::opcode op, std::string_view payload, std::uint8_
 }
 
 void deflate_once(outgoing& packet, const compression_options& options) {
-  if (packet.deflate_tried) return;
+  if (packet.deflate_tried || !options.enabled) return;
+  if (deflate_sessions.load(std::memory_order_relaxed) <= 0) return;
   packet.deflate_tried = true;
   // Text only: a v2 (Engine.IO v3) session frames binary packets differently.
-  if (!options.enabled || packet.binary) return;
+  if (packet.binary) return;
   const auto payload = packet.packet();
   if (payload.size() < options.threshold) return;
   packet.deflated = deflated_frame(ws::opcode::text, payload, packet.deflated_header);

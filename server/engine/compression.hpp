@@ -10,10 +10,17 @@
 
 namespace txrt::engine {
 
-// Decides compression for a packet that many sessions will share (a fan-out event): when on
-// and the packet has at least `options.threshold` bytes, compresses it once and keeps the
-// compressed frame in `packet.deflated` if it is smaller. Marks the packet decided either way.
+// Decides compression for a packet that many sessions will share (a fan-out event): when on,
+// some session of the process negotiated compression, and the packet has at least
+// `options.threshold` bytes, compresses it once and keeps the compressed frame in
+// `packet.deflated` if it is smaller; the packet is then marked decided. With no compressing
+// session it is left undecided and costs nothing (a session that negotiates meanwhile
+// compresses it for itself).
 void deflate_once(outgoing& packet, const compression_options& options);
+
+// The live WebSocket sessions that negotiated permessage-deflate, over every loop: a
+// transport adds itself once when it agrees and removes itself when it goes.
+void count_deflate_session(int delta) noexcept;
 
 // A whole compressed frame (RSV1 header + deflated `payload`), or null if compressing does not
 // make it smaller. `header_size` receives the header's length.

@@ -71,7 +71,10 @@ websocket_transport::websocket_transport(net::ip::tcp::socket socket,
       version_(version),
       reader_(ws::reader::role::server, options.max_payload) {}
 
-websocket_transport::~websocket_transport() { drop_queue(); }
+websocket_transport::~websocket_transport() {
+  drop_queue();
+  if (deflate_) count_deflate_session(-1);
+}
 
 void websocket_transport::accept(request req, std::function<void(bool)> done) {
   // Beast checks the upgrade request and writes the 101 answer; the stream is only borrowed
@@ -96,6 +99,7 @@ void websocket_transport::accept(request req, std::function<void(bool)> done) {
   if (deflate) {
     deflate_ = true;
     reader_.allow_compressed(true);
+    count_deflate_session(+1);
   }
   handshake->set_option(websocket::stream_base::decorator(
       [deflate = std::move(deflate)](websocket::response_type& res) {
