@@ -128,6 +128,7 @@ void ws_client::read_ready() {
       case tcp_conn::read_status::data:
         break;
     }
+    worker_.add_bytes_read(n);
     if (!consume(buffer.subspan(0, n), monotonic_ns())) return;
     // A short read emptied the socket; a full one leaves more (level-triggered epoll would
     // call again anyway, but reading on saves a wake).
