@@ -31,6 +31,20 @@ std::atomic<std::int64_t> deflate_sessions{0};
 
 }  // namespace
 
+std::optional<std::string> answer_deflate_offers(const boost::beast::http::fields& request,
+                                                 const compression_options& options) {
+  if (!options.enabled) return std::nullopt;
+  std::string offers;
+  const auto [first, last] =
+      request.equal_range(boost::beast::http::field::sec_websocket_extensions);
+  for (auto f = first; f != last; ++f) {
+    if (!offers.empty()) offers += ", ";
+    offers.append(f->value());
+  }
+  if (offers.empty()) return std::nullopt;
+  return ws::negotiate_deflate(offers);
+}
+
 void count_deflate_session(int delta) noexcept {
   deflate_sessions.fetch_add(delta, std::memory_order_relaxed);
 }

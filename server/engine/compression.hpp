@@ -4,6 +4,10 @@
 // the connection and its bytes serve every session that negotiated the extension.
 // Uses the calling thread's compressor: call on a loop (or the bus) thread.
 #include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/beast/http/fields.hpp>
 
 #include "protocol/websocket/frame.hpp"
 #include "server/engine/types.hpp"
@@ -17,6 +21,11 @@ namespace txrt::engine {
 // session it is left undecided and costs nothing (a session that negotiates meanwhile
 // compresses it for itself).
 void deflate_once(outgoing& packet, const compression_options& options);
+
+// The Sec-WebSocket-Extensions value that accepts the permessage-deflate offer of an upgrade
+// request (every header line of it read), or nullopt: compression off, or no acceptable offer.
+std::optional<std::string> answer_deflate_offers(const boost::beast::http::fields& request,
+                                                 const compression_options& options);
 
 // The live WebSocket sessions that negotiated permessage-deflate, over every loop: a
 // transport adds itself once when it agrees and removes itself when it goes.

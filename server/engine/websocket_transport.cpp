@@ -86,16 +86,7 @@ void websocket_transport::accept(request req, std::function<void(bool)> done) {
   t.keep_alive_pings = false;
   handshake->set_option(t);
   // permessage-deflate: Beast's own is off; txrt answers the offer and does the compression.
-  std::optional<std::string> deflate;
-  if (options_.compression.enabled) {
-    std::string offers;
-    const auto [first, last] = req.equal_range(beast::http::field::sec_websocket_extensions);
-    for (auto f = first; f != last; ++f) {
-      if (!offers.empty()) offers += ", ";
-      offers.append(f->value());
-    }
-    if (!offers.empty()) deflate = ws::negotiate_deflate(offers);
-  }
+  auto deflate = answer_deflate_offers(req, options_.compression);
   if (deflate) {
     deflate_ = true;
     reader_.allow_compressed(true);
