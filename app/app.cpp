@@ -161,7 +161,7 @@ void app::make_parts() {
           if (namespace_) namespace_->recheck_customer(i, customer);
         });
       },
-      history_.get());
+      history_.get(), rt_.engine_options().compression);
   router_ = std::make_unique<request_router>(
       loops, cfg_.prefix, *bus_, *store_, directory_, raw(employees_),
       std::chrono::milliseconds(cfg_.request_ttl_ms),

@@ -10,6 +10,7 @@
 #include "app/recovery_history.hpp"
 #include "bridge/channels.hpp"
 #include "protocol/telecomx/event_message.hpp"
+#include "server/engine/compression.hpp"
 #include "server/engine/types.hpp"
 #include "server/socketio/event_frame.hpp"
 
@@ -29,17 +30,27 @@ struct shared_event {
   telecomx::event_meta meta() const { return {type, customer, sub_event}; }
 };
 
+// A loop's own copy of a frame (and of its compressed form): the reference count of one shared
+// copy would bounce between the cores on every delivery.
+engine::outgoing copy_for_loop(const engine::outgoing& f) {
+  engine::outgoing copy = f;
+  copy.bytes = engine::make_shared_bytes(*f.bytes);
+  if (f.deflated) copy.deflated = engine::make_shared_bytes(*f.deflated);
+  return copy;
+}
+
 }  // namespace
 
 fanout::fanout(server::loop_pool& loops, std::string prefix,
                std::vector<rooms::room_index<client>*> indexes,
                std::function<void(const std::string&)> on_config_customer,
-               recovery_history* history)
+               recovery_history* history, engine::compression_options compression)
     : loops_(loops),
       prefix_(std::move(prefix)),
       indexes_(std::move(indexes)),
       on_config_customer_(std::move(on_config_customer)),
       history_(history),
+      compression_(compression),
       delivered_(loops.size()) {}
 
 void fanout::on_stream(telecomx::stream_offset start) {
@@ -71,6 +82,7 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload,
 
   // Built once, with its WebSocket header: every subscriber is written these very bytes.
   ev->frame = sio::encode_event(telecomx::to_string(ev->type), payload);
+  engine::deflate_once(ev->frame, compression_);
   ev->position = position;
   if (history_) {
     std::string args(payload);
@@ -78,6 +90,7 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload,
     telecomx::append_offset(position, args);
     args.push_back('"');
     ev->frame_with_offset = sio::encode_event(telecomx::to_string(ev->type), args);
+    engine::deflate_once(ev->frame_with_offset, compression_);
     if (position.known())
       history_->append({position, ev->type, ev->customer, ev->sub_event, ev->frame_with_offset,
                         recovery_history::clock::now()});
@@ -90,19 +103,14 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload,
   // Cross to each loop once; events of one channel keep their order because each loop's queue
   // is FIFO and this function runs on one loop.
   loops_.post_to_each([this, ev](std::size_t i) {
-    // Each loop queues its own copy of the frame: the reference count of one shared copy
-    // would bounce between the cores on every delivery.
-    const engine::outgoing frame{engine::make_shared_bytes(*ev->frame.bytes), ev->frame.binary,
-                                 ev->frame.ws_header};
+    const engine::outgoing frame = copy_for_loop(ev->frame);
     std::size_t delivered = 0;
     if (!history_) {
       delivered = indexes_[i]->for_each_match(ev->meta(), [&frame](client& c) {
         if (c.socket) c.socket->send_encoded(frame);
       });
     } else {
-      const engine::outgoing with_offset{engine::make_shared_bytes(*ev->frame_with_offset.bytes),
-                                         ev->frame_with_offset.binary,
-                                         ev->frame_with_offset.ws_header};
+      const engine::outgoing with_offset = copy_for_loop(ev->frame_with_offset);
       const bool known = ev->position.known();
       delivered = indexes_[i]->for_each_match(ev->meta(), [&](client& c) {
         if (!c.socket) return;

@@ -14,6 +14,11 @@
 // in the history (on the bus loop, before any loop delivers it), and each loop remembers the
 // position of the last event it delivered: a recovery on that loop replays up to there and
 // joins the rooms in the same step, so the next event reaches it through the rooms.
+//
+// permessage-deflate: with compression on and some session having negotiated it, each frame
+// over the threshold is also compressed once on the bus loop (engine::deflate_once) and its
+// compressed frame crosses to the loops with it; the sessions that negotiated the extension
+// are written those bytes. With no such session, nothing is compressed.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,6 +27,7 @@
 
 #include "protocol/telecomx/stream_offset.hpp"
 #include "rooms/room_index.hpp"
+#include "server/engine/types.hpp"
 #include "server/loop_pool.hpp"
 
 namespace txrt::telecomx {
@@ -33,11 +39,12 @@ class fanout {
  public:
   // `indexes[i]` is loop i's room index. `on_config_customer` is told the customer of every
   // CONFIG CUSTOMER_UPDATED / CUSTOMER_DELETED event (directory cache invalidation).
-  // `history` may be null (recovery off): then no offsets and nothing kept.
+  // `history` may be null (recovery off): then no offsets and nothing kept. `compression`:
+  // whether (and from what size) each event is also compressed once.
   fanout(server::loop_pool& loops, std::string prefix,
          std::vector<rooms::room_index<client>*> indexes,
          std::function<void(const std::string& customer)> on_config_customer,
-         recovery_history* history = nullptr);
+         recovery_history* history = nullptr, engine::compression_options compression = {false, 0});
 
   // A message from the bus (called on the bus loop).
   void on_bus_message(std::string_view channel, std::string_view payload,
@@ -58,6 +65,7 @@ class fanout {
   std::vector<rooms::room_index<client>*> indexes_;
   std::function<void(const std::string&)> on_config_customer_;
   recovery_history* history_;
+  engine::compression_options compression_;
   // One per loop, each written only by its loop (padded: neighbours are other cores' lines).
   struct alignas(64) loop_position {
     telecomx::stream_offset position;

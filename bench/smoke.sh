@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench_smoke (ctest): a real redis-server and the real txrt (auth=redis) on free loopback ports,
-# then `txrt-bench --smoke` twice (fanout, broadcast): 200 sessions connect, authenticate and
+# then `txrt-bench --smoke` three times (fanout, broadcast, fanout with compression): 200 sessions connect, authenticate and
 # subscribe, events flow for a few seconds, and any failed session, lost or reordered event
 # fails the test. Correctness
 # only: no speed is asserted. Every wait is bounded; both servers are stopped by their PIDs.
@@ -97,14 +97,18 @@ wait_for "$txrt_pid" txrt port_logged || { cat "$work/txrt.log" >&2; exit 1; }
 ready() { [[ "$(http_status "$txrt_port" /ready)" == 200 ]]; }
 wait_for "$txrt_pid" txrt ready || { cat "$work/txrt.log" >&2; exit 1; }
 
-# fanout: 200 sessions over 20 customers' rooms; broadcast: all 200 in one room.
-for workload in fanout broadcast; do
+# fanout: 200 sessions over 20 customers' rooms; broadcast: all 200 in one room; then fanout
+# again with permessage-deflate (the server's default compression: 300-byte events are over the
+# 256-byte threshold, so every event arrives compressed, the frame compressed once).
+for round in "fanout" "broadcast" "fanout --compression"; do
+  read -r workload round_flags <<<"$round"
   status=0
+  # shellcheck disable=SC2086 # round_flags: zero or more flags
   timeout -k 5 45 "$bench_bin" --smoke --workload "$workload" --target "127.0.0.1:$txrt_port" \
-    --redis "127.0.0.1:$redis_port" --prefix "smoke:" --server-pid "$txrt_pid" --json "$@" ||
-    status=$?
+    --redis "127.0.0.1:$redis_port" --prefix "smoke:" --server-pid "$txrt_pid" --json \
+    $round_flags "$@" || status=$?
   if [[ $status -ne 0 ]]; then
-    echo "smoke: txrt-bench --workload $workload exited with $status; server log:" >&2
+    echo "smoke: txrt-bench --workload $workload $round_flags exited with $status; server log:" >&2
     tail -n 50 "$work/txrt.log" >&2
     exit "$status"
   fi

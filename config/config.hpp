@@ -49,6 +49,8 @@ struct settings {
   std::uint32_t ping_timeout_ms = 20000;
   std::uint64_t max_payload = 1000000;
   bool allow_eio3 = true;               // accept socket.io v2 clients (Engine.IO v3)
+  bool compression = true;              // permessage-deflate when the client offers it
+  std::uint64_t compression_threshold = 256;  // smaller messages go uncompressed
   std::uint32_t connect_timeout_ms = 45000;  // an Engine.IO session that joins no namespace
 
   // HTTP

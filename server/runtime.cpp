@@ -71,6 +71,7 @@ engine::engine_options runtime::engine_options() const {
   o.send_queue_bytes = cfg_.send_queue_bytes;
   if (!cfg_.node_id.empty()) o.sid_prefix = cfg_.node_id + "_";
   o.trusted_proxies = trusted_proxies_;
+  o.compression = {cfg_.compression, cfg_.compression_threshold};
   return o;
 }
 

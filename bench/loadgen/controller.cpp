@@ -50,6 +50,12 @@ std::uint64_t sum_closed(const std::vector<std::unique_ptr<worker>>& ws) {
   for (auto& w : ws) n += w->stats().closed.load(std::memory_order_relaxed);
   return n;
 }
+std::uint64_t sum_bytes_read(const std::vector<std::unique_ptr<worker>>& ws) {
+  std::uint64_t n = 0;
+  for (auto& w : ws) n += w->stats().bytes_read.load(std::memory_order_relaxed);
+  return n;
+}
+
 std::uint64_t sum_deliveries(const std::vector<std::unique_ptr<worker>>& ws) {
   std::uint64_t n = 0;
   for (auto& w : ws) n += w->stats().deliveries.load(std::memory_order_relaxed);
@@ -106,6 +112,7 @@ void publish_phase(const options& o, std::vector<std::unique_ptr<worker>>& worke
 
   const auto cpu0 = server.take();
   const auto self0 = self_cpu();
+  const std::uint64_t bytes0 = sum_bytes_read(workers);
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t started_ns = monotonic_ns();
   pub.start();
@@ -154,6 +161,7 @@ void publish_phase(const options& o, std::vector<std::unique_ptr<worker>>& worke
 
   const auto cpu1 = server.take();
   const auto self1 = self_cpu();
+  r.bytes_received = sum_bytes_read(workers) - bytes0;
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   r.measured_s = took.count();
   r.server_cpu = cpu1.cpu - cpu0.cpu;

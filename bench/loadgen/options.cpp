@@ -26,12 +26,14 @@ constexpr const char* usage =
     "                  [--event-bytes N] [--sources K] --redis HOST:PORT [--prefix P]\n"
     "                  [--server-pid PID ...] [--threads N] [--concurrency N]\n"
     "                  [--connect-timeout SECONDS] [--drain SECONDS] [--interval SECONDS]\n"
-    "                  [--smoke] [--json]\n"
+    "                  [--smoke] [--json] [--compression]\n"
     "Opens N Socket.IO WebSocket clients that authenticate with tokens written to Redis\n"
     "(<prefix>session:<token>) and subscribe to PBX events; publishes paced events on Redis and\n"
     "reports deliveries, loss, reordering, latency percentiles and the server's CPU and RSS.\n"
     "--smoke: 200 sessions, 20 customers, 200 events/s for 3 s unless given; exit status 1 on\n"
-    "any failed session, loss or reordering. --json: the last stdout line is one JSON object.\n";
+    "any failed session, loss or reordering. --json: the last stdout line is one JSON object.\n"
+    "--compression: offer permessage-deflate and inflate the compressed messages (fails a\n"
+    "session the server does not agree it with).\n";
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
@@ -87,6 +89,7 @@ parse_outcome parse_options(int argc, char** argv) {
     }
     if (name == "--smoke") { o.smoke = true; continue; }
     if (name == "--json") { o.json = true; continue; }
+    if (name == "--compression") { o.compression = true; continue; }
     std::string value;
     if (has_inline) {
       value = inline_value;

@@ -29,6 +29,7 @@ struct options {
   std::vector<int> server_pids;
   bool smoke = false;
   bool json = false;
+  bool compression = false;              // offer permessage-deflate; inflate what comes compressed
   std::uint32_t threads = 1;             // client event loops
   std::uint32_t concurrency = 256;       // handshakes in flight at once, per thread
   double connect_timeout_s = 60;         // the whole connect phase

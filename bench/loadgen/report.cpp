@@ -49,6 +49,7 @@ std::string to_json(const result& r) {
   j += ",\"expected\":" + std::to_string(r.expected);
   j += ",\"deliveries\":" + std::to_string(r.deliveries);
   j += ",\"deliveries_per_s\":" + number(r.deliveries_per_s, 1);
+  j += ",\"bytes_received\":" + std::to_string(r.bytes_received);
   j += ",\"lost\":" + std::to_string(r.lost);
   j += ",\"reordered\":" + std::to_string(r.reordered);
   j += ",\"misrouted\":" + std::to_string(r.misrouted);
@@ -94,6 +95,10 @@ std::string to_text(const result& r) {
          std::to_string(r.expected) + " (" + number(r.deliveries_per_s, 0) + "/s); lost " +
          std::to_string(r.lost) + ", reordered " + std::to_string(r.reordered) +
          ", misrouted " + std::to_string(r.misrouted) + "\n";
+    if (r.deliveries > 0)
+      t += "bytes received " + std::to_string(r.bytes_received) + " (" +
+           number(static_cast<double>(r.bytes_received) / static_cast<double>(r.deliveries), 1) +
+           " per delivery)\n";
     t += "latency us: p50 " + number(us(h.quantile(0.5)), 1) + "  p90 " +
          number(us(h.quantile(0.9)), 1) + "  p99 " + number(us(h.quantile(0.99)), 1) +
          "  p99.9 " + number(us(h.quantile(0.999)), 1) + "  max " + number(us(h.max()), 1) + "\n";

@@ -27,6 +27,9 @@ struct result {
   std::uint64_t expected = 0;  // deliveries due: the events of each channel × its subscribers
   std::uint64_t deliveries = 0;
   double deliveries_per_s = 0;
+  // Bytes the clients read from the server while events flowed (frames of every kind: with
+  // permessage-deflate, the compressed ones).
+  std::uint64_t bytes_received = 0;
   std::uint64_t lost = 0;
   std::uint64_t reordered = 0;
   std::uint64_t misrouted = 0;

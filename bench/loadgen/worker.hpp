@@ -48,6 +48,7 @@ class worker {
     std::atomic<std::uint32_t> failed{0};   // before ready
     std::atomic<std::uint32_t> closed{0};   // after ready
     std::atomic<std::uint64_t> deliveries{0};
+    std::atomic<std::uint64_t> bytes_read{0};  // from the server, headers and frames alike
     std::atomic<std::uint64_t> last_ready_ns{0};
     std::atomic<std::uint64_t> last_delivery_ns{0};
   };
@@ -76,12 +77,17 @@ class worker {
   // --- loop thread -------------------------------------------------------------------------
   poller& io() noexcept { return poller_; }
   const sockaddr_in& target() const noexcept { return target_; }
+  const options& opts() const noexcept { return options_; }
   std::span<char> read_buffer() noexcept { return read_buffer_; }
   histogram& latency() noexcept { return latency_; }
   std::uint64_t random() noexcept;
 
   void on_ready(std::uint64_t now_ns);
   void on_failed(const ws_client& c, std::string_view why);
+  void add_bytes_read(std::uint64_t n) noexcept {
+    bytes_read_ += n;
+    counters_.bytes_read.store(bytes_read_, std::memory_order_relaxed);
+  }
   void add_deliveries(std::uint64_t n, std::uint64_t now_ns) noexcept {
     deliveries_ += n;
     counters_.deliveries.store(deliveries_, std::memory_order_relaxed);
@@ -107,6 +113,7 @@ class worker {
   histogram latency_;
   counters counters_;
   std::uint64_t deliveries_ = 0;
+  std::uint64_t bytes_read_ = 0;
   std::size_t next_client_ = 0;
   std::uint32_t in_flight_ = 0;
   std::uint64_t random_state_;

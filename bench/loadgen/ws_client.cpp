@@ -4,12 +4,14 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "bench/loadgen/payload.hpp"
 #include "bench/loadgen/sessions.hpp"
 #include "bench/loadgen/worker.hpp"
 #include "protocol/base64.hpp"
+#include "protocol/websocket/permessage_deflate.hpp"
 
 namespace txrt::bench {
 
@@ -95,7 +97,9 @@ void ws_client::on_connected() {
   request += std::to_string(ntohs(target.sin_port));
   request += "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ";
   request += key;
-  request += "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  request += "\r\nSec-WebSocket-Version: 13\r\n";
+  if (worker_.opts().compression) request += "Sec-WebSocket-Extensions: permessage-deflate\r\n";
+  request += "\r\n";
   send_raw(request);
   if (phase_ != phase::done) update_interest();
 }
@@ -124,6 +128,7 @@ void ws_client::read_ready() {
       case tcp_conn::read_status::data:
         break;
     }
+    worker_.add_bytes_read(n);
     if (!consume(buffer.subspan(0, n), monotonic_ns())) return;
     // A short read emptied the socket; a full one leaves more (level-triggered epoll would
     // call again anyway, but reading on saves a wake).
@@ -153,6 +158,17 @@ bool ws_client::consume(std::span<char> input, std::uint64_t now_ns) {
         alive = false;
         break;
       }
+      if (m.compressed) {
+        // permessage-deflate without context takeover: one inflater per worker thread.
+        thread_local ws::inflater inflater;
+        thread_local std::string inflated;
+        if (const auto e = ws::inflate_message(inflater, m, max_message, inflated);
+            e != ws::error::none) {
+          fail(std::string("bad compressed message: ") + std::string(ws::describe(e)));
+          alive = false;
+          break;
+        }
+      }
       alive = on_message(m, now_ns);
     }
   }
@@ -173,6 +189,16 @@ bool ws_client::consume_http(std::span<char>& input) {
   if (!http_.starts_with("HTTP/1.1 101")) {
     fail("upgrade refused: " + http_.substr(0, http_.find("\r\n")));
     return false;
+  }
+  if (worker_.opts().compression) {
+    // Offered: the server must have agreed (its answer names the extension), else fail.
+    std::string head = http_.substr(0, end);
+    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (head.find("sec-websocket-extensions: permessage-deflate") == std::string::npos) {
+      fail("permessage-deflate offered, not agreed");
+      return false;
+    }
+    reader_.allow_compressed(true);
   }
   // What follows the blank line is already WebSocket frames; it is still in `input`.
   input = input.subspan(end + 4 - before);

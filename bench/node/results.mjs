@@ -16,6 +16,7 @@ const SERVERS = [
   ['txrt', 'txrt'],
   ['txrt0', 'txrt, recovery off'],
   ['txrtrv', 'txrt, revalidating every 5 s'],
+  ['txrtz', 'txrt, compressed (permessage-deflate)'],
   ['node1', 'Node 1 process'],
   ['node2', 'Node 2 workers'],
   ['bun1', 'Bun 1 process'],
@@ -274,13 +275,16 @@ function report(path) {
       if (!steps.length) continue;
       p(`### ${workload}, ${label}`);
       p();
-      p('| events/s asked | published/s | deliveries/s | p50 ms | p99 ms | max ms | lost | CPU user s | CPU sys s | µs/delivery (total) | verdict |');
-      p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+      p('| events/s asked | published/s | deliveries/s | p50 ms | p99 ms | max ms | lost | CPU user s | CPU sys s | µs/delivery (total) | bytes/delivery | verdict |');
+      p('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
       for (const s of steps) {
         const r = s.result ?? {};
         const cells = [fmt(s.rate), fmt(r.rate), fmt(r.deliveries_per_s), ms(r.latency_us?.p50),
           ms(r.latency_us?.p99), ms(r.latency_us?.max), fmt(r.lost), fmt(r.server?.cpu_user_s, 2),
-          fmt(r.server?.cpu_sys_s, 2), fmt(cpuAll(r), 2), s.verdict];
+          fmt(r.server?.cpu_sys_s, 2), fmt(cpuAll(r), 2),
+          // Bytes the clients read per delivery (older txrt-bench runs did not count them).
+          r.bytes_received !== undefined && r.deliveries > 0 ? fmt(r.bytes_received / r.deliveries, 0) : '—',
+          s.verdict];
         p(`| ${cells.join(' | ')} |`);
       }
       p();

@@ -93,9 +93,10 @@ std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t payload_si
   return n;
 }
 
-std::string encode_frame(opcode op, std::string_view payload) {
+std::string encode_frame(opcode op, std::string_view payload, bool compressed) {
   std::uint8_t header[max_header_size];
   const auto n = encode_header(header, op, payload.size());
+  if (compressed) header[0] |= rsv1_bit;
   std::string frame;
   frame.reserve(n + payload.size());
   frame.append(reinterpret_cast<const char*>(header), n).append(payload);
@@ -126,6 +127,7 @@ std::uint16_t close_code(error e) noexcept {
     case error::protocol: return 1002;
     case error::too_big: return 1009;
     case error::bad_utf8: return 1007;
+    case error::bad_data: return 1007;
   }
   return 1002;
 }
@@ -136,6 +138,7 @@ std::string_view describe(error e) noexcept {
     case error::protocol: return "websocket protocol error";
     case error::too_big: return "websocket message too big";
     case error::bad_utf8: return "websocket text is not UTF-8";
+    case error::bad_data: return "websocket compressed message does not inflate";
   }
   return "websocket error";
 }
@@ -246,9 +249,15 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
   if (data.size() < 2) return frame_result::incomplete;
   const auto b0 = static_cast<std::uint8_t>(data[0]);
   const auto b1 = static_cast<std::uint8_t>(data[1]);
-  if (b0 & rsv_bits) return fail(error::protocol);
   const std::uint8_t op = b0 & opcode_bits;
   if (!is_known(op)) return fail(error::protocol);
+  // RSV1 only when permessage-deflate is on, and only on the first frame of a data message
+  // (RFC 7692 §6.1): never on a control frame or a continuation. RSV2 and RSV3: never.
+  const std::uint8_t rsv = b0 & rsv_bits;
+  const bool compressed = rsv == rsv1_bit;
+  if (rsv != 0 && (!compressed || !compressed_allowed_ || is_control(op) ||
+                   static_cast<opcode>(op) == opcode::continuation))
+    return fail(error::protocol);
   const bool fin = (b0 & fin_bit) != 0;
   const bool masked = (b1 & mask_bit) != 0;
   if (masked != (role_ == role::server)) return fail(error::protocol);
@@ -280,6 +289,7 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
       return fail(error::protocol);
     }
     out.op = static_cast<opcode>(op);
+    out.compressed = false;
     out.payload = view;
     return frame_result::message;
   }
@@ -288,10 +298,11 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
     fragments_.append(view);
     if (!fin) return frame_result::fragment;
     in_message_ = false;
-    if (message_op_ == opcode::text &&
+    if (message_op_ == opcode::text && !message_compressed_ &&
         !simdjson::validate_utf8(fragments_.data(), fragments_.size()))
       return fail(error::bad_utf8);
     out.op = message_op_;
+    out.compressed = message_compressed_;
     out.payload = fragments_;
     fragments_returned_ = true;  // the view must stay valid until the next call
     return frame_result::message;
@@ -301,12 +312,15 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
   if (!fin) {
     in_message_ = true;
     message_op_ = static_cast<opcode>(op);
+    message_compressed_ = compressed;
     fragments_.assign(view);
     return frame_result::fragment;
   }
-  if (static_cast<opcode>(op) == opcode::text && !simdjson::validate_utf8(view.data(), view.size()))
+  if (static_cast<opcode>(op) == opcode::text && !compressed &&
+      !simdjson::validate_utf8(view.data(), view.size()))
     return fail(error::bad_utf8);
   out.op = static_cast<opcode>(op);
+  out.compressed = compressed;
   out.payload = view;
   return frame_result::message;
 }

@@ -3,7 +3,8 @@
 // Pure: no I/O, no clock. txrt owns the framing (Beast only answers the upgrade) so that a
 // frame built once for a broadcast can be written to every subscriber as the same bytes, and
 // every frame queued on a socket can go out in one gathered write.
-// No extension is negotiated, so the RSV bits must be zero.
+// The one extension is permessage-deflate (permessage_deflate.hpp): once negotiated, RSV1 marks
+// the first frame of a compressed message; every other RSV bit must be zero.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -25,6 +26,8 @@ enum class opcode : std::uint8_t {
 inline constexpr std::size_t max_header_size = 14;
 // Server frames are never masked: at most 10 bytes.
 inline constexpr std::size_t max_server_header_size = 10;
+// RSV1 in the first header byte: "this message is compressed" (RFC 7692 §6).
+inline constexpr std::uint8_t rsv1_bit = 0x40;
 
 // Writes the header of one final (FIN) frame carrying `payload_size` bytes into `out`
 // (room for max_header_size) and returns its length. With `mask` (the client role), the
@@ -32,8 +35,9 @@ inline constexpr std::size_t max_server_header_size = 10;
 std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t payload_size,
                           const std::uint8_t* mask = nullptr) noexcept;
 
-// A whole unmasked frame (header + payload), as a server sends it.
-std::string encode_frame(opcode op, std::string_view payload);
+// A whole unmasked frame (header + payload), as a server sends it; with `compressed`, RSV1 is
+// set (the payload is then a permessage-deflate message).
+std::string encode_frame(opcode op, std::string_view payload, bool compressed = false);
 
 // XORs `bytes` with the 4-byte `mask`, starting at key byte `offset % 4`.
 void apply_mask(std::span<char> bytes, const std::uint8_t mask[4], std::size_t offset = 0) noexcept;
@@ -45,6 +49,7 @@ enum class error : std::uint8_t {
                     //       control frame too long or fragmented, bad close payload
   too_big,          // 1009: a message over the limit
   bad_utf8,         // 1007: a text message that is not UTF-8
+  bad_data,         // 1007: a compressed message that does not inflate (as ws and browsers)
 };
 std::uint16_t close_code(error e) noexcept;
 std::string_view describe(error e) noexcept;
@@ -66,6 +71,9 @@ class reader {
   struct message {
     opcode op = opcode::text;  // text, binary, close, ping or pong; never continuation
     std::string_view payload;  // valid until the next call to next()
+    // RSV1 was set: the payload is deflated (not yet checked as UTF-8); inflate_message
+    // (permessage_deflate.hpp) makes it an ordinary message.
+    bool compressed = false;
   };
 
   enum class status : std::uint8_t { message, need_more, failed };
@@ -76,6 +84,9 @@ class reader {
   // (status::message, `out` filled), the input is used up (status::need_more: every byte is
   // kept), or the stream is invalid (status::failed: see failure(); do not call again).
   status next(std::span<char>& input, message& out);
+
+  // permessage-deflate was negotiated: RSV1 is allowed on the first frame of a data message.
+  void allow_compressed(bool on) noexcept { compressed_allowed_ = on; }
 
   error failure() const noexcept { return failure_; }
   // True when no partial frame or message is held.
@@ -104,6 +115,8 @@ class reader {
   opcode message_op_ = opcode::text;
   bool in_message_ = false;    // a fragmented message is open
   bool fragments_returned_ = false;
+  bool compressed_allowed_ = false;
+  bool message_compressed_ = false;  // the open fragmented message had RSV1
   error failure_ = error::none;
 };
 

@@ -50,6 +50,14 @@ struct outgoing {
   // Non-zero when `bytes` starts with a ready WebSocket frame header of this many bytes: a
   // broadcast frame built once and written as the same bytes to every WebSocket subscriber.
   std::uint8_t ws_header = 0;
+  // permessage-deflate (server/engine/compression.hpp). deflate_tried: compression was
+  // already decided for this packet, so a transport does not compress it again; deflated,
+  // when that made it smaller: the same message as a whole compressed frame (RSV1 header of
+  // deflated_header bytes in front), built once and written to every session that negotiated
+  // compression, as `bytes` is to the others.
+  bool deflate_tried = false;
+  std::uint8_t deflated_header = 0;
+  shared_bytes deflated = nullptr;
 
   // The Engine.IO packet itself (what polling sends, and what the queue bounds count).
   std::string_view packet() const noexcept {
@@ -68,6 +76,13 @@ inline constexpr std::uint64_t queued_packet_overhead = 64;
 // A text packet with its WebSocket frame header in front, in one allocation.
 outgoing make_text_frame(std::string_view packet);
 
+// permessage-deflate: negotiated when on and the client offers it; messages shorter than
+// `threshold` bytes go uncompressed (the extension allows mixing, message by message).
+struct compression_options {
+  bool enabled = true;
+  std::uint64_t threshold = 256;
+};
+
 struct engine_options {
   std::chrono::milliseconds ping_interval{25000};
   std::chrono::milliseconds ping_timeout{20000};
@@ -76,6 +91,7 @@ struct engine_options {
   std::uint64_t send_queue_bytes = 1048576;  // per-session bound before slow_consumer
   std::string sid_prefix;                     // "<node-id>_" or empty
   protocol::address_ranges trusted_proxies;  // whose X-Forwarded-For is believed
+  compression_options compression;
 };
 
 class session;

@@ -5,10 +5,13 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "protocol/websocket/permessage_deflate.hpp"
+#include "server/engine/compression.hpp"
 #include "server/engine/session.hpp"
 #include "server/server_metrics.hpp"
 
@@ -40,6 +43,8 @@ void adjust_queued(std::uint64_t& queued, std::int64_t delta) noexcept {
 struct loop_scratch {
   std::array<char, 64 * 1024> read_buffer;
   std::array<iovec, max_iovecs> iov;
+  ws::inflater inflater;  // permessage-deflate: no context takeover, so one per loop
+  std::string inflated;   // the message being handled, when it came compressed
 };
 
 loop_scratch& this_loop() {
@@ -66,7 +71,10 @@ websocket_transport::websocket_transport(net::ip::tcp::socket socket,
       version_(version),
       reader_(ws::reader::role::server, options.max_payload) {}
 
-websocket_transport::~websocket_transport() { drop_queue(); }
+websocket_transport::~websocket_transport() {
+  drop_queue();
+  if (deflate_) count_deflate_session(-1);
+}
 
 void websocket_transport::accept(request req, std::function<void(bool)> done) {
   // Beast checks the upgrade request and writes the 101 answer; the stream is only borrowed
@@ -77,8 +85,18 @@ void websocket_transport::accept(request req, std::function<void(bool)> done) {
   t.idle_timeout = websocket::stream_base::none();
   t.keep_alive_pings = false;
   handshake->set_option(t);
+  // permessage-deflate: Beast's own is off; txrt answers the offer and does the compression.
+  auto deflate = answer_deflate_offers(req, options_.compression);
+  if (deflate) {
+    deflate_ = true;
+    reader_.allow_compressed(true);
+    count_deflate_session(+1);
+  }
   handshake->set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "txrt"); }));
+      [deflate = std::move(deflate)](websocket::response_type& res) {
+        res.set(beast::http::field::server, "txrt");
+        if (deflate) res.set(beast::http::field::sec_websocket_extensions, *deflate);
+      }));
   handshake->async_accept(
       req, [self = shared_from_this(), handshake, done = std::move(done)](beast::error_code ec) {
         self->socket_ = beast::get_lowest_layer(*handshake).release_socket();
@@ -156,6 +174,15 @@ bool websocket_transport::deliver(std::span<char> input) {
       on_protocol_error(reader_.failure());
       return open_;
     }
+    if (m.compressed) {
+      auto& scratch = this_loop();
+      const auto error =
+          ws::inflate_message(scratch.inflater, m, options_.max_payload, scratch.inflated);
+      if (error != ws::error::none) {
+        on_protocol_error(error);
+        return open_;
+      }
+    }
     switch (m.op) {
       case ws::opcode::text:
         if (auto owner = owner_) owner->on_ws_text(*this, m.payload);
@@ -164,7 +191,7 @@ bool websocket_transport::deliver(std::span<char> input) {
         if (auto owner = owner_) owner->on_ws_binary(*this, m.payload);
         break;
       case ws::opcode::ping:
-        push_frame(ws::opcode::pong, {make_shared_bytes(std::string(m.payload)), true});
+        push_frame(ws::opcode::pong, make_shared_bytes(std::string(m.payload)));
         // A client that pings without reading our pongs is a slow consumer like any other.
         if (queued_bytes_ > options_.send_queue_bytes) {
           abort();
@@ -177,7 +204,7 @@ bool websocket_transport::deliver(std::span<char> input) {
       case ws::opcode::close: {
         // The peer closes: answer with its code (RFC 6455 §5.5.1) and let it go.
         const auto code = m.payload.size() >= 2 ? std::string(m.payload.substr(0, 2)) : "";
-        push_frame(ws::opcode::close, {make_shared_bytes(code), true});
+        push_frame(ws::opcode::close, make_shared_bytes(code));
         close_queued_ = true;
         flush();
         abort();
@@ -195,12 +222,15 @@ bool websocket_transport::deliver(std::span<char> input) {
 
 void websocket_transport::on_protocol_error(ws::error error) {
   // Tell the peer why (1002 / 1007 / 1009), then close once that is written, within 5 s.
-  push_frame(ws::opcode::close, {make_shared_bytes(ws::close_payload(ws::close_code(error))), true});
+  push_frame(ws::opcode::close, make_shared_bytes(ws::close_payload(ws::close_code(error))));
   close_queued_ = true;
   start_close_timer();
   flush();
   report_closed(error == ws::error::too_big ? close_reason::payload_too_large
                                             : close_reason::parse_error);
+  // An inflated bomb's buffer is not kept by the loop.
+  auto& inflated = this_loop().inflated;
+  if (inflated.capacity() > 64 * 1024) std::string().swap(inflated);
 }
 
 void websocket_transport::report_closed(close_reason reason) {
@@ -212,28 +242,44 @@ void websocket_transport::report_closed(close_reason reason) {
 
 void websocket_transport::send(const outgoing& packet) {
   if (!open_ || close_queued_) return;
-  if (packet.ws_header != 0) {
-    queue_.push_back({packet, {}, 0});
-    adjust_queued(queued_bytes_, queue_.back().cost());
-    mark_dirty();
-    return;
+  if (deflate_) {
+    // Compressed once for every subscriber (a fan-out event), or now for this session alone.
+    if (packet.deflated) return push_whole_frame(packet.deflated);
+    if (!packet.deflate_tried && !(packet.binary && version_ == eio::version::v3) &&
+        packet.packet().size() >= options_.compression.threshold &&
+        push_deflated(packet.binary ? ws::opcode::binary : ws::opcode::text, packet.packet()))
+      return;
   }
+  if (packet.ws_header != 0) return push_whole_frame(packet.bytes);
   if (packet.binary && version_ == eio::version::v3) {
     // v3 binary frames carry the packet type byte in front of the bytes.
     std::string framed;
     eio::encode_ws_binary(version_, *packet.bytes, framed);
-    push_frame(ws::opcode::binary, {make_shared_bytes(std::move(framed)), true});
+    push_frame(ws::opcode::binary, make_shared_bytes(std::move(framed)));
     return;
   }
-  push_frame(packet.binary ? ws::opcode::binary : ws::opcode::text, packet);
+  push_frame(packet.binary ? ws::opcode::binary : ws::opcode::text, packet.bytes);
 }
 
-void websocket_transport::push_frame(ws::opcode op, outgoing packet) {
+bool websocket_transport::push_deflated(ws::opcode op, std::string_view payload) {
+  std::uint8_t header_size = 0;
+  auto frame = deflated_frame(op, payload, header_size);
+  if (!frame) return false;
+  push_whole_frame(std::move(frame));
+  return true;
+}
+
+void websocket_transport::push_whole_frame(shared_bytes frame) {
+  queue_.push_back({std::move(frame), {}, 0});
+  adjust_queued(queued_bytes_, queue_.back().cost());
+  mark_dirty();
+}
+
+void websocket_transport::push_frame(ws::opcode op, shared_bytes payload) {
   if (!open_) return;
-  queued_frame frame{std::move(packet), {}, 0};
+  queued_frame frame{std::move(payload), {}, 0};
   std::uint8_t header[ws::max_header_size];
-  frame.header_size =
-      static_cast<std::uint8_t>(ws::encode_header(header, op, frame.packet.bytes->size()));
+  frame.header_size = static_cast<std::uint8_t>(ws::encode_header(header, op, frame.bytes->size()));
   std::copy_n(header, frame.header_size, frame.header);
   adjust_queued(queued_bytes_, frame.cost());
   queue_.push_back(std::move(frame));
@@ -265,7 +311,7 @@ void websocket_transport::flush() {
       } else {
         skip -= f.header_size;
       }
-      const auto& bytes = *f.packet.bytes;
+      const auto& bytes = *f.bytes;
       iov[count++] = {const_cast<char*>(bytes.data()) + skip, bytes.size() - skip};
       skip = 0;
     }
@@ -292,7 +338,7 @@ void websocket_transport::flush() {
       }
       n -= left;
       adjust_queued(queued_bytes_, -f.cost());
-      f.packet.bytes.reset();
+      f.bytes.reset();
       ++queue_head_;
       head_written_ = 0;
     }
@@ -321,7 +367,7 @@ void websocket_transport::close() {
   if (!open_) return abort();
   if (close_queued_) return;
   owner_.reset();
-  push_frame(ws::opcode::close, {make_shared_bytes(ws::close_payload(1000)), true});
+  push_frame(ws::opcode::close, make_shared_bytes(ws::close_payload(1000)));
   close_queued_ = true;
   // A client that stops reading never lets the queue drain, and the close frame waits behind
   // it: bound the whole closing so such a connection cannot linger.

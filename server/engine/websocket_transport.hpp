@@ -6,7 +6,9 @@
 //  - every frame queued on a socket in one turn of the loop goes out in one gathered write
 //    (sendmsg), through the loop's write_batch: one send per socket per turn, not per frame;
 //  - an idle connection holds no read or write buffer: reads wait for readability and then
-//    read into the loop's scratch buffer; only a partial frame is kept.
+//    read into the loop's scratch buffer; only a partial frame is kept;
+//  - permessage-deflate without context takeover (permessage_deflate.hpp) keeps no zlib state
+//    per connection, and a fan-out event's compressed frame is shared like its plain one.
 // Lives on its session's loop; must not be called from another thread.
 #include <cstdint>
 #include <functional>
@@ -57,13 +59,13 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   bool is_open() const noexcept { return open_; }
 
  private:
-  // One frame on its way out: either `packet.bytes` is the whole frame (ws_header != 0), or
+  // One frame on its way out: either `bytes` is the whole frame (header_size == 0), or
   // `header` is written in front of it.
   struct queued_frame {
-    outgoing packet;
+    shared_bytes bytes;
     std::uint8_t header[protocol::ws::max_server_header_size];
     std::uint8_t header_size = 0;
-    std::size_t size() const noexcept { return header_size + packet.bytes->size(); }
+    std::size_t size() const noexcept { return header_size + bytes->size(); }
     // What it counts against send-queue-bytes: its bytes and its bookkeeping.
     std::int64_t cost() const noexcept {
       return static_cast<std::int64_t>(size() + queued_packet_overhead);
@@ -76,7 +78,12 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   bool deliver(std::span<char> input);
   void on_protocol_error(protocol::ws::error error);
 
-  void push_frame(protocol::ws::opcode op, outgoing packet);
+  void push_frame(protocol::ws::opcode op, shared_bytes payload);
+  // Queues bytes that are a whole frame already (header included).
+  void push_whole_frame(shared_bytes frame);
+  // Compresses `payload` for this session alone; false if it is not worth it (then send it
+  // as it is).
+  bool push_deflated(protocol::ws::opcode op, std::string_view payload);
   void mark_dirty();
   void write_batched() override { flush(); }
   void flush();
@@ -103,6 +110,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   bool close_sent_ = false;           // our close frame is written; draining until EOF
   bool open_ = true;
   bool reading_ = false;
+  bool deflate_ = false;  // permessage-deflate negotiated
   live_count live_;  // the graceful shutdown waits for every one to go
 };
 

@@ -7,6 +7,10 @@
 // or not failed); every message is text/binary/close/ping/pong, no longer than the limit, a
 // control payload is at most 125 bytes, text is UTF-8, a close payload is not 1 byte long; a
 // failure maps to 1002/1007/1009; an idle reader holds nothing.
+// permessage-deflate: bit 0 of (byte 0 / 17) turns it on for both readers; a compressed message
+// (RSV1) is then inflated (protocol/websocket/permessage_deflate.hpp) with the same limit, and
+// the inflated message obeys the same properties (a bomb is too_big, corrupt data bad_data);
+// without it, RSV1 must fail.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "protocol/websocket/frame.hpp"
+#include "protocol/websocket/permessage_deflate.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace ws = txrt::protocol::ws;
@@ -72,22 +77,36 @@ void check_message(const ws::reader::message& m, std::uint64_t limit) {
   const bool control = m.op == ws::opcode::close || m.op == ws::opcode::ping ||
                        m.op == ws::opcode::pong;
   TXRT_FUZZ_CHECK(control || m.op == ws::opcode::text || m.op == ws::opcode::binary);
-  if (control) TXRT_FUZZ_CHECK(m.payload.size() <= 125);
-  else TXRT_FUZZ_CHECK(m.payload.size() <= limit);
+  if (control)
+    TXRT_FUZZ_CHECK(m.payload.size() <= 125);
+  else
+    TXRT_FUZZ_CHECK(m.payload.size() <= limit);
   if (m.op == ws::opcode::text) TXRT_FUZZ_CHECK(valid_utf8(m.payload));
   if (m.op == ws::opcode::close) TXRT_FUZZ_CHECK(m.payload.size() != 1);
 }
 
-// Feeds `chunk` to `r`, recording into `out`. False once the reader failed.
+// Feeds `chunk` to `r`, recording into `out`. False once the reader failed (or a compressed
+// message did not inflate).
 bool feed(ws::reader& r, std::span<char> chunk, std::uint64_t limit, outcome& out) {
+  static ws::inflater inflater;
+  static std::string inflated;
   while (true) {
     ws::reader::message m;
     const auto before = chunk.size();
-    const auto st = r.next(chunk, m);
+    auto st = r.next(chunk, m);
     TXRT_FUZZ_CHECK(chunk.size() <= before);
+    ws::error inflate_error = ws::error::none;
+    if (st == ws::reader::status::message && m.compressed) {
+      TXRT_FUZZ_CHECK(m.op == ws::opcode::text || m.op == ws::opcode::binary);
+      inflate_error = ws::inflate_message(inflater, m, limit, inflated);
+      if (inflate_error != ws::error::none)
+        st = ws::reader::status::failed;
+      else
+        TXRT_FUZZ_CHECK(!m.compressed);
+    }
     if (st == ws::reader::status::failed) {
       out.failed = true;
-      out.error = r.failure();
+      out.error = inflate_error != ws::error::none ? inflate_error : r.failure();
       TXRT_FUZZ_CHECK(out.error != ws::error::none);
       const auto code = ws::close_code(out.error);
       TXRT_FUZZ_CHECK(code == 1002 || code == 1007 || code == 1009);
@@ -110,12 +129,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 2) return 0;
   // Limits from 16 bytes to 1 MiB, small ones more often.
   const std::uint64_t limit = std::uint64_t{16} << (data[0] % 17);
+  const bool deflate = ((data[0] / 17) & 1) != 0;
   std::uint32_t state = data[1] * 2654435761u + 1;
   const std::string stream(reinterpret_cast<const char*>(data) + 2, size - 2);
 
   outcome split;
   {
     ws::reader r(ws::reader::role::server, limit);
+    r.allow_compressed(deflate);
     std::string copy = stream;
     std::size_t pos = 0;
     while (pos < copy.size()) {
@@ -132,6 +153,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   outcome whole;
   {
     ws::reader r(ws::reader::role::server, limit);
+    r.allow_compressed(deflate);
     std::string copy = stream;
     feed(r, std::span<char>(copy.data(), copy.size()), limit, whole);
   }

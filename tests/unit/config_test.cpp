@@ -52,7 +52,7 @@ const char* const kAllKeys[] = {
     "send-queue-bytes", "log-level", "allow-demo-tokens", "max-subscriptions-per-socket",
     "subscribe-rate-per-socket", "revalidate-interval-ms", "admin-ui", "admin-ui-dir",
     "admin-username", "admin-password-hash", "admin-ui-disconnect", "admin-ui-write",
-    "tls-cert", "tls-key"};
+    "tls-cert", "tls-key", "compression", "compression-threshold"};
 // clang-format on
 
 }  // namespace
@@ -77,6 +77,8 @@ TEST_CASE("no sources gives settings's defaults", "[config]") {
   CHECK(c.ping_timeout_ms == 20000);
   CHECK(c.max_payload == 1000000);
   CHECK(c.allow_eio3);
+  CHECK(c.compression);
+  CHECK(c.compression_threshold == 256);
   CHECK(c.connect_timeout_ms == d.connect_timeout_ms);
   CHECK(c.cors_origins == std::vector<std::string>{"*"});
   CHECK_FALSE(c.cors_credentials);
