@@ -10,9 +10,11 @@ recovery_history::recovery_history(std::size_t max_bytes, std::chrono::milliseco
     : max_bytes_(max_bytes), max_age_(max_age) {}
 
 std::size_t recovery_history::cost(const history_entry& e) noexcept {
-  // The frame, the routing strings and the entry's own bookkeeping (deque slot, shared_ptr
-  // control block), so that the bound holds for many small events too.
-  return e.frame.bytes->size() + e.customer.size() + e.sub_event.size() + 160;
+  // The frame (and its compressed twin, kept for replay to sessions that negotiated
+  // permessage-deflate), the routing strings and the entry's own bookkeeping (deque slot,
+  // shared_ptr control blocks), so that the bound holds for many small events too.
+  const std::size_t deflated = e.frame.deflated ? e.frame.deflated->size() + 32 : 0;
+  return e.frame.bytes->size() + deflated + e.customer.size() + e.sub_event.size() + 160;
 }
 
 void recovery_history::on_stream(stream_offset start) {

@@ -87,6 +87,19 @@ TEST_CASE("recovery history: bounded by bytes and by age, coverage follows the o
     CHECK(all.size() == h.size());
     CHECK_FALSE(h.for_each_after({1, 1}, {1, 100}, [](const history_entry&) {}));
   }
+  SECTION("bytes: an entry's compressed twin counts too") {
+    recovery_history plain(1 << 20, 60s);
+    recovery_history twins(1 << 20, 60s);
+    plain.on_stream({1, 0});
+    twins.on_stream({1, 0});
+    for (std::uint64_t i = 1; i <= 10; ++i) {
+      plain.append(entry({1, i}, now, 300));
+      auto e = entry({1, i}, now, 300);
+      e.frame.deflated = txrt::engine::make_shared_bytes(std::string(100, 'z'));
+      twins.append(std::move(e));
+    }
+    CHECK(twins.bytes() >= plain.bytes() + 10 * 100);
+  }
   SECTION("age") {
     recovery_history h(1 << 20, 10s);
     h.on_stream({1, 0});
