@@ -11,6 +11,7 @@ import path from 'node:path';
 import net from 'node:net';
 import https from 'node:https';
 import tls from 'node:tls';
+import crypto from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once, withTimeout } from './lib/wait.mjs';
 import { request, scrapeSamples } from './lib/http.mjs';
@@ -321,11 +322,14 @@ describe('TLS listener: a client that stops reading', () => {
         req.on('error', reject);
         req.end(JSON.stringify(body));
       });
-      const pad = 'x'.repeat(4000);
+      // Random padding: the client negotiates permessage-deflate (compression is on by
+      // default), and a repetitive pad would shrink to almost nothing on the wire and never fill
+      // the queue.
+      const pad = () => crypto.randomBytes(3000).toString('base64');
       let count = 0;
       let closed = false;
       while (count < 5000 && !closed) {
-        assert.equal(await post({ type: 'PBX', customer: C, event: { event: 'FLOOD', seq: count, pad } }), 202);
+        assert.equal(await post({ type: 'PBX', customer: C, event: { event: 'FLOOD', seq: count, pad: pad() } }), 202);
         count += 1;
         if (count % 50 === 0) closed = (await slowClosed()) > before;
       }
