@@ -10,40 +10,10 @@ import crypto from 'node:crypto';
 import WebSocket from 'ws';
 import { once, emitAck, withTimeout } from './lib/wait.mjs';
 import { T, DEMO, SECRET, startApp, socketPool, login, subscribeOk, publish, makeEvent } from './lib/app.mjs';
+import { startGate } from './lib/recovery.mjs';
 
 const TEST = { timeout: 20000 };
 const C = 'customer-north-2';
-
-// A loopback TCP proxy to `port` counting the bytes the server sends to the client.
-async function countingProxy(port) {
-  const sockets = new Set();
-  const proxy = { down: 0, server: null, port: 0 };
-  proxy.server = net.createServer((client) => {
-    const upstream = net.connect(port, '127.0.0.1');
-    sockets.add(client);
-    sockets.add(upstream);
-    upstream.on('data', (d) => {
-      proxy.down += d.length;
-    });
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end);
-    upstream.on('error', end);
-    client.on('close', end);
-    upstream.on('close', end);
-  });
-  await new Promise((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-  proxy.port = proxy.server.address().port;
-  proxy.close = () => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => proxy.server.close(resolve));
-  };
-  return proxy;
-}
 
 // A Telecom X event that compresses well, like the real ones: many similar JSON records.
 function largeEvent() {
@@ -55,17 +25,17 @@ function largeEvent() {
 
 // Bytes the server sent for one large event to a subscribed socket.io-client behind a proxy.
 async function wireBytesForEvent(srv, pool) {
-  const proxy = await countingProxy(srv.port);
+  const proxy = await startGate(srv.port); // counts the bytes the server sends
   try {
-    const socket = await login(pool, `http://127.0.0.1:${proxy.port}`, 'demo-viewer');
+    const socket = await login(pool, proxy.url, 'demo-viewer');
     await subscribeOk(socket, { type: 'CALL', customer: C });
     const extensions = socket.io.engine.transport.ws.extensions;
     const ev = largeEvent();
-    const before = proxy.down;
+    const before = proxy.bytesDown;
     const got = once(socket, 'CALL', T);
     await publish(srv.url, 'CALL', C, ev);
     assert.deepEqual((await got)[0], ev, 'the event arrives intact');
-    return { bytes: proxy.down - before, size: JSON.stringify(ev).length, extensions };
+    return { bytes: proxy.bytesDown - before, size: JSON.stringify(ev).length, extensions };
   } finally {
     pool.closeAll();
     await proxy.close();

@@ -16,12 +16,14 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 //            fail with a transport error, and it keeps retrying by itself)
 //   open()   connections are relayed again
 //   close()  stops listening and cuts everything
+//   bytesDown  bytes relayed from the target to the clients so far (what a server put on the wire)
 export async function startGate(targetPort) {
   let target = Number(targetPort);
   const pairs = new Set();
   const halfOpen = new Set(); // node-side sockets left open by cutClientSide()
   let blocked = false;
   let accepted = 0;
+  let bytesDown = 0;
   const server = net.createServer((client) => {
     accepted += 1;
     if (blocked) {
@@ -33,6 +35,9 @@ export async function startGate(targetPort) {
     pair.sniff = ''; // the first bytes the client sent, to tell connections apart
     client.on('data', (chunk) => {
       if (pair.sniff.length < 4096) pair.sniff += chunk.toString('latin1');
+    });
+    upstream.on('data', (chunk) => {
+      bytesDown += chunk.length;
     });
     pairs.add(pair);
     const end = () => {
@@ -87,6 +92,9 @@ export async function startGate(targetPort) {
     },
     get accepted() {
       return accepted;
+    },
+    get bytesDown() {
+      return bytesDown;
     },
     cut,
     cutClientSide,
