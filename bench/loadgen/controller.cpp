@@ -224,6 +224,7 @@ result run(const options& o, const std::atomic<bool>& stop) {
   const auto before = server.take();
   r.server_sampled = !o.server_pids.empty() && before.ok;
   r.server_rss_before_kib = before.rss_kib;
+  const auto kernel_before = sample_kernel();
   const auto self0 = self_cpu();
 
   // --- connect phase -----------------------------------------------------------------------
@@ -243,6 +244,11 @@ result run(const options& o, const std::atomic<bool>& stop) {
   // Let the server settle (its allocator, the last acks' writes) before reading its RSS.
   sleep_for(0.2, stop);
   const auto connected = server.take();
+  const auto kernel_connected = sample_kernel();
+  if (kernel_before.ok && kernel_connected.ok && r.sessions_ready > 0)
+    r.kernel_kib_per_session = (static_cast<double>(kernel_connected.total()) -
+                                static_cast<double>(kernel_before.total())) /
+                               1024.0 / r.sessions_ready;
   r.server_rss_connected_kib = connected.rss_kib;
   if (r.sessions_ready > 0 && connected.rss_kib >= before.rss_kib)
     r.server_rss_kib_per_session =

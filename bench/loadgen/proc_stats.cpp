@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace txrt::bench {
 
@@ -42,6 +43,11 @@ bool read_rss(int pid, std::uint64_t& out) {
   return false;
 }
 
+// The slab caches one TCP connection adds to: the socket, its sockfs inode and dentry, the open
+// file, and the epoll item (with its poll-wait entry) of the process that watches it.
+constexpr std::string_view socket_caches[] = {"TCP",   "sock_inode_cache", "dentry",
+                                              "filp",  "eventpoll_epi",    "eventpoll_pwq"};
+
 double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
 
 }  // namespace
@@ -59,6 +65,29 @@ cpu_usage self_cpu() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
   return {seconds(ru.ru_utime), seconds(ru.ru_stime)};
+}
+
+kernel_sample sample_kernel() {
+  kernel_sample s;
+  std::ifstream slabs("/proc/slabinfo");
+  std::string line;
+  while (std::getline(slabs, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    unsigned long long active = 0, total = 0, size = 0;
+    if (!(fields >> name >> active >> total >> size)) continue;
+    for (auto cache : socket_caches)
+      if (name == cache) s.slab_bytes += active * size;
+    s.ok = true;
+  }
+  std::ifstream sockstat("/proc/net/sockstat");
+  while (std::getline(sockstat, line)) {
+    if (line.rfind("TCP:", 0) != 0) continue;
+    auto at = line.find(" mem ");
+    if (at != std::string::npos)
+      s.buffer_bytes = std::stoull(line.substr(at + 5)) * static_cast<unsigned long long>(::sysconf(_SC_PAGESIZE));
+  }
+  return s;
 }
 
 }  // namespace txrt::bench

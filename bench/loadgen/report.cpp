@@ -66,6 +66,8 @@ std::string to_json(const result& r) {
        ",\"rss_kib_connected\":" + std::to_string(r.server_rss_connected_kib) +
        ",\"rss_kib_per_session\":" + number(r.server_rss_kib_per_session, 2) +
        ",\"sampled\":" + (r.server_sampled ? "true" : "false") + "}";
+  if (r.kernel_kib_per_session >= 0)
+    j += ",\"kernel\":{\"socket_kib_per_session\":" + number(r.kernel_kib_per_session, 2) + "}";
   j += ",\"bench\":{\"cpu_user_s\":" + number(r.bench_cpu.user_s, 2) +
        ",\"cpu_sys_s\":" + number(r.bench_cpu.sys_s, 2) + "}";
   j += ",\"failures\":{";
@@ -109,6 +111,9 @@ std::string to_text(const result& r) {
          " s; rss " + std::to_string(r.server_rss_kib) + " KiB (" +
          number(r.server_rss_kib_per_session, 2) + " KiB/session)\n";
   }
+  if (r.kernel_kib_per_session >= 0)
+    t += "kernel socket memory " + number(r.kernel_kib_per_session, 2) +
+         " KiB/session (both ends of each loopback connection)\n";
   t += "bench cpu user " + number(r.bench_cpu.user_s, 2) + " s, sys " +
        number(r.bench_cpu.sys_s, 2) + " s\n";
   for (const auto& [why, n] : r.failures) t += "  " + why + ": " + std::to_string(n) + "\n";

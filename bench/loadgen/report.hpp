@@ -41,6 +41,9 @@ struct result {
   std::uint64_t server_rss_connected_kib = 0;
   std::uint64_t server_rss_kib = 0;  // at the end of the measured phase
   double server_rss_kib_per_session = 0;
+  // Kernel memory of the sockets (proc_stats.hpp: both ends of each loopback connection), KiB
+  // per ready session; negative when /proc/slabinfo was unreadable.
+  double kernel_kib_per_session = -1;
   bool server_sampled = false;
   cpu_usage bench_cpu;
 

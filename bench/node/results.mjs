@@ -162,6 +162,10 @@ function report(path) {
   const sessions = env.BENCH_SESSIONS;
   row(`connect ${sessions} sessions: sessions/s`, (s) => one(s, 'connect')?.connect_per_s, true);
   row('connect: server RSS per session (KiB)', (s) => one(s, 'connect')?.server?.rss_kib_per_session, false, 1);
+  // Not in RSS: the kernel's socket objects and buffers (machine-wide, both ends of each loopback
+  // connection, so the load generator's half is in it too).
+  row('connect: kernel socket memory per session (KiB, both loopback ends)',
+    (s) => one(s, 'connect')?.kernel?.socket_kib_per_session, false, 1);
   const idleSeconds = env.BENCH_IDLE_SECONDS;
   row(`idle ${sessions} sessions ${idleSeconds} s (heartbeats): server CPU over the hold (ms, user+sys)`,
     (s) => { const r = one(s, 'idle'); return r ? cpuTotal(r) * 1000 : null; }, false);
