@@ -50,7 +50,8 @@ struct release_slot {
 };
 
 // Starts an http_connection on `socket`'s loop (the caller is on it), holding `slot` (may be
-// null) until it goes. `peer`: the client's address when the socket cannot tell it (TLS).
+// null) until it goes. `peer`: the client's address, when known (always for TLS, whose plain
+// socket cannot tell it).
 void start_http(net::ip::tcp::socket socket, std::string peer, const http::router& routes,
                 std::shared_ptr<counted_slot> slot) {
   if (!slot) {
@@ -108,16 +109,23 @@ void listener::do_accept() {
 }
 
 void listener::admit(net::ip::tcp::socket socket) {
+  // Once per connection, here: nothing later sets these again. Non-blocking for good (the
+  // WebSocket transport reads and writes without waiting; everything else is asynchronous,
+  // and Asio then has no descriptor flag of its own to set). Frames are gathered per loop turn;
+  // Nagle would only hold the next write back until the peer's delayed ACK.
   boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.set_option(net::ip::tcp::no_delay(true), ignored);
   if (!limiter_) {
-    socket.set_option(net::ip::tcp::no_delay(true), ignored);
-    if (tls_) return start_tls(std::move(socket), nullptr);
+    if (tls_) return start_tls(std::move(socket), {}, nullptr);
     std::make_shared<http::http_connection>(std::move(socket), routes_)->start();
     return;
   }
-  auto peer = socket.remote_endpoint(ignored);
-  std::string address = ignored ? std::string() : peer.address().to_string();
-  if (trusted_proxies_.contains(address)) address.clear();
+  // The peer's address, asked once: counted here, and handed to the connection (which would
+  // otherwise ask the socket again for its client address).
+  const auto endpoint = socket.remote_endpoint(ignored);
+  std::string peer = ignored ? std::string() : endpoint.address().to_string();
+  std::string address = trusted_proxies_.contains(peer) ? std::string() : peer;
   switch (limiter_->try_acquire(address)) {
     case limits::admission::admitted:
       break;
@@ -130,27 +138,29 @@ void listener::admit(net::ip::tcp::socket socket) {
       socket.close(ignored);
       return;
   }
-  socket.set_option(net::ip::tcp::no_delay(true), ignored);
   // Created on the connection's own loop, so that every reference to it is held there: a
   // reference held here (loop 0) could outlive a WebSocket handover on the other loop, and the
   // new session would find the slot of its own HTTP connection still taken. A TLS connection
   // holds its slot from the accept, through its handshake.
   auto slot = std::make_shared<counted_slot>(*limiter_, std::move(address));
-  if (tls_) return start_tls(std::move(socket), std::move(slot));
+  if (tls_) return start_tls(std::move(socket), std::move(peer), std::move(slot));
   auto executor = socket.get_executor();
-  net::post(executor,
-            [&routes = routes_, socket = std::move(socket), slot = std::move(slot)]() mutable {
-              start_http(std::move(socket), {}, routes, std::move(slot));
-            });
+  net::post(executor, [&routes = routes_, socket = std::move(socket), peer = std::move(peer),
+                       slot = std::move(slot)]() mutable {
+    start_http(std::move(socket), std::move(peer), routes, std::move(slot));
+  });
 }
 
-void listener::start_tls(net::ip::tcp::socket socket, std::shared_ptr<counted_slot> slot) {
+void listener::start_tls(net::ip::tcp::socket socket, std::string peer,
+                         std::shared_ptr<counted_slot> slot) {
   auto executor = socket.get_executor();
   net::post(executor, [&routes = routes_, tls = tls_, socket = std::move(socket),
-                       slot = std::move(slot)]() mutable {
-    boost::system::error_code ec;
-    const auto peer = socket.remote_endpoint(ec);
-    std::string address = ec ? std::string() : peer.address().to_string();
+                       address = std::move(peer), slot = std::move(slot)]() mutable {
+    if (address.empty()) {
+      boost::system::error_code ec;
+      const auto endpoint = socket.remote_endpoint(ec);
+      if (!ec) address = endpoint.address().to_string();
+    }
     auto relay = std::make_shared<tls::tls_relay>(std::move(socket), tls->current());
     relay->start([&routes, address = std::move(address),
                   slot = std::move(slot)](net::ip::tcp::socket plain) mutable {

@@ -46,8 +46,10 @@ class listener : public std::enable_shared_from_this<listener> {
   // Counts `socket` against the limits and starts its http_connection, or closes it.
   void admit(net::ip::tcp::socket socket);
   // On the connection's loop: the TLS handshake, then the http_connection on the relay's plain
-  // end. `slot` may be null (no limiter).
-  void start_tls(net::ip::tcp::socket socket, std::shared_ptr<counted_slot> slot);
+  // end. `peer`: the client's address if already asked ("" asks the socket). `slot` may be
+  // null (no limiter).
+  void start_tls(net::ip::tcp::socket socket, std::string peer,
+                 std::shared_ptr<counted_slot> slot);
 
   loop_pool& loops_;
   net::ip::tcp::acceptor acceptor_;
