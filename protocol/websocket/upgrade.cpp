@@ -34,15 +34,20 @@ bool valid_key(std::string_view key) {
 
 std::string_view reason_text(upgrade_error error) {
   switch (error) {
-    case upgrade_error::none: return "";
-    case upgrade_error::bad_http_version: return "The WebSocket handshake was not HTTP/1.1";
-    case upgrade_error::bad_method: return "The WebSocket handshake method was not GET";
-    case upgrade_error::no_host: return "The WebSocket handshake Host field is missing";
+    case upgrade_error::none:
+      return "";
+    case upgrade_error::bad_http_version:
+      return "The WebSocket handshake was not HTTP/1.1";
+    case upgrade_error::bad_method:
+      return "The WebSocket handshake method was not GET";
+    case upgrade_error::no_host:
+      return "The WebSocket handshake Host field is missing";
     case upgrade_error::no_connection:
       return "The WebSocket handshake Connection field is missing";
     case upgrade_error::no_connection_upgrade:
       return "The WebSocket handshake Connection field is missing the upgrade token";
-    case upgrade_error::no_upgrade: return "The WebSocket handshake Upgrade field is missing";
+    case upgrade_error::no_upgrade:
+      return "The WebSocket handshake Upgrade field is missing";
     case upgrade_error::no_upgrade_websocket:
       return "The WebSocket handshake Upgrade field is missing the websocket token";
     case upgrade_error::no_sec_key:
@@ -101,8 +106,9 @@ std::string accept_key(std::string_view key) {
 std::string switching_protocols(std::string_view key, std::optional<std::string_view> extensions) {
   std::string out;
   out.reserve(160 + (extensions ? extensions->size() : 0));
-  out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
-         "Sec-WebSocket-Accept: ";
+  out +=
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n"
+      "Sec-WebSocket-Accept: ";
   out += accept_key(key);
   out += "\r\nServer: txrt\r\n";
   if (extensions) {
@@ -118,8 +124,7 @@ std::string upgrade_refusal(upgrade_error error, unsigned http_version) {
   const bool version = error == upgrade_error::bad_sec_version;
   const auto body = reason_text(error);
   std::string out = http_version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += version ? "426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
-                 : "400 Bad Request\r\n";
+  out += version ? "426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n" : "400 Bad Request\r\n";
   out += "Server: txrt\r\nConnection: close\r\nContent-Length: ";
   out += std::to_string(body.size());
   out += "\r\n\r\n";
