@@ -1,7 +1,11 @@
 #include "server/listener.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <stdexcept>
+#include <system_error>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -70,41 +74,66 @@ listener::listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint,
                    const http::router& routes, limits::connection_limiter* limiter,
                    protocol::address_ranges trusted_proxies, std::shared_ptr<tls::certificates> tls)
     : loops_(loops),
-      acceptor_(loops.loop(0)),
       routes_(routes),
       limiter_(limiter),
       trusted_proxies_(std::move(trusted_proxies)),
       tls_(std::move(tls)) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
+  // One acceptor per loop on the same port (SO_REUSEPORT): the kernel spreads the connections,
+  // and each loop accepts its own, with no hand-over from an accepting loop (a post, and a
+  // wake-up of the other loop's epoll) per connection. The first binds the port (0 picks one),
+  // the others join it.
+  acceptors_.reserve(loops.size());
+  auto bound = endpoint;
+  if (loops.size() > 1 && endpoint.port() != 0) {
+    // SO_REUSEPORT would let this process join a port another one (same user, also with
+    // SO_REUSEPORT: a second txrt) listens on, and share its clients. A plain bind first keeps
+    // the fail-fast "address in use" of a single acceptor.
+    net::ip::tcp::acceptor probe(loops.loop(0), endpoint.protocol());
+    probe.set_option(net::socket_base::reuse_address(true));
+    probe.bind(endpoint);
+  }
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    auto& acceptor = acceptors_.emplace_back(loops.loop(i));
+    acceptor.open(bound.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    if (loops.size() > 1) {
+      const int on = 1;
+      if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
+        throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+    }
+    acceptor.bind(bound);
+    acceptor.listen(net::socket_base::max_listen_connections);
+    bound = acceptor.local_endpoint();
+  }
 }
 
 void listener::start() {
-  net::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    net::post(acceptors_[i].get_executor(), [self = shared_from_this(), i] { self->do_accept(i); });
+  }
 }
 
 void listener::stop() {
-  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->acceptor_.close(ignored);
-  });
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    net::post(acceptors_[i].get_executor(), [self = shared_from_this(), i] {
+      boost::system::error_code ignored;
+      self->acceptors_[i].close(ignored);
+    });
+  }
 }
 
-void listener::do_accept() {
-  auto& loop = loops_.loop(next_loop_);
-  next_loop_ = (next_loop_ + 1) % loops_.size();
-  acceptor_.async_accept(loop, [self = shared_from_this()](boost::system::error_code ec,
+void listener::do_accept(std::size_t index) {
+  auto& acceptor = acceptors_[index];
+  acceptor.async_accept([self = shared_from_this(), index](boost::system::error_code ec,
                                                            net::ip::tcp::socket socket) {
-    if (!self->acceptor_.is_open()) return;
+    if (!self->acceptors_[index].is_open()) return;
     if (ec) {
       // Out of descriptors and the like: keep accepting; the failure is the client's alone.
       spdlog::warn("accept failed: {}", ec.message());
     } else {
       self->admit(std::move(socket));
     }
-    self->do_accept();
+    self->do_accept(index);
   });
 }
 
