@@ -1,7 +1,7 @@
 // The socket side of redis_connection: one I/O path for redis:// and rediss://. Asio owns the
-// TCP socket (and, for TLS, an OpenSSL stream over it); hiredis is only the RESP codec:
-// redisFormatCommandArgv formats each command into the outgoing buffer, and the bytes read are
-// fed to a redisReader that hands back complete replies.
+// TCP socket (and, for TLS, an OpenSSL stream over it); hiredis is only the RESP reader: the
+// bytes read are fed to a redisReader that hands back complete replies. Commands are written in
+// RESP here (append_command; hiredis' formatter allocated and sprintf'd each argument).
 //
 // Why not hiredis' async context for redis:// and a second path for TLS beside it: Debian's
 // hiredis 0.14 has no TLS, so TLS needs this code anyway, and with it the async context would
@@ -33,6 +33,7 @@
 #include <openssl/ssl.h>
 
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <utility>
 
@@ -346,13 +347,22 @@ void redis_connection::do_write(const std::shared_ptr<link>& l) {
 
 namespace {
 
-// RESP for one command, appended to `out`; false if hiredis cannot format it (out of memory).
+// RESP for one command (an array of bulk strings), appended to `out`: the bytes
+// redisFormatCommandArgv wrote, without its allocation and sprintf per argument. Always true
+// (kept a bool for the caller's error path).
 bool append_command(std::string& out, int argc, const char** argv, const std::size_t* lengths) {
-  char* formatted = nullptr;
-  const int n = redisFormatCommandArgv(&formatted, argc, argv, lengths);
-  if (n < 0 || !formatted) return false;
-  out.append(formatted, static_cast<std::size_t>(n));
-  redisFreeCommand(formatted);
+  char number[24];
+  const auto put_count = [&out, &number](char tag, std::size_t n) {
+    out.push_back(tag);
+    out.append(number, std::to_chars(number, number + sizeof number, n).ptr);
+    out.append("\r\n", 2);
+  };
+  put_count('*', static_cast<std::size_t>(argc));
+  for (int i = 0; i < argc; ++i) {
+    put_count('$', lengths[i]);
+    out.append(argv[i], lengths[i]);
+    out.append("\r\n", 2);
+  }
   return true;
 }
 

@@ -1,7 +1,11 @@
 #include "server/listener.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <stdexcept>
+#include <system_error>
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -50,7 +54,8 @@ struct release_slot {
 };
 
 // Starts an http_connection on `socket`'s loop (the caller is on it), holding `slot` (may be
-// null) until it goes. `peer`: the client's address when the socket cannot tell it (TLS).
+// null) until it goes. `peer`: the client's address, when known (always for TLS, whose plain
+// socket cannot tell it).
 void start_http(net::ip::tcp::socket socket, std::string peer, const http::router& routes,
                 std::shared_ptr<counted_slot> slot) {
   if (!slot) {
@@ -69,55 +74,87 @@ listener::listener(loop_pool& loops, const net::ip::tcp::endpoint& endpoint,
                    const http::router& routes, limits::connection_limiter* limiter,
                    protocol::address_ranges trusted_proxies, std::shared_ptr<tls::certificates> tls)
     : loops_(loops),
-      acceptor_(loops.loop(0)),
       routes_(routes),
       limiter_(limiter),
       trusted_proxies_(std::move(trusted_proxies)),
       tls_(std::move(tls)) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
+  // One acceptor per loop on the same port (SO_REUSEPORT): the kernel spreads the connections,
+  // and each loop accepts its own, with no hand-over from an accepting loop (a post, and a
+  // wake-up of the other loop's epoll) per connection. The first binds the port (0 picks one),
+  // the others join it.
+  acceptors_.reserve(loops.size());
+  auto bound = endpoint;
+  if (loops.size() > 1 && endpoint.port() != 0) {
+    // SO_REUSEPORT would let this process join a port another one (same user, also with
+    // SO_REUSEPORT: a second txrt) listens on, and share its clients. A plain bind first keeps
+    // the fail-fast "address in use" of a single acceptor.
+    net::ip::tcp::acceptor probe(loops.loop(0), endpoint.protocol());
+    probe.set_option(net::socket_base::reuse_address(true));
+    probe.bind(endpoint);
+  }
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    auto& acceptor = acceptors_.emplace_back(loops.loop(i));
+    acceptor.open(bound.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    if (loops.size() > 1) {
+      const int on = 1;
+      if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
+        throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+    }
+    acceptor.bind(bound);
+    acceptor.listen(net::socket_base::max_listen_connections);
+    bound = acceptor.local_endpoint();
+  }
 }
 
 void listener::start() {
-  net::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    net::post(acceptors_[i].get_executor(), [self = shared_from_this(), i] { self->do_accept(i); });
+  }
 }
 
 void listener::stop() {
-  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->acceptor_.close(ignored);
-  });
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    net::post(acceptors_[i].get_executor(), [self = shared_from_this(), i] {
+      boost::system::error_code ignored;
+      self->acceptors_[i].close(ignored);
+    });
+  }
 }
 
-void listener::do_accept() {
-  auto& loop = loops_.loop(next_loop_);
-  next_loop_ = (next_loop_ + 1) % loops_.size();
-  acceptor_.async_accept(loop, [self = shared_from_this()](boost::system::error_code ec,
+void listener::do_accept(std::size_t index) {
+  auto& acceptor = acceptors_[index];
+  acceptor.async_accept([self = shared_from_this(), index](boost::system::error_code ec,
                                                            net::ip::tcp::socket socket) {
-    if (!self->acceptor_.is_open()) return;
+    if (!self->acceptors_[index].is_open()) return;
     if (ec) {
       // Out of descriptors and the like: keep accepting; the failure is the client's alone.
       spdlog::warn("accept failed: {}", ec.message());
     } else {
       self->admit(std::move(socket));
     }
-    self->do_accept();
+    self->do_accept(index);
   });
 }
 
 void listener::admit(net::ip::tcp::socket socket) {
+  // Once per connection, here: nothing later sets these again. Non-blocking for good (the
+  // WebSocket transport reads and writes without waiting; everything else is asynchronous,
+  // and Asio then has no descriptor flag of its own to set). Frames are gathered per loop turn;
+  // Nagle would only hold the next write back until the peer's delayed ACK.
   boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.set_option(net::ip::tcp::no_delay(true), ignored);
   if (!limiter_) {
-    socket.set_option(net::ip::tcp::no_delay(true), ignored);
-    if (tls_) return start_tls(std::move(socket), nullptr);
+    if (tls_) return start_tls(std::move(socket), {}, nullptr);
     std::make_shared<http::http_connection>(std::move(socket), routes_)->start();
     return;
   }
-  auto peer = socket.remote_endpoint(ignored);
-  std::string address = ignored ? std::string() : peer.address().to_string();
-  if (trusted_proxies_.contains(address)) address.clear();
+  // The peer's address, asked once: counted here, and handed to the connection (which would
+  // otherwise ask the socket again for its client address).
+  const auto endpoint = socket.remote_endpoint(ignored);
+  std::string peer = ignored ? std::string() : endpoint.address().to_string();
+  std::string address = trusted_proxies_.contains(peer) ? std::string() : peer;
   switch (limiter_->try_acquire(address)) {
     case limits::admission::admitted:
       break;
@@ -130,27 +167,29 @@ void listener::admit(net::ip::tcp::socket socket) {
       socket.close(ignored);
       return;
   }
-  socket.set_option(net::ip::tcp::no_delay(true), ignored);
   // Created on the connection's own loop, so that every reference to it is held there: a
   // reference held here (loop 0) could outlive a WebSocket handover on the other loop, and the
   // new session would find the slot of its own HTTP connection still taken. A TLS connection
   // holds its slot from the accept, through its handshake.
   auto slot = std::make_shared<counted_slot>(*limiter_, std::move(address));
-  if (tls_) return start_tls(std::move(socket), std::move(slot));
+  if (tls_) return start_tls(std::move(socket), std::move(peer), std::move(slot));
   auto executor = socket.get_executor();
-  net::post(executor,
-            [&routes = routes_, socket = std::move(socket), slot = std::move(slot)]() mutable {
-              start_http(std::move(socket), {}, routes, std::move(slot));
-            });
+  net::post(executor, [&routes = routes_, socket = std::move(socket), peer = std::move(peer),
+                       slot = std::move(slot)]() mutable {
+    start_http(std::move(socket), std::move(peer), routes, std::move(slot));
+  });
 }
 
-void listener::start_tls(net::ip::tcp::socket socket, std::shared_ptr<counted_slot> slot) {
+void listener::start_tls(net::ip::tcp::socket socket, std::string peer,
+                         std::shared_ptr<counted_slot> slot) {
   auto executor = socket.get_executor();
   net::post(executor, [&routes = routes_, tls = tls_, socket = std::move(socket),
-                       slot = std::move(slot)]() mutable {
-    boost::system::error_code ec;
-    const auto peer = socket.remote_endpoint(ec);
-    std::string address = ec ? std::string() : peer.address().to_string();
+                       address = std::move(peer), slot = std::move(slot)]() mutable {
+    if (address.empty()) {
+      boost::system::error_code ec;
+      const auto endpoint = socket.remote_endpoint(ec);
+      if (!ec) address = endpoint.address().to_string();
+    }
     auto relay = std::make_shared<tls::tls_relay>(std::move(socket), tls->current());
     relay->start([&routes, address = std::move(address),
                   slot = std::move(slot)](net::ip::tcp::socket plain) mutable {

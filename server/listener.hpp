@@ -1,6 +1,7 @@
 #pragma once
-// Accepts TCP connections on one address and hands each to a loop, round-robin, where it
-// lives as an http_connection for the rest of its life. With a connection limiter, a
+// Accepts TCP connections on one address, with one acceptor per loop (SO_REUSEPORT: the kernel
+// spreads the connections); each lives on the loop that accepted it, as an http_connection,
+// for the rest of its life. With a connection limiter, a
 // connection past max-connections / max-connections-per-ip is closed at once, before a byte is
 // read, and counted (txrt_limited_total); an admitted one holds its slot until its
 // http_connection is gone (a WebSocket is counted from then on as a session, see
@@ -36,23 +37,23 @@ class listener : public std::enable_shared_from_this<listener> {
            protocol::address_ranges trusted_proxies = {},
            std::shared_ptr<tls::certificates> tls = nullptr);
 
-  net::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  net::ip::tcp::endpoint local_endpoint() const { return acceptors_.front().local_endpoint(); }
   void start();
   // Stops accepting; call from any thread.
   void stop();
 
  private:
-  void do_accept();
+  void do_accept(std::size_t index);
   // Counts `socket` against the limits and starts its http_connection, or closes it.
   void admit(net::ip::tcp::socket socket);
   // On the connection's loop: the TLS handshake, then the http_connection on the relay's plain
-  // end. `slot` may be null (no limiter).
-  void start_tls(net::ip::tcp::socket socket, std::shared_ptr<counted_slot> slot);
+  // end. `peer`: the client's address if already asked ("" asks the socket). `slot` may be
+  // null (no limiter).
+  void start_tls(net::ip::tcp::socket socket, std::string peer, std::shared_ptr<counted_slot> slot);
 
   loop_pool& loops_;
-  net::ip::tcp::acceptor acceptor_;
+  std::vector<net::ip::tcp::acceptor> acceptors_;  // one per loop, on that loop
   const http::router& routes_;
-  std::size_t next_loop_ = 0;
   limits::connection_limiter* limiter_;
   protocol::address_ranges trusted_proxies_;
   std::shared_ptr<tls::certificates> tls_;  // null: plain HTTP

@@ -7,9 +7,6 @@
 #include <cerrno>
 #include <optional>
 
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/stream.hpp>
-
 #include "protocol/websocket/permessage_deflate.hpp"
 #include "server/engine/compression.hpp"
 #include "server/engine/session.hpp"
@@ -17,8 +14,6 @@
 
 namespace txrt::engine {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace ws = protocol::ws;
 
 namespace {
@@ -74,45 +69,6 @@ websocket_transport::websocket_transport(net::ip::tcp::socket socket,
 websocket_transport::~websocket_transport() {
   drop_queue();
   if (deflate_) count_deflate_session(-1);
-}
-
-void websocket_transport::accept(request req, std::function<void(bool)> done) {
-  // Beast checks the upgrade request and writes the 101 answer; the stream is only borrowed
-  // for that and the socket taken back.
-  auto handshake = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(socket_));
-  websocket::stream_base::timeout t{};
-  t.handshake_timeout = close_bound;
-  t.idle_timeout = websocket::stream_base::none();
-  t.keep_alive_pings = false;
-  handshake->set_option(t);
-  // permessage-deflate: Beast's own is off; txrt answers the offer and does the compression.
-  auto deflate = answer_deflate_offers(req, options_.compression);
-  if (deflate) {
-    deflate_ = true;
-    reader_.allow_compressed(true);
-    count_deflate_session(+1);
-  }
-  handshake->set_option(websocket::stream_base::decorator(
-      [deflate = std::move(deflate)](websocket::response_type& res) {
-        res.set(beast::http::field::server, "txrt");
-        if (deflate) res.set(beast::http::field::sec_websocket_extensions, *deflate);
-      }));
-  handshake->async_accept(
-      req, [self = shared_from_this(), handshake, done = std::move(done)](beast::error_code ec) {
-        self->socket_ = beast::get_lowest_layer(*handshake).release_socket();
-        boost::system::error_code ignored;
-        if (ec || !self->socket_.is_open()) {
-          self->open_ = false;
-          self->socket_.close(ignored);
-          done(false);
-          return;
-        }
-        self->socket_.non_blocking(true, ignored);
-        // Frames are already gathered per loop turn; Nagle would only hold the next write back
-        // until the peer's delayed ACK (tens of milliseconds).
-        self->socket_.set_option(net::ip::tcp::no_delay(true), ignored);
-        done(true);
-      });
 }
 
 void websocket_transport::attach(std::shared_ptr<session> owner) {

@@ -1,6 +1,8 @@
 #pragma once
-// The WebSocket transport of an Engine.IO session. Beast answers the upgrade; from then on
-// txrt owns the framing (protocol/websocket/frame.hpp) on the bare TCP socket, because:
+// The WebSocket transport of an Engine.IO session. It answers the upgrade itself
+// (protocol/websocket/upgrade.hpp: one write of the 101, no per-connection Beast stream, timer
+// or epoll re-registration) and owns the framing (protocol/websocket/frame.hpp) on the bare
+// TCP socket, because:
 //  - a broadcast frame (header + packet) is built once and the same bytes are written to every
 //    subscriber, which Beast's stream cannot do (it writes its own header);
 //  - every frame queued on a socket in one turn of the loop goes out in one gathered write
@@ -40,7 +42,8 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
                       eio::version version);
   ~websocket_transport();
 
-  // Completes the upgrade of `req`; `done(true)` once the 101 answer is written.
+  // Completes the upgrade of `req`; `done(true)` once the 101 answer is written, `done(false)`
+  // once a malformed request was answered 400 / 426 and closed. Never called inside accept.
   void accept(request req, std::function<void(bool)> done);
   // Starts delivering messages to `owner`. The transport keeps the session alive while reading.
   void attach(std::shared_ptr<session> owner);
@@ -72,6 +75,11 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
     }
   };
 
+  // Writes the handshake's answer, waiting at most 5 s for a socket that cannot take it
+  // at once.
+  void write_handshake(std::string answer, bool accepted, std::function<void(bool)> done);
+  void finish_handshake(bool accepted, const std::function<void(bool)>& done);
+
   void do_wait_readable();
   void on_readable(boost::system::error_code ec);
   // Hands the messages in `input` to the owner; false once the transport stopped reading.
@@ -95,7 +103,8 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   void drop_queue() noexcept;
 
   net::ip::tcp::socket socket_;
-  std::unique_ptr<net::steady_timer> close_timer_;  // only while closing (idle sessions stay small)
+  // Only while closing, or writing the handshake's answer (idle sessions stay small).
+  std::unique_ptr<net::steady_timer> close_timer_;
   const engine_options& options_;
   eio::version version_;
   protocol::ws::reader reader_;
