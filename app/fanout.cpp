@@ -31,9 +31,13 @@ struct shared_event {
 };
 
 // A loop's own copy of a frame (and of its compressed form): the reference count of one shared
-// copy would bounce between the cores on every delivery.
-engine::outgoing copy_for_loop(const engine::outgoing& f) {
+// copy would bounce between the cores on every delivery. The copy costs an allocation and the
+// bytes, so a loop with fewer deliveries than this shares the bus loop's frame instead.
+constexpr std::size_t own_copy_from = 8;
+
+engine::outgoing frame_for_loop(const engine::outgoing& f, std::size_t deliveries) {
   engine::outgoing copy = f;
+  if (deliveries < own_copy_from) return copy;
   copy.bytes = engine::make_shared_bytes(*f.bytes);
   if (f.deflated) copy.deflated = engine::make_shared_bytes(*f.deflated);
   return copy;
@@ -129,17 +133,17 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload,
   // Cross to each loop once; events of one channel keep their order because each loop's queue
   // is FIFO and this function runs on one loop.
   loops_.post_to_each([this, ev](std::size_t i) {
-    const engine::outgoing frame = copy_for_loop(ev->frame);
     // Taken out while in use: nothing a delivery does can reach this loop's list again.
     auto hits = std::move(scratch_[i].hits);
     hits.clear();
     indexes_[i]->for_each_match(ev->meta(), [&hits](client& c) { hits.push_back(&c); });
+    const engine::outgoing frame = frame_for_loop(ev->frame, hits.size());
     if (!history_) {
       deliver_all(hits, [&frame](client& c) {
         if (c.socket) c.socket->send_encoded(frame);
       });
     } else {
-      const engine::outgoing with_offset = copy_for_loop(ev->frame_with_offset);
+      const engine::outgoing with_offset = frame_for_loop(ev->frame_with_offset, hits.size());
       const bool known = ev->position.known();
       deliver_all(hits, [&](client& c) {
         if (!c.socket) return;
