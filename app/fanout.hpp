@@ -19,6 +19,12 @@
 // over the threshold is also compressed once on the bus loop (engine::deflate_once) and its
 // compressed frame crosses to the loops with it; the sessions that negotiated the extension
 // are written those bytes. With no such session, nothing is compressed.
+//
+// Delivery comes after the room walk, not inside it. A delivery may close its session (a slow
+// consumer), which takes the client out of the rooms and frees it at once, and a room must not
+// change under the walk. And the walk is the cheap half (it reads the rooms and stamps the
+// clients); a delivery goes on through socket, session and transport, each as cold as the
+// client was, and with the list in hand each hop is prefetched a few clients ahead.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -71,6 +77,12 @@ class fanout {
     telecomx::stream_offset position;
   };
   std::vector<loop_position> delivered_;
+  // One per loop, touched only by its loop: the clients an event matches, listed by the room
+  // walk and then delivered to (kept, so that an event allocates nothing once it has grown).
+  struct alignas(64) loop_scratch {
+    std::vector<client*> hits;
+  };
+  std::vector<loop_scratch> scratch_;
 };
 
 }  // namespace txrt::telecomx

@@ -253,6 +253,10 @@ void session::handle_packet(const eio::packet& p, bool from_websocket) {
 
 send_result session::send(const outgoing& packet) { return enqueue(packet); }
 
+void session::prefetch_transport() const noexcept {
+  if (state_ == state::websocket && ws_) ws_->prefetch();
+}
+
 send_result session::send_text_message(std::string_view payload) {
   std::string text;
   text.reserve(payload.size() + 1);

@@ -74,6 +74,12 @@ class session : public std::enable_shared_from_this<session> {
   // A packet that takes the queue past send-queue-bytes closes the session (slow_consumer)
   // before this returns; the result says so, and callers may ignore it.
   send_result send(const outgoing& packet);
+  // Prefetch hints (sio::socket::prefetch): what send() reads here, then the active transport.
+  void prefetch() const noexcept {
+    __builtin_prefetch(&state_);
+    __builtin_prefetch(&ws_);
+  }
+  void prefetch_transport() const noexcept;
   send_result send_text_message(std::string_view payload);  // convenience: builds "4" + payload
   send_result send_binary_message(std::string_view bytes);
   // Ends the session: the client is told (close packet) where the transport allows.

@@ -26,12 +26,6 @@ constexpr int max_reads_per_wake = 4;
 // Queue capacity an idle socket may keep (in frames); more is given back.
 constexpr std::size_t kept_queue_capacity = 4;
 
-// queued_bytes changes only through this, which keeps txrt_outbound_queue_bytes in step.
-void adjust_queued(std::uint64_t& queued, std::int64_t delta) noexcept {
-  queued = static_cast<std::uint64_t>(static_cast<std::int64_t>(queued) + delta);
-  metrics::outbound_queue_bytes.get().inc(delta);
-}
-
 // Per-loop scratch. Every transport of a loop lives on that loop's one thread, and a read's
 // messages are handled before the next read on the thread, so one read buffer (and one iovec
 // array for the gathered write) serves every connection of the loop.
@@ -227,7 +221,7 @@ bool websocket_transport::push_deflated(ws::opcode op, std::string_view payload)
 
 void websocket_transport::push_whole_frame(shared_bytes frame) {
   queue_.push_back({std::move(frame), {}, 0});
-  adjust_queued(queued_bytes_, queue_.back().cost());
+  queued_bytes_ += static_cast<std::uint64_t>(queue_.back().cost());
   mark_dirty();
 }
 
@@ -237,15 +231,24 @@ void websocket_transport::push_frame(ws::opcode op, shared_bytes payload) {
   std::uint8_t header[ws::max_header_size];
   frame.header_size = static_cast<std::uint8_t>(ws::encode_header(header, op, frame.bytes->size()));
   std::copy_n(header, frame.header_size, frame.header);
-  adjust_queued(queued_bytes_, frame.cost());
+  queued_bytes_ += static_cast<std::uint64_t>(frame.cost());
   queue_.push_back(std::move(frame));
   mark_dirty();
+}
+
+void websocket_transport::report_queued() noexcept {
+  const auto delta =
+      static_cast<std::int64_t>(queued_bytes_) - static_cast<std::int64_t>(reported_bytes_);
+  if (delta == 0) return;
+  metrics::outbound_queue_bytes.get().inc(delta);
+  reported_bytes_ = queued_bytes_;
 }
 
 void websocket_transport::mark_dirty() {
   // A socket waiting to become writable is flushed when it does; otherwise the frames queued in
   // this turn of the loop go out together at its end (the batch lists us once per turn).
-  if (write_waiting_ || batch_listed()) return;
+  if (write_waiting_) return report_queued();  // a backlog: the gauge is for these
+  if (batch_listed()) return;
   // The aliasing constructor: batched_writer is a private base, which shared_ptr's own
   // conversion cannot see.
   std::shared_ptr<batched_writer> self(shared_from_this(), static_cast<batched_writer*>(this));
@@ -293,16 +296,17 @@ void websocket_transport::flush() {
         break;
       }
       n -= left;
-      adjust_queued(queued_bytes_, -f.cost());
+      queued_bytes_ -= static_cast<std::uint64_t>(f.cost());
       f.bytes.reset();
       ++queue_head_;
       head_written_ = 0;
     }
   }
+  report_queued();
   if (queue_head_ < queue_.size()) return do_wait_writable();
   queue_.clear();
   queue_head_ = 0;
-  if (queue_.capacity() > kept_queue_capacity) std::vector<queued_frame>().swap(queue_);
+  if (queue_.capacity() > kept_queue_capacity) decltype(queue_)().swap(queue_);
   if (close_queued_ && !close_sent_) after_close_frame_written();
 }
 
@@ -360,7 +364,8 @@ void websocket_transport::abort() {
 }
 
 void websocket_transport::drop_queue() noexcept {
-  adjust_queued(queued_bytes_, -static_cast<std::int64_t>(queued_bytes_));
+  queued_bytes_ = 0;
+  report_queued();
   queue_.clear();
   queue_head_ = 0;
   head_written_ = 0;

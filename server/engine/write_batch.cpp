@@ -4,6 +4,11 @@
 
 namespace txrt::engine {
 
+namespace {
+constexpr std::size_t prefetch_distance = 2;
+constexpr std::size_t prefetched_lines = 4;
+}  // namespace
+
 write_batch& write_batch::this_thread() {
   // Heap-allocated so that the thread_local itself stays one pointer.
   thread_local auto batch = std::make_unique<write_batch>();
@@ -24,7 +29,16 @@ void write_batch::run() {
   // posts because run_posted_ is clear again.
   run_posted_ = false;
   running_.swap(listed_);
-  for (auto& w : running_) {
+  const std::size_t n = running_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    // After a fan-out the writers are cold again (a batch lists thousands): ask for the one a
+    // couple ahead while this one writes. Its first lines are the ones a writer keeps hot.
+    if (i + prefetch_distance < n) {
+      const auto* next = reinterpret_cast<const char*>(running_[i + prefetch_distance].get());
+      for (std::size_t line = 0; line < prefetched_lines; ++line)
+        __builtin_prefetch(next + 64 * line, 1);
+    }
+    auto& w = running_[i];
     w->listed_ = false;
     w->write_batched();
   }

@@ -70,6 +70,14 @@ engine::send_result socket::send_encoded(const engine::outgoing& packet) {
   return session_ ? session_->send(packet) : engine::send_result::closed;
 }
 
+void socket::prefetch_session() const noexcept {
+  if (session_) session_->prefetch();
+}
+
+void socket::prefetch_transport() const noexcept {
+  if (session_) session_->prefetch_transport();
+}
+
 void socket::deliver_ack(std::uint64_t id, std::string_view raw_args,
                          const std::vector<std::string>& attachments) {
   auto it = pending_acks_.find(id);
