@@ -33,8 +33,7 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
         executor(ex),
         socket_id(std::move(id)),
         transport(std::move(transport_name)),
-        remote_address(std::move(address)),
-        auth_timer(ex) {}
+        remote_address(std::move(address)) {}
 
   // Valid while the client is connected: the socket owns this state (socket::app_state), and
   // the client leaves every room before the socket goes away. Null in tests.
@@ -80,7 +79,9 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   std::string reported_ip;
   std::chrono::system_clock::time_point connected_at = std::chrono::system_clock::now();
 
-  boost::asio::steady_timer auth_timer;
+  // The authentication deadline (authenticator::start_deadline), only until it is met or the
+  // client leaves: an authenticated client should not carry a timer it has finished with.
+  std::unique_ptr<boost::asio::steady_timer> auth_timer;
 
   // Rate limits of this socket (auth-rate-per-socket, request-rate-per-socket,
   // subscribe-rate-per-socket).

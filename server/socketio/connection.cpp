@@ -45,10 +45,9 @@ disconnect_reason from_engine(engine::close_reason r) {
 connection::connection(engine::session& session, const namespaces& spaces)
     : session_(session),
       spaces_(spaces),
-      protocol_(session.version() == eio::version::v3 ? version::v4 : version::v5),
-      connect_timer_(session.loop()) {}
+      protocol_(session.version() == eio::version::v3 ? version::v4 : version::v5) {}
 
-connection::~connection() { connect_timer_.cancel(); }
+connection::~connection() = default;  // destroying connect_timer_ cancels its wait
 
 void connection::on_open() {
   if (protocol_ == version::v4) {
@@ -59,9 +58,10 @@ void connection::on_open() {
     connect(p);
     return;
   }
-  connect_timer_.expires_after(spaces_.connect_timeout);
+  connect_timer_ = std::make_unique<boost::asio::steady_timer>(session_.loop());
+  connect_timer_->expires_after(spaces_.connect_timeout);
   std::weak_ptr<engine::session> weak = session_.shared_from_this();
-  connect_timer_.async_wait([this, weak](boost::system::error_code ec) {
+  connect_timer_->async_wait([this, weak](boost::system::error_code ec) {
     if (ec) return;
     auto s = weak.lock();
     if (s && s->is_open() && sockets_.empty()) s->close(engine::close_reason::server_close);
@@ -222,7 +222,7 @@ void connection::open_socket(namespace_handler& handler, const std::string& nsp,
       h->on_disconnect(keep, disconnect_reason::server_namespace_disconnect);
   });
   sockets_.emplace(s->nsp(), s);
-  connect_timer_.cancel();
+  connect_timer_.reset();  // cancels the wait
 
   std::string text = "4";
   encode_header(packet_type::connect, nsp, std::nullopt, 0, text);
@@ -252,7 +252,7 @@ void connection::leave(const std::string& nsp, disconnect_reason reason) {
 void connection::on_close(engine::close_reason reason) {
   closed_ = true;
   recovering_.clear();
-  connect_timer_.cancel();
+  connect_timer_.reset();  // cancels the wait
   const auto why = from_engine(reason);
   auto all = std::move(sockets_);
   sockets_.clear();

@@ -60,7 +60,9 @@ class connection : public engine::session_handler {
   // Set by admit_later's answer just before it replays the CONNECT (then moved to the socket).
   std::shared_ptr<void> admitted_state_;
 
-  boost::asio::steady_timer connect_timer_;
+  // The CONNECT deadline (v5), only until the first namespace is joined: an idle connection
+  // should not carry a timer it has finished with.
+  std::unique_ptr<boost::asio::steady_timer> connect_timer_;
   bool closed_ = false;
 };
 
