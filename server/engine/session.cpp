@@ -12,8 +12,8 @@ static_assert(metrics::close_reasons.size() ==
 
 using clock = std::chrono::steady_clock;
 
-session::session(net::io_context& loop, session_registry& registry,
-                 const engine_options& options, std::string sid, eio::version version, bool b64)
+session::session(net::io_context& loop, session_registry& registry, const engine_options& options,
+                 std::string sid, eio::version version, bool b64)
     : loop_(loop),
       registry_(registry),
       options_(options),

@@ -20,7 +20,9 @@ class session_registry {
     return it == sessions_.end() ? nullptr : it->second;
   }
   // `sid` must be s->sid() itself (the key views it): pass that, never a copy.
-  void add(std::string_view sid, std::shared_ptr<session> s) { sessions_.emplace(sid, std::move(s)); }
+  void add(std::string_view sid, std::shared_ptr<session> s) {
+    sessions_.emplace(sid, std::move(s));
+  }
   void remove(std::string_view sid) { sessions_.erase(sid); }
   std::size_t size() const noexcept { return sessions_.size(); }
 

@@ -74,8 +74,9 @@ engine::send_result socket::send_encoded(const engine::outgoing& packet) {
 
 void socket::deliver_ack(std::uint64_t id, std::string_view raw_args,
                          const std::vector<std::string>& attachments) {
-  auto it = std::lower_bound(pending_acks_.begin(), pending_acks_.end(), id,
-                             [](const auto& entry, std::uint64_t key) { return entry.first < key; });
+  auto it =
+      std::lower_bound(pending_acks_.begin(), pending_acks_.end(), id,
+                       [](const auto& entry, std::uint64_t key) { return entry.first < key; });
   // Unknown or already answered: ignored, as socket.io does.
   if (it == pending_acks_.end() || it->first != id) return;
   auto callback = std::move(it->second);
