@@ -32,9 +32,10 @@ authenticator::authenticator(authenticator_deps deps, subscriptions& subs, clien
                                       }}) {}
 
 void authenticator::start_deadline(client& c) {
-  c.auth_timer.expires_after(deps_.auth_timeout);
+  c.auth_timer = std::make_unique<boost::asio::steady_timer>(c.executor);
+  c.auth_timer->expires_after(deps_.auth_timeout);
   std::weak_ptr<client> weak = c.weak_from_this();
-  c.auth_timer.async_wait([this, weak](boost::system::error_code ec) {
+  c.auth_timer->async_wait([this, weak](boost::system::error_code ec) {
     if (ec) return;
     auto state = weak.lock();
     if (!state || !state->connected || state->who) return;
@@ -46,7 +47,7 @@ void authenticator::start_deadline(client& c) {
 }
 
 void authenticator::forget(client& c) {
-  c.auth_timer.cancel();
+  c.auth_timer.reset();  // cancels the wait
   forget_identity(c);
 }
 
@@ -185,7 +186,7 @@ void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, telec
 }
 
 void authenticator::restore(client& c, telecomx::identity who, std::string token) {
-  c.auth_timer.cancel();
+  c.auth_timer.reset();  // cancels the wait
   c.token_digest = auth::token_digest(token);
   c.token = std::move(token);
   c.who = std::move(who);
@@ -197,7 +198,7 @@ void authenticator::restore(client& c, telecomx::identity who, std::string token
 }
 
 void authenticator::announce(client& c, std::optional<std::uint64_t> ack_id) {
-  c.auth_timer.cancel();
+  c.auth_timer.reset();  // cancels the wait
   metrics::auth_results_total.at(0).inc();
   io_.emit(c, "authenticated", authenticated_json(*c.who, false));
   if (ack_id) io_.ack(c, *ack_id, authenticated_json(*c.who, true));

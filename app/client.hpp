@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,18 +24,17 @@ namespace txrt::telecomx {
 // weak_ptr across a validator or directory call, and drop the answer when the client is gone.
 struct client final : rooms::member, std::enable_shared_from_this<client> {
   client(sio::socket& s, std::size_t loop_index)
-      : client(s.executor(), loop_index, s.id(), std::string(s.transport()), s.remote_address()) {
+      : client(s.executor(), loop_index, s.id(), s.transport(), s.remote_address()) {
     socket = &s;
   }
   // A client without a socket, for tests: what it is told goes through a client_io.
   client(boost::asio::any_io_executor ex, std::size_t loop_index, std::string id,
-         std::string transport_name, std::string address)
+         std::string_view transport_name, std::string address)
       : loop(loop_index),
         executor(ex),
         socket_id(std::move(id)),
-        transport(std::move(transport_name)),
-        remote_address(std::move(address)),
-        auth_timer(ex) {}
+        transport(transport_name),
+        remote_address(std::move(address)) {}
 
   // Valid while the client is connected: the socket owns this state (socket::app_state), and
   // the client leaves every room before the socket goes away. Null in tests.
@@ -63,7 +63,9 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
 
   // Fixed at connect, for logs and REALTIME events (the socket may be gone by then).
   std::string socket_id;
-  std::string transport;
+  // "websocket" or "polling": a view of a string literal (socket::transport(), or a test's),
+  // which lives as long as the program; half the size of a std::string.
+  std::string_view transport;
   std::string remote_address;
   // SHA-1 of the token it authenticated with (revocation by token), never the token.
   std::string token_digest;
@@ -80,7 +82,9 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   std::string reported_ip;
   std::chrono::system_clock::time_point connected_at = std::chrono::system_clock::now();
 
-  boost::asio::steady_timer auth_timer;
+  // The authentication deadline (authenticator::start_deadline), only until it is met or the
+  // client leaves: an authenticated client should not carry a timer it has finished with.
+  std::unique_ptr<boost::asio::steady_timer> auth_timer;
 
   // Rate limits of this socket (auth-rate-per-socket, request-rate-per-socket,
   // subscribe-rate-per-socket).

@@ -12,16 +12,15 @@ static_assert(metrics::close_reasons.size() ==
 
 using clock = std::chrono::steady_clock;
 
-session::session(net::io_context& loop, session_registry& registry,
-                 const engine_options& options, std::string sid, eio::version version, bool b64)
+session::session(net::io_context& loop, session_registry& registry, const engine_options& options,
+                 std::string sid, eio::version version, bool b64)
     : loop_(loop),
       registry_(registry),
       options_(options),
       sid_(std::move(sid)),
       version_(version),
-      polling_(version, b64),
-      ping_timer_(loop),
-      timeout_timer_(loop) {}
+      polling_(std::make_unique<polling_transport>(version, b64)),
+      timer_(loop) {}
 
 session::~session() = default;
 
@@ -35,7 +34,8 @@ std::string_view session::transport_name() const noexcept {
 }
 
 std::uint64_t session::queued_bytes() const noexcept {
-  return state_ == state::websocket && ws_ ? ws_->queued_bytes() : polling_.queued_bytes();
+  if (state_ == state::websocket && ws_) return ws_->queued_bytes();
+  return polling_ ? polling_->queued_bytes() : 0;
 }
 
 void session::start(std::unique_ptr<session_handler> handler,
@@ -51,6 +51,7 @@ void session::start(std::unique_ptr<session_handler> handler,
     state_ = state::websocket;
     ws_ = std::move(ws);
     ws_->attach(shared_from_this());
+    polling_.reset();  // never used: a session that starts on a WebSocket stays on it
   }
   metrics::connections_opened.get().inc();
   connections_gauge().inc();
@@ -67,17 +68,30 @@ void session::start(std::unique_ptr<session_handler> handler,
 
 void session::schedule_ping() {
   if (!is_open()) return;  // a timer armed after finish() would hold the session until it fires
-  ping_timer_.expires_after(options_.ping_interval);
-  ping_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->on_ping_due();
+  timer_.expires_after(options_.ping_interval);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_heartbeat_timer();
   });
+}
+
+void session::on_heartbeat_timer() {
+  if (!is_open()) return;
+  // What the expiry means is decided now, from the state, not from which wait it was: a wait
+  // that completed just before it was re-armed may still run (with success) after the re-arm.
+  if (deadline_ != clock::time_point::max()) {
+    expired_now();  // checks the clock against deadline_: a stale completion changes nothing
+    return;
+  }
+  // Waiting to ping (v4). A stale completion finds the timer set to a later ping: ignored.
+  if (clock::now() < timer_.expiry()) return;
+  on_ping_due();
 }
 
 void session::on_ping_due() {
   if (!is_open()) return;
   // The pong deadline counts from when the ping was due, not from when the timer fired: a
   // busy loop must not extend a client's grace.
-  const auto due = ping_timer_.expiry();
+  const auto due = timer_.expiry();
   static const shared_bytes ping = make_shared_bytes("2");
   enqueue({ping, false});
   arm_pong_deadline(due + options_.ping_timeout);
@@ -87,9 +101,9 @@ void session::arm_pong_deadline(clock::time_point deadline) {
   // The answer just queued may have closed the session (a slow consumer): arm nothing then.
   if (!is_open()) return;
   deadline_ = deadline;
-  timeout_timer_.expires_at(deadline);
-  timeout_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->expired_now();
+  timer_.expires_at(deadline);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_heartbeat_timer();
   });
 }
 
@@ -106,21 +120,21 @@ bool session::expired_now() {
 void session::on_polling_get(std::uint64_t get_id, polling_responder respond) {
   if (expired_now()) return respond(unknown_sid());
   if (state_ != state::polling && state_ != state::upgrading) return respond(bad_request());
-  if (polling_.has_pending_get()) {
+  if (polling_->has_pending_get()) {
     // Two GETs at once: the client is confused or hostile; engine.io closes the session.
     respond(bad_request());
     finish(close_reason::polling_overlap, true);
     return;
   }
-  polling_.hold_get(get_id, std::move(respond));
-  if (!polling_.queue_empty())
-    polling_.flush();
+  polling_->hold_get(get_id, std::move(respond));
+  if (!polling_->queue_empty())
+    polling_->flush();
   else if (state_ == state::upgrading)
-    polling_.answer_get("6");  // let the client finish the upgrade
+    polling_->answer_get("6");  // let the client finish the upgrade
 }
 
 void session::on_polling_get_aborted(std::uint64_t get_id) {
-  if (polling_.drop_get(get_id)) finish(close_reason::transport_close, false);
+  if (polling_ && polling_->drop_get(get_id)) finish(close_reason::transport_close, false);
 }
 
 void session::on_polling_post(std::string body, bool binary_body, polling_responder respond) {
@@ -131,7 +145,7 @@ void session::on_polling_post(std::string body, bool binary_body, polling_respon
     finish(close_reason::payload_too_large, true);
     return;
   }
-  auto packets = polling_.decode(body, binary_body);
+  auto packets = polling_->decode(body, binary_body);
   if (!packets) {
     respond(bad_request());
     finish(close_reason::parse_error, true);
@@ -172,16 +186,17 @@ void session::on_ws_text(websocket_transport& from, std::string_view text) {
       static const shared_bytes pong = make_shared_bytes("3probe");
       probe_->send({pong, false});
       state_ = state::upgrading;
-      polling_.answer_get("6");
+      polling_->answer_get("6");
     } else if (p->type == eio::packet_type::upgrade && state_ == state::upgrading) {
       connections_gauge().dec();
       state_ = state::websocket;
       connections_gauge().inc();
       ws_ = std::move(probe_);
       probe_.reset();
-      polling_.answer_get("6");
+      polling_->answer_get("6");
       // What polling had queued goes out first on the WebSocket, in order.
-      for (const auto& packet : polling_.take_queue()) ws_->send(packet);
+      for (const auto& packet : polling_->take_queue()) ws_->send(packet);
+      polling_.reset();  // answered and emptied: polling is over for this session
     }
     return;
   }
@@ -225,8 +240,7 @@ void session::handle_packet(const eio::packet& p, bool from_websocket) {
     case eio::packet_type::pong:
       if (version_ == eio::version::v4 && deadline_ != clock::time_point::max()) {
         deadline_ = clock::time_point::max();
-        timeout_timer_.cancel();
-        schedule_ping();
+        schedule_ping();  // re-arming cancels the pong deadline's wait
       }
       return;
     case eio::packet_type::ping:
@@ -277,9 +291,9 @@ send_result session::enqueue(const outgoing& packet) {
     ws_->send(packet);
     if (ws_->queued_bytes() <= options_.send_queue_bytes) return send_result::queued;
   } else {
-    polling_.push(packet);
-    if (polling_.queued_bytes() <= options_.send_queue_bytes) {
-      polling_.flush();
+    polling_->push(packet);
+    if (polling_->queued_bytes() <= options_.send_queue_bytes) {
+      polling_->flush();
       return send_result::queued;
     }
   }
@@ -296,14 +310,15 @@ void session::finish(close_reason reason, bool tell_client) {
   metrics::connections_closed.at(static_cast<std::size_t>(reason)).inc();
   state_ = state::closed;
   deadline_ = clock::time_point::max();
-  ping_timer_.cancel();
-  timeout_timer_.cancel();
+  timer_.cancel();
   registry_.remove(sid_);
 
   // A pending GET learns of the end: a noop when the client itself asked to close (it is not
   // waiting for anything), a close packet otherwise.
-  polling_.answer_get(reason == close_reason::client_close ? "6" : "1");
-  polling_.drop_queue();
+  if (polling_) {
+    polling_->answer_get(reason == close_reason::client_close ? "6" : "1");
+    polling_->drop_queue();
+  }
 
   if (probe_) {
     probe_->detach();

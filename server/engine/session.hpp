@@ -98,6 +98,7 @@ class session : public std::enable_shared_from_this<session> {
   metrics::gauge& connections_gauge() const noexcept;
 
   void schedule_ping();
+  void on_heartbeat_timer();
   void on_ping_due();
   void arm_pong_deadline(std::chrono::steady_clock::time_point deadline);
 
@@ -113,12 +114,16 @@ class session : public std::enable_shared_from_this<session> {
   std::shared_ptr<websocket_transport> ws_;     // active WebSocket (state websocket)
   std::shared_ptr<websocket_transport> probe_;  // WebSocket being upgraded to
 
-  polling_transport polling_;  // the transport until an upgrade completes (state websocket)
+  // The transport until an upgrade completes; released then, and at the start of a session
+  // that starts on a WebSocket (most do): an idle session should not carry an unused queue.
+  std::unique_ptr<polling_transport> polling_;
 
   // Heartbeat. v4: the server pings every ping_interval and expects a pong within ping_timeout.
   // v3: the client pings; a ping must arrive within ping_interval + ping_timeout of the last.
-  net::steady_timer ping_timer_;
-  net::steady_timer timeout_timer_;
+  // One timer serves both waits, which never overlap: while deadline_ is max it counts down to
+  // the next ping (v4), otherwise to deadline_. A timer per session is the larger part of an
+  // idle session's memory, so there is one.
+  net::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   live_count live_;  // the graceful shutdown waits for every one to go
 };

@@ -45,10 +45,9 @@ disconnect_reason from_engine(engine::close_reason r) {
 connection::connection(engine::session& session, const namespaces& spaces)
     : session_(session),
       spaces_(spaces),
-      protocol_(session.version() == eio::version::v3 ? version::v4 : version::v5),
-      connect_timer_(session.loop()) {}
+      protocol_(session.version() == eio::version::v3 ? version::v4 : version::v5) {}
 
-connection::~connection() { connect_timer_.cancel(); }
+connection::~connection() = default;  // destroying connect_timer_ cancels its wait
 
 void connection::on_open() {
   if (protocol_ == version::v4) {
@@ -59,13 +58,19 @@ void connection::on_open() {
     connect(p);
     return;
   }
-  connect_timer_.expires_after(spaces_.connect_timeout);
+  connect_timer_ = std::make_unique<boost::asio::steady_timer>(session_.loop());
+  connect_timer_->expires_after(spaces_.connect_timeout);
   std::weak_ptr<engine::session> weak = session_.shared_from_this();
-  connect_timer_.async_wait([this, weak](boost::system::error_code ec) {
+  connect_timer_->async_wait([this, weak](boost::system::error_code ec) {
     if (ec) return;
     auto s = weak.lock();
     if (s && s->is_open() && sockets_.empty()) s->close(engine::close_reason::server_close);
   });
+}
+
+std::vector<std::shared_ptr<socket>>::iterator connection::find_socket(std::string_view nsp) {
+  return std::find_if(sockets_.begin(), sockets_.end(),
+                      [nsp](const std::shared_ptr<socket>& s) { return s->nsp() == nsp; });
 }
 
 void connection::protocol_error() {
@@ -114,9 +119,9 @@ void connection::dispatch(const packet& p, const std::vector<std::string>& attac
     case packet_type::connect_error: return protocol_error();  // only servers send these
     default: break;
   }
-  auto it = sockets_.find(p.nsp);
+  auto it = find_socket(p.nsp);
   if (it == sockets_.end()) return protocol_error();  // a packet for a namespace not joined
-  auto s = it->second;
+  auto s = *it;
   switch (p.type) {
     case packet_type::disconnect:
       return leave(std::string(p.nsp), disconnect_reason::client_namespace_disconnect);
@@ -160,7 +165,7 @@ void connection::connect_error(std::string_view nsp, std::string_view message) {
 void connection::connect(const packet& p) {
   auto* handler = spaces_.find(p.nsp);
   if (!handler) return connect_error(p.nsp, "Invalid namespace");
-  if (sockets_.find(p.nsp) != sockets_.end()) return;  // already joined: nothing to do
+  if (find_socket(p.nsp) != sockets_.end()) return;  // already joined: nothing to do
   if (std::find(recovering_.begin(), recovering_.end(), p.nsp) != recovering_.end())
     return;  // its first CONNECT is being answered
   const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
@@ -198,7 +203,7 @@ void connection::connect(const packet& p) {
           if (!alive || closed_ || !alive->is_open()) return;
           std::erase(recovering_, nsp);
           auto* handler = spaces_.find(nsp);
-          if (!handler || sockets_.find(nsp) != sockets_.end()) return;
+          if (!handler || find_socket(nsp) != sockets_.end()) return;
           if (!found) pid.clear();  // a fresh session gets a fresh pid
           open_socket(*handler, nsp, std::move(auth), std::move(found), std::move(pid));
         });
@@ -214,15 +219,15 @@ void connection::open_socket(namespace_handler& handler, const std::string& nsp,
   if (offers) s->set_pid(recovered ? std::move(pid) : util::random_id(18));
   if (admitted_state_) s->app_state = std::move(admitted_state_);
   s->set_disconnect_hook([this](socket& gone) {
-    auto it = sockets_.find(gone.nsp());
-    if (it == sockets_.end() || it->second.get() != &gone) return;
-    auto keep = it->second;
+    auto it = find_socket(gone.nsp());
+    if (it == sockets_.end() || it->get() != &gone) return;
+    auto keep = *it;
     sockets_.erase(it);
     if (auto* h = spaces_.find(gone.nsp()))
       h->on_disconnect(keep, disconnect_reason::server_namespace_disconnect);
   });
-  sockets_.emplace(s->nsp(), s);
-  connect_timer_.cancel();
+  sockets_.push_back(s);
+  connect_timer_.reset();  // cancels the wait
 
   std::string text = "4";
   encode_header(packet_type::connect, nsp, std::nullopt, 0, text);
@@ -241,9 +246,9 @@ void connection::open_socket(namespace_handler& handler, const std::string& nsp,
 }
 
 void connection::leave(const std::string& nsp, disconnect_reason reason) {
-  auto it = sockets_.find(nsp);
+  auto it = find_socket(nsp);
   if (it == sockets_.end()) return;
-  auto s = it->second;
+  auto s = *it;
   sockets_.erase(it);
   s->detach();
   if (auto* h = spaces_.find(nsp)) h->on_disconnect(s, reason);
@@ -252,13 +257,13 @@ void connection::leave(const std::string& nsp, disconnect_reason reason) {
 void connection::on_close(engine::close_reason reason) {
   closed_ = true;
   recovering_.clear();
-  connect_timer_.cancel();
+  connect_timer_.reset();  // cancels the wait
   const auto why = from_engine(reason);
   auto all = std::move(sockets_);
   sockets_.clear();
-  for (auto& [nsp, s] : all) {
+  for (auto& s : all) {
     s->detach();
-    if (auto* h = spaces_.find(nsp)) h->on_disconnect(s, why);
+    if (auto* h = spaces_.find(s->nsp())) h->on_disconnect(s, why);
   }
 }
 

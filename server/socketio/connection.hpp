@@ -6,10 +6,10 @@
 // or BINARY_EVENT / BINARY_ACK, which wait here for their attachments (the next Engine.IO
 // binary messages) before dispatch. Anything malformed closes the whole Engine.IO session,
 // as the reference server does.
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
@@ -41,12 +41,15 @@ class connection : public engine::session_handler {
   // CONNECT to a namespace whose handler admits later (server/socketio/admission.cpp).
   void admit_later(namespace_handler& handler, const packet& p);
   void leave(const std::string& nsp, disconnect_reason reason);
+  std::vector<std::shared_ptr<socket>>::iterator find_socket(std::string_view nsp);
   void protocol_error();
 
   engine::session& session_;
   const namespaces& spaces_;
   version protocol_;
-  std::map<std::string, std::shared_ptr<socket>, std::less<>> sockets_;  // by namespace
+  // The sockets of the namespaces joined, in joining order, found by their nsp(). A vector, not
+  // a map: a client joins one namespace, rarely a few, and a map node per session costs more.
+  std::vector<std::shared_ptr<socket>> sockets_;
   // Namespaces whose CONNECT waits for a recovery answer (a second CONNECT is ignored); almost
   // always empty, at most one entry per namespace.
   std::vector<std::string> recovering_;
@@ -60,7 +63,9 @@ class connection : public engine::session_handler {
   // Set by admit_later's answer just before it replays the CONNECT (then moved to the socket).
   std::shared_ptr<void> admitted_state_;
 
-  boost::asio::steady_timer connect_timer_;
+  // The CONNECT deadline (v5), only until the first namespace is joined: an idle connection
+  // should not carry a timer it has finished with.
+  std::unique_ptr<boost::asio::steady_timer> connect_timer_;
   bool closed_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "server/socketio/socket.hpp"
 
+#include <algorithm>
+
 #include "server/engine/session.hpp"
 
 namespace txrt::sio {
@@ -7,7 +9,7 @@ namespace txrt::sio {
 socket::socket(std::shared_ptr<engine::session> session, std::string nsp, std::string id,
                version protocol)
     : session_(std::move(session)),
-      executor_(session_->loop().get_executor()),
+      loop_(session_->loop()),
       nsp_(std::move(nsp)),
       id_(std::move(id)),
       protocol_(protocol) {}
@@ -21,7 +23,7 @@ std::string socket::remote_address() const {
 }
 
 boost::asio::any_io_executor socket::executor() const {
-  return executor_;
+  return loop_.get_executor();
 }
 
 void socket::send_packet(packet_type type, std::optional<std::uint64_t> ack_id,
@@ -50,7 +52,7 @@ void socket::emit_with_ack(std::string_view name, std::string_view raw_args,
                            const std::vector<std::string>& attachments, ack_callback on_ack) {
   if (!session_) return;
   const std::uint64_t id = next_ack_id_++;
-  pending_acks_.emplace(id, std::move(on_ack));
+  pending_acks_.emplace_back(id, std::move(on_ack));  // ids only grow: the vector stays sorted
   std::string payload;
   encode_event_array(name, raw_args, payload);
   send_packet(packet_type::event, id, payload, attachments);
@@ -80,8 +82,11 @@ void socket::prefetch_transport() const noexcept {
 
 void socket::deliver_ack(std::uint64_t id, std::string_view raw_args,
                          const std::vector<std::string>& attachments) {
-  auto it = pending_acks_.find(id);
-  if (it == pending_acks_.end()) return;  // unknown or already answered: ignored, as socket.io does
+  auto it =
+      std::lower_bound(pending_acks_.begin(), pending_acks_.end(), id,
+                       [](const auto& entry, std::uint64_t key) { return entry.first < key; });
+  // Unknown or already answered: ignored, as socket.io does.
+  if (it == pending_acks_.end() || it->first != id) return;
   auto callback = std::move(it->second);
   pending_acks_.erase(it);
   callback(raw_args, attachments);
