@@ -33,7 +33,7 @@ engine_server::engine_server(server::loop_pool& loops, engine_options options,
                              handler_factory factory)
     : loops_(loops), options_(options), factory_(std::move(factory)) {
   for (std::size_t i = 0; i < loops_.size(); ++i)
-    registries_.push_back(std::make_unique<session_registry>());
+    registries_.push_back(std::make_unique<session_registry>(loops_.loop(i)));
 }
 
 engine_server::~engine_server() = default;

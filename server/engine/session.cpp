@@ -19,10 +19,15 @@ session::session(net::io_context& loop, session_registry& registry, const engine
       options_(options),
       sid_(std::move(sid)),
       version_(version),
-      polling_(std::make_unique<polling_transport>(version, b64)),
-      timer_(loop) {}
+      polling_(std::make_unique<polling_transport>(version, b64)) {}
 
-session::~session() = default;
+// finish() cancels the hook; a session that was never finished (tests, a server torn down)
+// must still leave its loop's lists. A schedule destroyed first has unlinked it already.
+session::~session() {
+  if (linked()) heartbeats().cancel(*this);
+}
+
+heartbeat_schedule& session::heartbeats() noexcept { return registry_.heartbeats(); }
 
 metrics::gauge& session::connections_gauge() const noexcept {
   return metrics::connections.at(state_ == state::websocket ? 1 : 0,
@@ -59,7 +64,8 @@ void session::start(std::unique_ptr<session_handler> handler,
   if (version_ == eio::version::v4)
     schedule_ping();
   else
-    arm_pong_deadline(clock::now() + options_.ping_interval + options_.ping_timeout);
+    arm_deadline(heartbeat_kind::ping_deadline,
+                 clock::now() + options_.ping_interval + options_.ping_timeout);
   if (handler_) handler_->on_open();
 }
 
@@ -67,49 +73,45 @@ void session::start(std::unique_ptr<session_handler> handler,
 // Heartbeat
 
 void session::schedule_ping() {
-  if (!is_open()) return;  // a timer armed after finish() would hold the session until it fires
-  timer_.expires_after(options_.ping_interval);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->on_heartbeat_timer();
-  });
+  // Not after finish(): an armed hook would call back a session that is over.
+  if (!is_open()) return;
+  heartbeats().arm(*this, heartbeat_kind::ping_due, clock::now() + options_.ping_interval);
 }
 
-void session::on_heartbeat_timer() {
-  if (!is_open()) return;
-  // What the expiry means is decided now, from the state, not from which wait it was: a wait
-  // that completed just before it was re-armed may still run (with success) after the re-arm.
-  if (deadline_ != clock::time_point::max()) {
-    expired_now();  // checks the clock against deadline_: a stale completion changes nothing
-    return;
-  }
-  // Waiting to ping (v4). A stale completion finds the timer set to a later ping: ignored.
-  if (clock::now() < timer_.expiry()) return;
-  on_ping_due();
+void session::on_heartbeat_due(heartbeat_hook& hook) {
+  auto& s = static_cast<session&>(hook);
+  // Alive while it runs: closing removes it from the registry, which may hold the last owner.
+  // (Null only while it is being destroyed, and its destructor unlinks the hook first.)
+  auto self = s.weak_from_this().lock();
+  if (!self || !s.is_open()) return;
+  // The schedule calls only when the deadline has passed by the clock.
+  if (hook.kind == heartbeat_kind::ping_due)
+    s.on_ping_due(hook.deadline);
+  else
+    s.finish(close_reason::ping_timeout, true);
 }
 
-void session::on_ping_due() {
-  if (!is_open()) return;
+void session::on_ping_due(clock::time_point due) {
   // The pong deadline counts from when the ping was due, not from when the timer fired: a
   // busy loop must not extend a client's grace.
-  const auto due = timer_.expiry();
   static const shared_bytes ping = make_shared_bytes("2");
   enqueue({ping, false});
-  arm_pong_deadline(due + options_.ping_timeout);
+  arm_deadline(heartbeat_kind::pong_deadline, due + options_.ping_timeout);
 }
 
-void session::arm_pong_deadline(clock::time_point deadline) {
+void session::arm_deadline(heartbeat_kind kind, clock::time_point deadline) {
   // The answer just queued may have closed the session (a slow consumer): arm nothing then.
   if (!is_open()) return;
-  deadline_ = deadline;
-  timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->on_heartbeat_timer();
-  });
+  heartbeats().arm(*this, kind, deadline);
 }
 
+// A deadline may have passed before the schedule's timer ran (a busy loop): what the client
+// sends then finds the session over, as it would have a moment later.
 bool session::expired_now() {
   if (!is_open()) return true;
-  if (clock::now() < deadline_) return false;
+  if (!armed(heartbeat_kind::pong_deadline) && !armed(heartbeat_kind::ping_deadline))
+    return false;
+  if (clock::now() < heartbeat_hook::deadline) return false;
   finish(close_reason::ping_timeout, true);
   return true;
 }
@@ -238,10 +240,8 @@ void session::handle_packet(const eio::packet& p, bool from_websocket) {
         handler_->on_message(p.data);
       return;
     case eio::packet_type::pong:
-      if (version_ == eio::version::v4 && deadline_ != clock::time_point::max()) {
-        deadline_ = clock::time_point::max();
-        schedule_ping();  // re-arming cancels the pong deadline's wait
-      }
+      // Only the answer to our ping counts; re-arming the hook drops the pong deadline.
+      if (version_ == eio::version::v4 && armed(heartbeat_kind::pong_deadline)) schedule_ping();
       return;
     case eio::packet_type::ping:
       // Engine.IO v3: the client pings and the server answers; every ping renews the deadline.
@@ -250,7 +250,8 @@ void session::handle_packet(const eio::packet& p, bool from_websocket) {
         std::string pong = "3";
         pong.append(p.data);
         enqueue({make_shared_bytes(std::move(pong)), false});
-        arm_pong_deadline(clock::now() + options_.ping_interval + options_.ping_timeout);
+        arm_deadline(heartbeat_kind::ping_deadline,
+                     clock::now() + options_.ping_interval + options_.ping_timeout);
       }
       return;
     case eio::packet_type::close:
@@ -309,8 +310,7 @@ void session::finish(close_reason reason, bool tell_client) {
   connections_gauge().dec();
   metrics::connections_closed.at(static_cast<std::size_t>(reason)).inc();
   state_ = state::closed;
-  deadline_ = clock::time_point::max();
-  timer_.cancel();
+  heartbeats().cancel(*this);
   registry_.remove(sid_);
 
   // A pending GET learns of the end: a noop when the client itself asked to close (it is not

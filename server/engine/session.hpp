@@ -15,8 +15,8 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "server/engine/heartbeat_schedule.hpp"
 #include "server/engine/live_count.hpp"
 #include "server/engine/polling.hpp"
 #include "server/engine/polling_transport.hpp"
@@ -33,7 +33,9 @@ namespace net = boost::asio;
 class websocket_transport;
 class session_registry;
 
-class session : public std::enable_shared_from_this<session> {
+// The heartbeat_hook base is the session's place in its loop's heartbeat_schedule (private:
+// only the session arms it).
+class session : public std::enable_shared_from_this<session>, private heartbeat_hook {
  public:
   enum class state : std::uint8_t { polling, upgrading, websocket, closed };
 
@@ -85,6 +87,9 @@ class session : public std::enable_shared_from_this<session> {
   // Ends the session: the client is told (close packet) where the transport allows.
   void close(close_reason reason);
 
+  // The loop's heartbeat_schedule calls this when the session's heartbeat deadline comes due.
+  static void on_heartbeat_due(heartbeat_hook& hook);
+
   // What the active transport has queued and not yet written, as counted against
   // send-queue-bytes (bytes + queued_packet_overhead per packet).
   std::uint64_t queued_bytes() const noexcept;
@@ -97,10 +102,10 @@ class session : public std::enable_shared_from_this<session> {
   // The txrt_connections series of this session's transport and protocol.
   metrics::gauge& connections_gauge() const noexcept;
 
+  heartbeat_schedule& heartbeats() noexcept;
   void schedule_ping();
-  void on_heartbeat_timer();
-  void on_ping_due();
-  void arm_pong_deadline(std::chrono::steady_clock::time_point deadline);
+  void on_ping_due(std::chrono::steady_clock::time_point due);
+  void arm_deadline(heartbeat_kind kind, std::chrono::steady_clock::time_point deadline);
 
   net::io_context& loop_;
   session_registry& registry_;
@@ -120,11 +125,8 @@ class session : public std::enable_shared_from_this<session> {
 
   // Heartbeat. v4: the server pings every ping_interval and expects a pong within ping_timeout.
   // v3: the client pings; a ping must arrive within ping_interval + ping_timeout of the last.
-  // One timer serves both waits, which never overlap: while deadline_ is max it counts down to
-  // the next ping (v4), otherwise to deadline_. A timer per session is the larger part of an
-  // idle session's memory, so there is one.
-  net::steady_timer timer_;
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  // The waits never overlap, so the one heartbeat_hook (the base) is armed for one at a time:
+  // ping_due, pong_deadline (v4) or ping_deadline (v3). The loop's schedule owns the timer.
   live_count live_;  // the graceful shutdown waits for every one to go
 };
 

@@ -5,16 +5,22 @@
 // The key is a view of the session's own sid (session::sid()), not a copy: the entry holds the
 // session, so the sid it views lives as long as the entry. That saves a string and its
 // allocation per idle session, and a lookup allocates nothing.
+//
+// It also holds the loop's heartbeat schedule: the deadlines of its sessions behind one timer.
 #include <memory>
 #include <string_view>
 #include <unordered_map>
 
-namespace txrt::engine {
+#include "server/engine/heartbeat_schedule.hpp"
+#include "server/engine/session.hpp"
 
-class session;
+namespace txrt::engine {
 
 class session_registry {
  public:
+  explicit session_registry(net::io_context& loop)
+      : heartbeats_(loop, &session::on_heartbeat_due) {}
+
   std::shared_ptr<session> find(std::string_view sid) const {
     auto it = sessions_.find(sid);
     return it == sessions_.end() ? nullptr : it->second;
@@ -26,12 +32,16 @@ class session_registry {
   void remove(std::string_view sid) { sessions_.erase(sid); }
   std::size_t size() const noexcept { return sessions_.size(); }
 
+  heartbeat_schedule& heartbeats() noexcept { return heartbeats_; }
+
   template <class F>
   void for_each(F&& f) const {
     for (const auto& [sid, s] : sessions_) f(s);
   }
 
  private:
+  // Declared first, so destroyed last: sessions the map frees on its way out unlink from it.
+  heartbeat_schedule heartbeats_;
   std::unordered_map<std::string_view, std::shared_ptr<session>> sessions_;
 };
 

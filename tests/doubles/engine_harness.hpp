@@ -83,7 +83,7 @@ class engine_harness {
 
   boost::asio::io_context loop;
   engine::engine_options options;
-  engine::session_registry registry;
+  engine::session_registry registry{loop};
   std::shared_ptr<engine::session> session;
 
  private:

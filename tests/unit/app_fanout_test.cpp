@@ -115,7 +115,8 @@ struct fixture {
 
   server::loop_pool loops;
   engine::engine_options options;
-  engine::session_registry registries[2];
+  engine::session_registry registries[2]{engine::session_registry{loops.loop(0)},
+                                          engine::session_registry{loops.loop(1)}};
   rooms::room_index<telecomx::client> indexes[2];
   strings invalidated;
   telecomx::fanout fan;
