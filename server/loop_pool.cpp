@@ -11,8 +11,15 @@ loop_pool::loop_pool(std::size_t count) {
   if (count == 0) count = 1;
   loops_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    // Concurrency hint 1: each io_context is run by exactly one thread, so Asio can skip locking.
-    loops_.push_back(std::make_unique<net::io_context>(1));
+    // Each io_context is run by exactly one thread, yet not with concurrency hint 1: with it,
+    // Asio queues what a loop posts to itself in a thread-private queue that joins the shared
+    // one only when the running handler returns, while other threads' posts join at once. Two
+    // posts then run out of the order they were made: an HTTP handler on the bus loop posts
+    // event 1 to the bus and answers 202 within the same handler, the publisher's next request
+    // is read on another loop, and its event 2 overtakes event 1 (a publish-order test failed
+    // once one acceptor per loop let the next request land elsewhere at once). Posts to a loop
+    // must run in the order they were made, from whichever thread.
+    loops_.push_back(std::make_unique<net::io_context>());
     guards_.push_back(net::make_work_guard(*loops_.back()));
   }
 }
