@@ -39,16 +39,17 @@ enum class limit : std::uint8_t {
 };
 static_assert(limit_names.size() == static_cast<std::size_t>(limit::tls_handshakes) + 1);
 // What the HTTP layer refused before any handler ran (txrt_http_refused_total{reason}).
-inline constexpr std::array<std::string_view, 5> http_refusals{
-    "timeout", "header_too_large", "bad_request", "body_too_large", "unknown_sid"};
+inline constexpr std::array<std::string_view, 6> http_refusals{
+    "timeout", "header_too_large", "bad_request", "body_too_large", "unknown_sid", "bad_upgrade"};
 enum class http_refusal : std::uint8_t {
   timeout,           // headers or body late (slowloris, silent connections): closed
   header_too_large,  // 431
   bad_request,       // 400: not HTTP
   body_too_large,    // 413 (or the Engine.IO 413)
   unknown_sid,       // the Engine.IO "Session ID unknown" answer
+  bad_upgrade,       // a WebSocket upgrade RFC 6455 refuses: 400, or 426 for another version
 };
-static_assert(http_refusals.size() == static_cast<std::size_t>(http_refusal::unknown_sid) + 1);
+static_assert(http_refusals.size() == static_cast<std::size_t>(http_refusal::bad_upgrade) + 1);
 
 // How a TLS handshake on the listener ended (txrt_tls_handshakes_total{result}).
 inline constexpr std::array<std::string_view, 3> tls_results{"ok", "failed", "timeout"};

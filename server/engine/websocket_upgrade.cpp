@@ -11,6 +11,7 @@
 #include "protocol/websocket/upgrade.hpp"
 #include "server/engine/compression.hpp"
 #include "server/engine/websocket_transport.hpp"
+#include "server/server_metrics.hpp"
 
 namespace txrt::engine {
 
@@ -31,8 +32,10 @@ void websocket_transport::accept(request req, std::function<void(bool)> done) {
   upgrade.upgrade = header(http::field::upgrade);
   upgrade.key = header(http::field::sec_websocket_key);
   upgrade.version = header(http::field::sec_websocket_version);
-  if (const auto error = ws::check_upgrade(upgrade); error != ws::upgrade_error::none)
+  if (const auto error = ws::check_upgrade(upgrade); error != ws::upgrade_error::none) {
+    metrics::count_http_refused(metrics::http_refusal::bad_upgrade);
     return write_handshake(ws::upgrade_refusal(error, req.version()), false, std::move(done));
+  }
   // permessage-deflate: txrt answers the offer and does the compression.
   const auto deflate = answer_deflate_offers(req, options_.compression);
   if (deflate) {

@@ -392,6 +392,35 @@ describe('abuse: HTTP, WebSocket framing, polling and sids', () => {
     await healthy.check('after non-HTTP requests');
   });
 
+  test('WebSocket upgrades that break RFC 6455 are refused (426 / 400), counted, and make no session', TEST, async () => {
+    const before = await scrape(srv.url);
+    const upgrade = ({ method = 'GET', version = '13', key = crypto.randomBytes(16).toString('base64') } = {}) =>
+      `${method} /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n` +
+      'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+      (key === null ? '' : `Sec-WebSocket-Key: ${key}\r\n`) + `Sec-WebSocket-Version: ${version}\r\n\r\n`;
+    const version8 = await rawExchange(srv.port, upgrade({ version: '8' }), CLOSE_WITHIN_MS + 1000);
+    assert.equal(version8.status, 426, version8.text.slice(0, 120));
+    assert.match(version8.text, /\r\nSec-WebSocket-Version: 13\r\n/i);
+    const refusedUpgrades = [
+      ['no key', upgrade({ key: null })],
+      ['a key of 3 characters', upgrade({ key: 'abc' })],
+      ['24 characters that are not base64 of 16 bytes', upgrade({ key: 'A'.repeat(24) })],
+    ];
+    for (const [name, bytes] of refusedUpgrades) {
+      const r = await rawExchange(srv.port, bytes, CLOSE_WITHIN_MS + 1000);
+      assert.equal(r.status, 400, `${name}: ${JSON.stringify(r.text.slice(0, 120))}`);
+      assert.doesNotMatch(r.text, /^HTTP\/1\.1 101/, `${name}: no 101`);
+    }
+    // A POST with the upgrade headers is no upgrade (RFC 6455 asks for GET): Engine.IO refuses it
+    // as a handshake that is not a GET.
+    const post = await rawExchange(srv.port, upgrade({ method: 'POST' }) , CLOSE_WITHIN_MS + 1000).catch((e) => ({ status: null, text: String(e) }));
+    assert.equal(post.status, 400, `POST: ${JSON.stringify(post.text.slice(0, 160))}`);
+    const after = await scrape(srv.url);
+    assert.equal(refused(after, 'bad_upgrade'), refused(before, 'bad_upgrade') + 4);
+    assert.equal(after.get('txrt_connections_opened_total'), before.get('txrt_connections_opened_total'), 'no session opened');
+    await healthy.check('after refused upgrades');
+  });
+
   test('an oversized polling POST is answered 413 and closes its session (payload_too_large)', TEST, async () => {
     const before = await scrape(srv.url);
     // With Content-Length: answered from the headers alone.
