@@ -1,4 +1,5 @@
 #include "protocol/websocket/permessage_deflate.hpp"
+#include "protocol/websocket/header_text.hpp"
 
 #include <zlib.h>
 
@@ -16,26 +17,9 @@ namespace {
 constexpr unsigned char sync_tail[4] = {0x00, 0x00, 0xff, 0xff};
 constexpr int window_bits = 15;
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // What zlib may be given at once (it counts in uInt).
 uInt room(std::size_t n) noexcept {
   return static_cast<uInt>(std::min<std::size_t>(n, std::numeric_limits<uInt>::max()));
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // Splits at `sep` outside double quotes.
@@ -73,11 +57,11 @@ std::optional<int> window_value(std::string_view v) noexcept {
 std::optional<std::string> answer(const std::vector<std::string_view>& params) {
   bool server_nct = false, client_nct = false, server_bits = false, client_bits = false;
   for (std::size_t i = 1; i < params.size(); ++i) {
-    const auto p = trim(params[i]);
+    const auto p = trim_ows(params[i]);
     const auto eq = p.find('=');
-    const auto name = trim(p.substr(0, eq));
+    const auto name = trim_ows(p.substr(0, eq));
     const bool has_value = eq != std::string_view::npos;
-    const auto value = has_value ? trim(p.substr(eq + 1)) : std::string_view{};
+    const auto value = has_value ? trim_ows(p.substr(eq + 1)) : std::string_view{};
     if (iequals(name, "server_no_context_takeover")) {
       if (server_nct || has_value) return std::nullopt;
       server_nct = true;
@@ -108,7 +92,7 @@ std::optional<std::string> answer(const std::vector<std::string_view>& params) {
 std::optional<std::string> negotiate_deflate(std::string_view offers) {
   for (const auto offer : split(offers, ',')) {
     const auto params = split(offer, ';');
-    if (!iequals(trim(params.front()), "permessage-deflate")) continue;
+    if (!iequals(trim_ows(params.front()), "permessage-deflate")) continue;
     if (auto a = answer(params)) return a;
   }
   return std::nullopt;
