@@ -218,6 +218,10 @@ function report(path) {
   p();
   p(`- CPU: ${env.BENCH_CPU} — ${env.BENCH_CORES} cores (load generator, Redis and the server share them)`);
   p(`- Kernel: ${env.BENCH_KERNEL}; memory: ${env.BENCH_MEMORY}`);
+  // Both change what a loopback send costs: under a hypervisor that traps privileged
+  // operations every system call is dearer, and connection tracking adds its lookups to each.
+  if (env.BENCH_HYPERVISOR) p(`- Hypervisor: ${env.BENCH_HYPERVISOR}`);
+  if (env.BENCH_CONNTRACK) p(`- Netfilter connection tracking: ${env.BENCH_CONNTRACK}`);
   p(`- Load average before / after the run: ${env.BENCH_LOAD_BEFORE} / ${env.BENCH_LOAD_AFTER} (a shared machine: other work may have run at the same time)`);
   p(`- Open files per process: ${env.BENCH_NOFILE}`);
   p();
