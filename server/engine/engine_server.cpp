@@ -113,7 +113,7 @@ void engine_server::polling_get_aborted(const std::string& sid, std::uint64_t ge
   });
 }
 
-void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request req,
+void engine_server::handle_upgrade(server::tcp_socket socket, http::request req,
                                    const eio::engine_query& q, const std::string& peer) {
   if (auto error = validate(q)) {
     return http::respond_and_close(std::move(socket), to_http(req, *error));
@@ -145,12 +145,12 @@ void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request re
   if (ec) return;
   net::post(loops_.loop(index), [this, index, fd, protocol, req = std::move(req),
                                  sid = q.sid]() mutable {
-    net::ip::tcp::socket moved(loops_.loop(index), protocol, fd);
+    server::tcp_socket moved(loops_.loop(index), protocol, fd);
     upgrade_on_owner_loop(std::move(moved), std::move(req), sid, index);
   });
 }
 
-void engine_server::open_websocket_session(net::ip::tcp::socket socket, http::request req,
+void engine_server::open_websocket_session(server::tcp_socket socket, http::request req,
                                            eio::version version, std::size_t index,
                                            std::string remote_address) {
   auto ws = std::make_shared<websocket_transport>(std::move(socket), options_, version);
@@ -165,7 +165,7 @@ void engine_server::open_websocket_session(net::ip::tcp::socket socket, http::re
   });
 }
 
-void engine_server::upgrade_on_owner_loop(net::ip::tcp::socket socket, http::request req,
+void engine_server::upgrade_on_owner_loop(server::tcp_socket socket, http::request req,
                                           const std::string& sid, std::size_t index) {
   auto s = registries_[index]->find(sid);
   if (!s) return http::respond_and_close(std::move(socket), to_http(req, unknown_sid()));

@@ -53,7 +53,7 @@ outgoing make_text_frame(std::string_view packet) {
   return {make_shared_bytes(std::move(frame)), false, header};
 }
 
-websocket_transport::websocket_transport(net::ip::tcp::socket socket,
+websocket_transport::websocket_transport(server::tcp_socket socket,
                                          const engine_options& options, eio::version version)
     : socket_(std::move(socket)),
       options_(options),

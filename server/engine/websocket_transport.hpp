@@ -29,6 +29,7 @@
 #include "server/engine/live_count.hpp"
 #include "server/engine/types.hpp"
 #include "server/engine/write_batch.hpp"
+#include "server/tcp_socket.hpp"
 
 namespace txrt::engine {
 
@@ -39,7 +40,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
  public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  websocket_transport(net::ip::tcp::socket socket, const engine_options& options,
+  websocket_transport(server::tcp_socket socket, const engine_options& options,
                       eio::version version);
   ~websocket_transport();
 
@@ -132,7 +133,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   bool deflate_ = false;  // permessage-deflate negotiated
   boost::container::small_vector<queued_frame, 2> queue_;
 
-  net::ip::tcp::socket socket_;
+  server::tcp_socket socket_;  // the loop's executor type: see server/tcp_socket.hpp
   const engine_options& options_;
   eio::version version_;
   protocol::ws::reader reader_;
