@@ -12,14 +12,16 @@ static_assert(metrics::close_reasons.size() ==
 
 using clock = std::chrono::steady_clock;
 
-session::session(net::io_context& loop, session_registry& registry, const engine_options& options,
-                 std::string sid, eio::version version, bool b64)
-    : loop_(loop),
-      registry_(registry),
+session::session([[maybe_unused]] net::io_context& loop, session_registry& registry,
+                 const engine_options& options, std::string_view sid, eio::version version,
+                 bool b64)
+    : registry_(registry),
       options_(options),
-      sid_(std::move(sid)),
+      sid_(sid),
       version_(version),
       polling_(std::make_unique<polling_transport>(version, b64)) {}
+
+net::io_context& session::loop() noexcept { return registry_.loop(); }
 
 // finish() cancels the hook; a session that was never finished (tests, a server torn down)
 // must still leave its loop's lists. A schedule destroyed first has unlinked it already.
@@ -47,7 +49,7 @@ void session::start(std::unique_ptr<session_handler> handler,
                     std::shared_ptr<websocket_transport> ws) {
   handler_ = std::move(handler);
   eio::open_params params;
-  params.sid = sid_;
+  params.sid = sid_.view();
   params.upgrade_to_websocket = (ws == nullptr);
   params.ping_interval_ms = static_cast<std::uint32_t>(options_.ping_interval.count());
   params.ping_timeout_ms = static_cast<std::uint32_t>(options_.ping_timeout.count());
@@ -311,7 +313,7 @@ void session::finish(close_reason reason, bool tell_client) {
   metrics::connections_closed.at(static_cast<std::size_t>(reason)).inc();
   state_ = state::closed;
   heartbeats().cancel(*this);
-  registry_.remove(sid_);
+  registry_.remove(sid_.view());
 
   // A pending GET learns of the end: a noop when the client itself asked to close (it is not
   // waiting for anything), a close packet otherwise.

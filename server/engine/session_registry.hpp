@@ -19,7 +19,10 @@ namespace txrt::engine {
 class session_registry {
  public:
   explicit session_registry(net::io_context& loop)
-      : heartbeats_(loop, &session::on_heartbeat_due) {}
+      : loop_(loop), heartbeats_(loop, &session::on_heartbeat_due) {}
+
+  // The loop of every session here (a session asks its registry rather than keep a reference).
+  net::io_context& loop() const noexcept { return loop_; }
 
   std::shared_ptr<session> find(std::string_view sid) const {
     auto it = sessions_.find(sid);
@@ -40,7 +43,8 @@ class session_registry {
   }
 
  private:
-  // Declared first, so destroyed last: sessions the map frees on its way out unlink from it.
+  net::io_context& loop_;
+  // Declared before the map, so destroyed after it: sessions the map frees on its way out unlink from it.
   heartbeat_schedule heartbeats_;
   std::unordered_map<std::string_view, std::shared_ptr<session>> sessions_;
 };

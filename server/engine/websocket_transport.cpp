@@ -55,9 +55,9 @@ outgoing make_text_frame(std::string_view packet) {
 
 websocket_transport::websocket_transport(server::tcp_socket socket,
                                          const engine_options& options, eio::version version)
-    : socket_(std::move(socket)),
+    : version_(version),
+      socket_(std::move(socket)),
       options_(options),
-      version_(version),
       reader_(ws::reader::role::server, options.max_payload) {}
 
 websocket_transport::~websocket_transport() {

@@ -118,29 +118,31 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   // bases (the batch's flag), and together: a fan-out queues one frame on thousands of sockets
   // whose state is cold, and each line touched is a cache miss. Most sockets get one or two
   // frames in a turn: those stay inside the transport, with no separate queue block to miss.
-  std::size_t queue_head_ = 0;        // first frame not fully written
+  // The flags are bits and the frame index 32 bits wide, so that they share one word (every
+  // idle session carries them).
+  std::uint32_t queue_head_ = 0;      // first frame not fully written
+  bool write_waiting_ : 1 = false;    // waiting for the socket to become writable
+  bool close_queued_ : 1 = false;     // our close frame is in the queue (nothing may follow)
+  bool close_sent_ : 1 = false;       // our close frame is written; draining until EOF
+  bool open_ : 1 = true;
+  bool reading_ : 1 = false;
+  bool deflate_ : 1 = false;          // permessage-deflate negotiated
+  eio::version version_;
   std::size_t head_written_ = 0;      // bytes of that frame already written
   std::uint64_t queued_bytes_ = 0;
   // What txrt_outbound_queue_bytes has been told of queued_bytes_. The gauge is shared by every
   // loop, so each change would be an atomic add on a line the other cores write too: it is told
   // only what is left after a flush (nothing, usually) and what a blocked socket piles up.
   std::uint64_t reported_bytes_ = 0;
-  bool write_waiting_ = false;        // waiting for the socket to become writable
-  bool close_queued_ = false;         // our close frame is in the queue (nothing may follow)
-  bool close_sent_ = false;           // our close frame is written; draining until EOF
-  bool open_ = true;
-  bool reading_ = false;
-  bool deflate_ = false;  // permessage-deflate negotiated
   boost::container::small_vector<queued_frame, 2> queue_;
 
   server::tcp_socket socket_;  // the loop's executor type: see server/tcp_socket.hpp
   const engine_options& options_;
-  eio::version version_;
   protocol::ws::reader reader_;
   std::shared_ptr<session> owner_;
   // Only while closing, or writing the handshake's answer (idle sessions stay small).
   std::unique_ptr<net::steady_timer> close_timer_;
-  live_count live_;  // the graceful shutdown waits for every one to go
+  [[no_unique_address]] live_count live_;  // the graceful shutdown waits for every one to go
 };
 
 }  // namespace txrt::engine
