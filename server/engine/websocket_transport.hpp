@@ -35,14 +35,26 @@ namespace txrt::engine {
 
 namespace net = boost::asio;
 
-class websocket_transport : public std::enable_shared_from_this<websocket_transport>,
-                            private batched_writer {
+class websocket_transport : private batched_writer {
  public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
+  // A transport of its own (a probe WebSocket for a polling session), ready to accept.
+  static std::shared_ptr<websocket_transport> make(server::tcp_socket socket,
+                                                   const engine_options& options,
+                                                   eio::version version);
+
+  // Constructed directly only inside an owner's block (websocket_session), which must call
+  // set_self before anything else: the transport keeps itself alive through that pointer.
   websocket_transport(server::tcp_socket socket, const engine_options& options,
                       eio::version version);
   ~websocket_transport();
+  websocket_transport(const websocket_transport&) = delete;
+  websocket_transport& operator=(const websocket_transport&) = delete;
+
+  // What keeps this transport alive: a shared_ptr to it, or one aliasing the block it is
+  // embedded in. Not std::enable_shared_from_this, which make_shared cannot set for a member.
+  void set_self(const std::shared_ptr<websocket_transport>& self) noexcept { self_ = self; }
 
   // Completes the upgrade of `req`; `done(true)` once the 101 answer is written, `done(false)`
   // once a malformed request was answered 400 / 426 and closed. Never called inside accept.
@@ -62,7 +74,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
 
   std::uint64_t queued_bytes() const noexcept { return queued_bytes_; }
   // A prefetch hint (sio::socket::prefetch): the lines send() touches, which come first (see
-  // the members), with the shared_ptr control block that make_shared puts just in front.
+  // the members).
   void prefetch() const noexcept {
     const auto* p = reinterpret_cast<const char*>(this);
     __builtin_prefetch(p, 1);
@@ -72,6 +84,10 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   bool is_open() const noexcept { return open_; }
 
  private:
+  std::shared_ptr<websocket_transport> shared_from_this() {
+    return std::shared_ptr<websocket_transport>(self_);
+  }
+
   // One frame on its way out: either `bytes` is the whole frame (header_size == 0), or
   // `header` is written in front of it.
   struct queued_frame {
@@ -140,6 +156,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   const engine_options& options_;
   protocol::ws::reader reader_;
   std::shared_ptr<session> owner_;
+  std::weak_ptr<websocket_transport> self_;  // see set_self
   // Only while closing, or writing the handshake's answer (idle sessions stay small).
   std::unique_ptr<net::steady_timer> close_timer_;
   [[no_unique_address]] live_count live_;  // the graceful shutdown waits for every one to go
