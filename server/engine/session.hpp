@@ -122,12 +122,18 @@ class session : public std::enable_shared_from_this<session>, private heartbeat_
   std::string remote_address_;
 
   std::unique_ptr<session_handler> handler_;
-  std::shared_ptr<websocket_transport> ws_;     // active WebSocket (state websocket)
-  std::shared_ptr<websocket_transport> probe_;  // WebSocket being upgraded to
+  std::shared_ptr<websocket_transport> ws_;  // active WebSocket (state websocket)
 
-  // The transport until an upgrade completes; released then, and at the start of a session
-  // that starts on a WebSocket (most do): an idle session should not carry an unused queue.
-  std::unique_ptr<polling_transport> polling_;
+  // The polling side: the transport until an upgrade completes, and the WebSocket being
+  // upgraded to (only a polling session has one). Released when the upgrade completes, and at
+  // the start of a session that starts on a WebSocket (most do): an idle session should carry
+  // neither an unused queue nor an empty probe pointer.
+  struct polling_side : polling_transport {
+    using polling_transport::polling_transport;
+    std::shared_ptr<websocket_transport> probe;
+  };
+  websocket_transport* probe() const noexcept { return polling_ ? polling_->probe.get() : nullptr; }
+  std::unique_ptr<polling_side> polling_;
 
   // Heartbeat. v4: the server pings every ping_interval and expects a pong within ping_timeout.
   // v3: the client pings; a ping must arrive within ping_interval + ping_timeout of the last.
