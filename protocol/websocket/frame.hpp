@@ -79,7 +79,7 @@ class reader {
 
   enum class status : std::uint8_t { message, need_more, failed };
 
-  reader(role r, std::uint64_t max_message) noexcept : role_(r), max_message_(max_message) {}
+  reader(role r, std::uint64_t max_message) noexcept : max_message_(max_message), role_(r) {}
 
   // Consumes bytes from the front of `input` (advancing it) until one message is complete
   // (status::message, `out` filled), the input is used up (status::need_more: every byte is
@@ -122,9 +122,10 @@ class reader {
   };
   held& hold();
 
-  role role_;
+  // The words first, then the bytes together (one reader per connection: no padding).
   std::uint64_t max_message_;
   std::unique_ptr<held> held_;  // null when nothing is held
+  role role_;
   opcode message_op_ = opcode::text;
   bool in_message_ = false;    // a fragmented message is open
   bool fragments_returned_ = false;

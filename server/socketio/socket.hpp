@@ -116,7 +116,7 @@ class socket : public std::enable_shared_from_this<socket> {
   connection* owner_;  // null once detached
   std::unique_ptr<extras> extras_;
   util::short_id id_;
-  version protocol_;
+  version protocol_;  // fills the word with id_'s 23 bytes
 };
 
 }  // namespace txrt::sio

@@ -3,9 +3,10 @@
 //
 // Why not std::string: both are 20-odd characters (util::random_id(15) is 20, a sid two more),
 // past std::string's 15-character inline buffer, so each cost a 32-byte string object and a
-// heap block of 32 (+ the allocator's header) per idle session. Here up to 23 characters live
-// in the object's 24 bytes; a longer id (a sid with a node-id prefix, a recovered id from
-// elsewhere) goes to the heap as before.
+// heap block of 32 (+ the allocator's header) per idle session. Here up to 22 characters live
+// in the object's 23 bytes (an odd size, so that a one-byte field beside it fills the word); a
+// longer id (a sid with a node-id prefix, a recovered id from elsewhere) goes to the heap as
+// before.
 //
 // A view of it (view(), or the conversion) points into the object itself while the id is
 // inline: it is valid as long as the object is neither destroyed nor moved. The session
@@ -19,7 +20,7 @@ namespace txrt::util {
 
 class short_id {
  public:
-  static constexpr std::size_t inline_capacity = 23;
+  static constexpr std::size_t inline_capacity = 22;
 
   short_id() noexcept { bytes_[inline_capacity] = 0; }
   explicit short_id(std::string_view s) {
@@ -88,5 +89,6 @@ class short_id {
   // the size in the first 16 bytes, heap_tag in the last.
   char bytes_[inline_capacity + 1];
 };
+static_assert(sizeof(short_id) == 23);
 
 }  // namespace txrt::util
