@@ -72,6 +72,7 @@ class connection : public engine::session_handler {
   engine::session& session_;
   const namespaces& spaces_;
   version protocol_;
+  bool closed_ = false;  // beside protocol_: one word for both (one per session)
   // The sockets of the namespaces joined, in joining order, found by their nsp(). A vector, not
   // a map: a client joins one namespace, rarely a few, and a map node per session costs more;
   // the one socket most connections have is kept inline (no heap block of its own).
@@ -81,7 +82,6 @@ class connection : public engine::session_handler {
   // The CONNECT deadline (v5), only until the first namespace is joined: an idle connection
   // should not carry a timer it has finished with.
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;
-  bool closed_ = false;
 };
 
 // A factory for engine_server: every session gets a Socket.IO connection over `spaces`.
