@@ -56,7 +56,7 @@ struct release_slot {
 // Starts an http_connection on `socket`'s loop (the caller is on it), holding `slot` (may be
 // null) until it goes. `peer`: the client's address, when known (always for TLS, whose plain
 // socket cannot tell it).
-void start_http(net::ip::tcp::socket socket, std::string peer, const http::router& routes,
+void start_http(tcp_socket socket, std::string peer, const http::router& routes,
                 std::shared_ptr<counted_slot> slot) {
   if (!slot) {
     std::make_shared<http::http_connection>(std::move(socket), routes, std::move(peer))->start();
@@ -125,7 +125,7 @@ void listener::stop() {
 void listener::do_accept(std::size_t index) {
   auto& acceptor = acceptors_[index];
   acceptor.async_accept([self = shared_from_this(), index](boost::system::error_code ec,
-                                                           net::ip::tcp::socket socket) {
+                                                           tcp_socket socket) {
     if (!self->acceptors_[index].is_open()) return;
     if (ec) {
       // Out of descriptors and the like: keep accepting; the failure is the client's alone.
@@ -137,7 +137,7 @@ void listener::do_accept(std::size_t index) {
   });
 }
 
-void listener::admit(net::ip::tcp::socket socket) {
+void listener::admit(tcp_socket socket) {
   // Once per connection, here: nothing later sets these again. Non-blocking for good (the
   // WebSocket transport reads and writes without waiting; everything else is asynchronous,
   // and Asio then has no descriptor flag of its own to set). Frames are gathered per loop turn;
@@ -180,7 +180,7 @@ void listener::admit(net::ip::tcp::socket socket) {
   });
 }
 
-void listener::start_tls(net::ip::tcp::socket socket, std::string peer,
+void listener::start_tls(tcp_socket socket, std::string peer,
                          std::shared_ptr<counted_slot> slot) {
   auto executor = socket.get_executor();
   net::post(executor, [&routes = routes_, tls = tls_, socket = std::move(socket),
@@ -192,7 +192,7 @@ void listener::start_tls(net::ip::tcp::socket socket, std::string peer,
     }
     auto relay = std::make_shared<tls::tls_relay>(std::move(socket), tls->current());
     relay->start([&routes, address = std::move(address),
-                  slot = std::move(slot)](net::ip::tcp::socket plain) mutable {
+                  slot = std::move(slot)](tcp_socket plain) mutable {
       start_http(std::move(plain), std::move(address), routes, std::move(slot));
     });
   });

@@ -20,6 +20,7 @@
 #include "server/http/router.hpp"
 #include "server/limits/connection_limiter.hpp"
 #include "server/loop_pool.hpp"
+#include "server/tcp_socket.hpp"
 #include "server/tls/certificates.hpp"
 
 namespace txrt::server {
@@ -45,14 +46,15 @@ class listener : public std::enable_shared_from_this<listener> {
  private:
   void do_accept(std::size_t index);
   // Counts `socket` against the limits and starts its http_connection, or closes it.
-  void admit(net::ip::tcp::socket socket);
+  void admit(tcp_socket socket);
   // On the connection's loop: the TLS handshake, then the http_connection on the relay's plain
   // end. `peer`: the client's address if already asked ("" asks the socket). `slot` may be
   // null (no limiter).
-  void start_tls(net::ip::tcp::socket socket, std::string peer, std::shared_ptr<counted_slot> slot);
+  void start_tls(tcp_socket socket, std::string peer, std::shared_ptr<counted_slot> slot);
 
   loop_pool& loops_;
-  std::vector<net::ip::tcp::acceptor> acceptors_;  // one per loop, on that loop
+  // one per loop, on that loop; what they accept is a tcp_socket
+  std::vector<tcp_acceptor> acceptors_;
   const http::router& routes_;
   limits::connection_limiter* limiter_;
   protocol::address_ranges trusted_proxies_;

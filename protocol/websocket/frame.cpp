@@ -160,14 +160,15 @@ reader::status reader::next(std::span<char>& input, message& out) {
   release_returned();
   for (;;) {
     frame_result r;
-    if (pending_used_ < pending_.size()) {
+    if (held_ && held_->pending_used < held_->pending.size()) {
       // A partial frame is held: complete it from the input (taking only what it needs, so
       // that the rest of a large read is still parsed in place), then parse it from here.
       top_up(input);
-      std::span<char> held(pending_.data() + pending_used_, pending_.size() - pending_used_);
-      const auto before = held.size();
-      r = take_frame(held, out);
-      pending_used_ += before - held.size();
+      auto& h = *held_;
+      std::span<char> rest(h.pending.data() + h.pending_used, h.pending.size() - h.pending_used);
+      const auto before = rest.size();
+      r = take_frame(rest, out);
+      h.pending_used += before - rest.size();
       if (r == frame_result::incomplete) {
         // top_up takes what the frame lacks, so input is left only once the frame is complete;
         // anything else would be a disagreement with take_frame: refuse rather than spin.
@@ -178,15 +179,15 @@ reader::status reader::next(std::span<char>& input, message& out) {
         return status::need_more;
       }
     } else {
-      if (!pending_.empty()) {
-        pending_.clear();
-        pending_used_ = 0;
-        shrink(pending_);
+      if (held_ && !held_->pending.empty()) {
+        held_->pending.clear();
+        held_->pending_used = 0;
+        shrink(held_->pending);
       }
       if (input.empty()) return status::need_more;
       r = take_frame(input, out);
       if (r == frame_result::incomplete) {
-        pending_.assign(input.data(), input.size());
+        hold().pending.assign(input.data(), input.size());
         input = input.subspan(input.size());
         return status::need_more;
       }
@@ -210,7 +211,8 @@ std::size_t reader::whole_frame_size(std::string_view head) const noexcept {
 void reader::top_up(std::span<char>& input) {
   // Twice at most: the rest of the header, then the rest of the payload.
   for (int step = 0; step < 2 && !input.empty(); ++step) {
-    const std::string_view head(pending_.data() + pending_used_, pending_.size() - pending_used_);
+    auto& h = *held_;
+    const std::string_view head(h.pending.data() + h.pending_used, h.pending.size() - h.pending_used);
     const auto whole = whole_frame_size(head);
     std::size_t want;
     if (whole == 0)
@@ -222,22 +224,31 @@ void reader::top_up(std::span<char>& input) {
       return;
     if (want == 0) want = 1;
     const auto take = std::min(want, input.size());
-    pending_.append(input.data(), take);
+    h.pending.append(input.data(), take);
     input = input.subspan(take);
   }
 }
 
+reader::held& reader::hold() {
+  if (!held_) held_ = std::make_unique<held>();
+  return *held_;
+}
+
 void reader::release_returned() {
-  if (pending_used_ > 0) {
-    pending_.erase(0, pending_used_);
-    pending_used_ = 0;
-    if (pending_.empty()) shrink(pending_);
+  if (!held_) return;
+  auto& h = *held_;
+  if (h.pending_used > 0) {
+    h.pending.erase(0, h.pending_used);
+    h.pending_used = 0;
+    if (h.pending.empty()) shrink(h.pending);
   }
   if (fragments_returned_) {
-    fragments_.clear();
-    shrink(fragments_);
+    h.fragments.clear();
+    shrink(h.fragments);
     fragments_returned_ = false;
   }
+  // Nothing held any more: an idle reader keeps no block.
+  if (h.pending.empty() && h.fragments.empty() && !in_message_) held_.reset();
 }
 
 void reader::shrink(std::string& buffer) {
@@ -271,7 +282,7 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
   if (length7 == 127 && ((length >> 63) || length <= 0xFFFF)) return fail(error::protocol);
   // Enforce the size limit on the header alone, before a byte of the payload is held.
   if (!is_control(op)) {
-    const std::uint64_t so_far = in_message_ ? fragments_.size() : 0;
+    const std::uint64_t so_far = in_message_ ? held_->fragments.size() : 0;
     if (length > max_message_ || so_far + length > max_message_) return fail(error::too_big);
   }
   const std::size_t header = sizes->header;
@@ -295,15 +306,16 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
   }
   if (static_cast<opcode>(op) == opcode::continuation) {
     if (!in_message_) return fail(error::protocol);
-    fragments_.append(view);
+    auto& fragments = held_->fragments;  // in_message_: held_ was made with the first fragment
+    fragments.append(view);
     if (!fin) return frame_result::fragment;
     in_message_ = false;
     if (message_op_ == opcode::text && !message_compressed_ &&
-        !simdjson::validate_utf8(fragments_.data(), fragments_.size()))
+        !simdjson::validate_utf8(fragments.data(), fragments.size()))
       return fail(error::bad_utf8);
     out.op = message_op_;
     out.compressed = message_compressed_;
-    out.payload = fragments_;
+    out.payload = fragments;
     fragments_returned_ = true;  // the view must stay valid until the next call
     return frame_result::message;
   }
@@ -313,7 +325,7 @@ reader::frame_result reader::take_frame(std::span<char>& data, message& out) {
     in_message_ = true;
     message_op_ = static_cast<opcode>(op);
     message_compressed_ = compressed;
-    fragments_.assign(view);
+    hold().fragments.assign(view);
     return frame_result::fragment;
   }
   if (static_cast<opcode>(op) == opcode::text && !compressed &&

@@ -7,6 +7,7 @@
 // the first frame of a compressed message; every other RSV bit must be zero.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,7 +79,7 @@ class reader {
 
   enum class status : std::uint8_t { message, need_more, failed };
 
-  reader(role r, std::uint64_t max_message) noexcept : role_(r), max_message_(max_message) {}
+  reader(role r, std::uint64_t max_message) noexcept : max_message_(max_message), role_(r) {}
 
   // Consumes bytes from the front of `input` (advancing it) until one message is complete
   // (status::message, `out` filled), the input is used up (status::need_more: every byte is
@@ -90,9 +91,13 @@ class reader {
 
   error failure() const noexcept { return failure_; }
   // True when no partial frame or message is held.
-  bool idle() const noexcept { return pending_.empty() && fragments_.empty() && !in_message_; }
+  bool idle() const noexcept {
+    return (!held_ || (held_->pending.empty() && held_->fragments.empty())) && !in_message_;
+  }
   // Bytes currently held (partial frames and fragments).
-  std::size_t held_bytes() const noexcept { return pending_.size() + fragments_.size(); }
+  std::size_t held_bytes() const noexcept {
+    return held_ ? held_->pending.size() + held_->fragments.size() : 0;
+  }
 
  private:
   enum class frame_result : std::uint8_t { message, fragment, incomplete, failed };
@@ -103,15 +108,24 @@ class reader {
   // The size of the frame that starts with `head` (header + payload), or 0 while its header
   // is incomplete.
   std::size_t whole_frame_size(std::string_view head) const noexcept;
-  // Moves from `input` into pending_ only the bytes the held frame still lacks.
+  // Moves from `input` into the held pending bytes only the bytes the held frame still lacks.
   void top_up(std::span<char>& input);
   static void shrink(std::string& buffer);
 
-  role role_;
+  // What a reader holds between reads, made when a frame arrives in pieces or a message in
+  // fragments and let go once nothing is held: a reader per connection, and an idle one should
+  // carry a pointer here rather than two empty strings and a count (64 bytes).
+  struct held {
+    std::string pending;        // bytes of an incomplete frame
+    std::size_t pending_used = 0;
+    std::string fragments;      // the data of a fragmented message so far
+  };
+  held& hold();
+
+  // The words first, then the bytes together (one reader per connection: no padding).
   std::uint64_t max_message_;
-  std::string pending_;        // bytes of an incomplete frame
-  std::size_t pending_used_ = 0;
-  std::string fragments_;      // the data of a fragmented message so far
+  std::unique_ptr<held> held_;  // null when nothing is held
+  role role_;
   opcode message_op_ = opcode::text;
   bool in_message_ = false;    // a fragmented message is open
   bool fragments_returned_ = false;

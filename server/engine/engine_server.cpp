@@ -9,6 +9,7 @@
 #include "server/http/client_address.hpp"
 #include "server/engine/session.hpp"
 #include "server/engine/session_registry.hpp"
+#include "server/engine/websocket_session.hpp"
 #include "server/engine/websocket_transport.hpp"
 #include "server/http/respond_and_close.hpp"
 #include "server/util/random_id.hpp"
@@ -113,7 +114,7 @@ void engine_server::polling_get_aborted(const std::string& sid, std::uint64_t ge
   });
 }
 
-void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request req,
+void engine_server::handle_upgrade(server::tcp_socket socket, http::request req,
                                    const eio::engine_query& q, const std::string& peer) {
   if (auto error = validate(q)) {
     return http::respond_and_close(std::move(socket), to_http(req, *error));
@@ -145,31 +146,32 @@ void engine_server::handle_upgrade(net::ip::tcp::socket socket, http::request re
   if (ec) return;
   net::post(loops_.loop(index), [this, index, fd, protocol, req = std::move(req),
                                  sid = q.sid]() mutable {
-    net::ip::tcp::socket moved(loops_.loop(index), protocol, fd);
+    server::tcp_socket moved(loops_.loop(index), protocol, fd);
     upgrade_on_owner_loop(std::move(moved), std::move(req), sid, index);
   });
 }
 
-void engine_server::open_websocket_session(net::ip::tcp::socket socket, http::request req,
+void engine_server::open_websocket_session(server::tcp_socket socket, http::request req,
                                            eio::version version, std::size_t index,
                                            std::string remote_address) {
-  auto ws = std::make_shared<websocket_transport>(std::move(socket), options_, version);
-  ws->accept(std::move(req), [this, ws, version, index,
-                              remote = std::move(remote_address)](bool ok) mutable {
+  // The session and its transport in one block (websocket_session.hpp); the session is
+  // registered and started only once the upgrade is answered.
+  auto s = websocket_session::make(*registries_[index], options_, new_sid(index), version,
+                                   std::move(socket));
+  auto ws = s->transport();
+  ws->accept(std::move(req), [this, s, index, remote = std::move(remote_address)](bool ok) mutable {
     if (!ok) return;
-    auto s = std::make_shared<session>(loops_.loop(index), *registries_[index], options_,
-                                       new_sid(index), version, false);
     registries_[index]->add(s->sid(), s);
     s->set_remote_address(std::move(remote));
-    s->start(factory_(*s), ws);
+    s->start(factory_(*s), s->transport());
   });
 }
 
-void engine_server::upgrade_on_owner_loop(net::ip::tcp::socket socket, http::request req,
+void engine_server::upgrade_on_owner_loop(server::tcp_socket socket, http::request req,
                                           const std::string& sid, std::size_t index) {
   auto s = registries_[index]->find(sid);
   if (!s) return http::respond_and_close(std::move(socket), to_http(req, unknown_sid()));
-  auto ws = std::make_shared<websocket_transport>(std::move(socket), options_, s->version());
+  auto ws = websocket_transport::make(std::move(socket), options_, s->version());
   // A WebSocket for a session that is not (or no longer) upgradable is accepted and closed at
   // once: clients such as `ws` treat a refused upgrade as an uncaught error, a close as routine.
   ws->accept(std::move(req), [ws, s](bool ok) {

@@ -18,6 +18,7 @@
 #include "server/engine/types.hpp"
 #include "server/http/message.hpp"
 #include "server/loop_pool.hpp"
+#include "server/tcp_socket.hpp"
 
 namespace txrt::engine {
 
@@ -42,7 +43,7 @@ class engine_server {
   // A WebSocket upgrade request; the engine takes over the TCP connection. `peer`: the
   // client's address when the socket cannot tell it (a TLS relay's plain end); empty = the
   // socket's remote address.
-  void handle_upgrade(net::ip::tcp::socket socket, http::request req,
+  void handle_upgrade(server::tcp_socket socket, http::request req,
                       const eio::engine_query& query, const std::string& peer = {});
 
   // Validates the parts of a query that every request needs. Returns an error answer, or
@@ -60,10 +61,10 @@ class engine_server {
  private:
   std::size_t loop_of(const std::string& sid) const;
   std::string new_sid(std::size_t loop_index) const;
-  void open_websocket_session(net::ip::tcp::socket socket, http::request req,
+  void open_websocket_session(server::tcp_socket socket, http::request req,
                               eio::version version, std::size_t loop_index,
                               std::string remote_address);
-  void upgrade_on_owner_loop(net::ip::tcp::socket socket, http::request req,
+  void upgrade_on_owner_loop(server::tcp_socket socket, http::request req,
                              const std::string& sid, std::size_t loop_index);
 
   server::loop_pool& loops_;

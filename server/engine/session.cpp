@@ -12,14 +12,16 @@ static_assert(metrics::close_reasons.size() ==
 
 using clock = std::chrono::steady_clock;
 
-session::session(net::io_context& loop, session_registry& registry, const engine_options& options,
-                 std::string sid, eio::version version, bool b64)
-    : loop_(loop),
-      registry_(registry),
+session::session([[maybe_unused]] net::io_context& loop, session_registry& registry,
+                 const engine_options& options, std::string_view sid, eio::version version,
+                 bool b64)
+    : registry_(registry),
       options_(options),
-      sid_(std::move(sid)),
+      sid_(sid),
       version_(version),
-      polling_(std::make_unique<polling_transport>(version, b64)) {}
+      polling_(std::make_unique<polling_side>(version, b64)) {}
+
+net::io_context& session::loop() noexcept { return registry_.loop(); }
 
 // finish() cancels the hook; a session that was never finished (tests, a server torn down)
 // must still leave its loop's lists. A schedule destroyed first has unlinked it already.
@@ -47,7 +49,7 @@ void session::start(std::unique_ptr<session_handler> handler,
                     std::shared_ptr<websocket_transport> ws) {
   handler_ = std::move(handler);
   eio::open_params params;
-  params.sid = sid_;
+  params.sid = sid_.view();
   params.upgrade_to_websocket = (ws == nullptr);
   params.ping_interval_ms = static_cast<std::uint32_t>(options_.ping_interval.count());
   params.ping_timeout_ms = static_cast<std::uint32_t>(options_.ping_timeout.count());
@@ -168,33 +170,32 @@ void session::on_polling_post(std::string body, bool binary_body, polling_respon
 // WebSocket
 
 bool session::attach_probe(std::shared_ptr<websocket_transport> ws) {
-  if (!is_open() || state_ != state::polling || probe_) return false;
-  probe_ = std::move(ws);
-  probe_->attach(shared_from_this());
+  if (!is_open() || state_ != state::polling || probe()) return false;
+  polling_->probe = std::move(ws);
+  polling_->probe->attach(shared_from_this());
   return true;
 }
 
 void session::on_ws_text(websocket_transport& from, std::string_view text) {
   auto self = shared_from_this();
   auto p = eio::decode_text(text);
-  if (probe_ && &from == probe_.get()) {
+  if (probe() && &from == probe()) {
     if (!p) {
-      probe_->close();
-      probe_.reset();
+      polling_->probe->close();
+      polling_->probe.reset();
       if (state_ == state::upgrading) state_ = state::polling;
       return;
     }
     if (p->type == eio::packet_type::ping && p->data == "probe") {
       static const shared_bytes pong = make_shared_bytes("3probe");
-      probe_->send({pong, false});
+      polling_->probe->send({pong, false});
       state_ = state::upgrading;
       polling_->answer_get("6");
     } else if (p->type == eio::packet_type::upgrade && state_ == state::upgrading) {
       connections_gauge().dec();
       state_ = state::websocket;
       connections_gauge().inc();
-      ws_ = std::move(probe_);
-      probe_.reset();
+      ws_ = std::move(polling_->probe);
       polling_->answer_get("6");
       // What polling had queued goes out first on the WebSocket, in order.
       for (const auto& packet : polling_->take_queue()) ws_->send(packet);
@@ -219,8 +220,8 @@ void session::on_ws_binary(websocket_transport& from, std::string_view bytes) {
 
 void session::on_ws_closed(websocket_transport& from, close_reason reason) {
   auto self = shared_from_this();
-  if (probe_ && &from == probe_.get()) {
-    probe_.reset();
+  if (probe() && &from == probe()) {
+    polling_->probe.reset();
     if (state_ == state::upgrading) state_ = state::polling;
     return;
   }
@@ -311,7 +312,7 @@ void session::finish(close_reason reason, bool tell_client) {
   metrics::connections_closed.at(static_cast<std::size_t>(reason)).inc();
   state_ = state::closed;
   heartbeats().cancel(*this);
-  registry_.remove(sid_);
+  registry_.remove(sid_.view());
 
   // A pending GET learns of the end: a noop when the client itself asked to close (it is not
   // waiting for anything), a close packet otherwise.
@@ -320,10 +321,10 @@ void session::finish(close_reason reason, bool tell_client) {
     polling_->drop_queue();
   }
 
-  if (probe_) {
-    probe_->detach();
-    probe_->abort();
-    probe_.reset();
+  if (probe()) {
+    auto upgrading = std::move(polling_->probe);
+    upgrading->detach();
+    upgrading->abort();
   }
   if (ws_) {
     ws_->detach();

@@ -21,6 +21,7 @@
 #include "server/engine/polling.hpp"
 #include "server/engine/polling_transport.hpp"
 #include "server/engine/types.hpp"
+#include "server/util/short_id.hpp"
 
 namespace txrt::metrics {
 class gauge;
@@ -39,15 +40,17 @@ class session : public std::enable_shared_from_this<session>, private heartbeat_
  public:
   enum class state : std::uint8_t { polling, upgrading, websocket, closed };
 
+  // `loop` must be the registry's loop (the session reaches it through the registry).
   session(net::io_context& loop, session_registry& registry, const engine_options& options,
-          std::string sid, eio::version version, bool b64);
+          std::string_view sid, eio::version version, bool b64);
   ~session();
 
-  const std::string& sid() const noexcept { return sid_; }
+  // A view of the session's own sid: valid as long as the session.
+  std::string_view sid() const noexcept { return sid_.view(); }
   eio::version version() const noexcept { return version_; }
   state current_state() const noexcept { return state_; }
   bool is_open() const noexcept { return state_ != state::closed; }
-  net::io_context& loop() noexcept { return loop_; }
+  net::io_context& loop() noexcept;
   // The transport the session currently writes to ("polling" / "websocket").
   std::string_view transport_name() const noexcept;
   // The client's address as the server sees it (peer address, or a trusted proxy's
@@ -107,27 +110,36 @@ class session : public std::enable_shared_from_this<session>, private heartbeat_
   void on_ping_due(std::chrono::steady_clock::time_point due);
   void arm_deadline(heartbeat_kind kind, std::chrono::steady_clock::time_point deadline);
 
-  net::io_context& loop_;
+  // One per session, so kept small: the loop is the registry's (no reference of its own), the
+  // sid is inline (util::short_id), the small fields share a word.
   session_registry& registry_;
   const engine_options& options_;
-  std::string sid_;
-  std::string remote_address_;
+  util::short_id sid_;
   eio::version version_;
   state state_ = state::polling;
+  // Declared before handler_, so destroyed after it: a handler may read it to the end
+  // (server/limits/session_limit.cpp releases the slot counted for this address).
+  std::string remote_address_;
 
   std::unique_ptr<session_handler> handler_;
-  std::shared_ptr<websocket_transport> ws_;     // active WebSocket (state websocket)
-  std::shared_ptr<websocket_transport> probe_;  // WebSocket being upgraded to
+  std::shared_ptr<websocket_transport> ws_;  // active WebSocket (state websocket)
 
-  // The transport until an upgrade completes; released then, and at the start of a session
-  // that starts on a WebSocket (most do): an idle session should not carry an unused queue.
-  std::unique_ptr<polling_transport> polling_;
+  // The polling side: the transport until an upgrade completes, and the WebSocket being
+  // upgraded to (only a polling session has one). Released when the upgrade completes, and at
+  // the start of a session that starts on a WebSocket (most do): an idle session should carry
+  // neither an unused queue nor an empty probe pointer.
+  struct polling_side : polling_transport {
+    using polling_transport::polling_transport;
+    std::shared_ptr<websocket_transport> probe;
+  };
+  websocket_transport* probe() const noexcept { return polling_ ? polling_->probe.get() : nullptr; }
+  std::unique_ptr<polling_side> polling_;
 
   // Heartbeat. v4: the server pings every ping_interval and expects a pong within ping_timeout.
   // v3: the client pings; a ping must arrive within ping_interval + ping_timeout of the last.
   // The waits never overlap, so the one heartbeat_hook (the base) is armed for one at a time:
   // ping_due, pong_deadline (v4) or ping_deadline (v3). The loop's schedule owns the timer.
-  live_count live_;  // the graceful shutdown waits for every one to go
+  [[no_unique_address]] live_count live_;  // the graceful shutdown waits for every one to go
 };
 
 }  // namespace txrt::engine

@@ -53,11 +53,19 @@ outgoing make_text_frame(std::string_view packet) {
   return {make_shared_bytes(std::move(frame)), false, header};
 }
 
-websocket_transport::websocket_transport(net::ip::tcp::socket socket,
+std::shared_ptr<websocket_transport> websocket_transport::make(server::tcp_socket socket,
+                                                               const engine_options& options,
+                                                               eio::version version) {
+  auto t = std::make_shared<websocket_transport>(std::move(socket), options, version);
+  t->set_self(t);
+  return t;
+}
+
+websocket_transport::websocket_transport(server::tcp_socket socket,
                                          const engine_options& options, eio::version version)
-    : socket_(std::move(socket)),
+    : version_(version),
+      socket_(std::move(socket)),
       options_(options),
-      version_(version),
       reader_(ws::reader::role::server, options.max_payload) {}
 
 websocket_transport::~websocket_transport() {

@@ -29,19 +29,32 @@
 #include "server/engine/live_count.hpp"
 #include "server/engine/types.hpp"
 #include "server/engine/write_batch.hpp"
+#include "server/tcp_socket.hpp"
 
 namespace txrt::engine {
 
 namespace net = boost::asio;
 
-class websocket_transport : public std::enable_shared_from_this<websocket_transport>,
-                            private batched_writer {
+class websocket_transport : private batched_writer {
  public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  websocket_transport(net::ip::tcp::socket socket, const engine_options& options,
+  // A transport of its own (a probe WebSocket for a polling session), ready to accept.
+  static std::shared_ptr<websocket_transport> make(server::tcp_socket socket,
+                                                   const engine_options& options,
+                                                   eio::version version);
+
+  // Constructed directly only inside an owner's block (websocket_session), which must call
+  // set_self before anything else: the transport keeps itself alive through that pointer.
+  websocket_transport(server::tcp_socket socket, const engine_options& options,
                       eio::version version);
   ~websocket_transport();
+  websocket_transport(const websocket_transport&) = delete;
+  websocket_transport& operator=(const websocket_transport&) = delete;
+
+  // What keeps this transport alive: a shared_ptr to it, or one aliasing the block it is
+  // embedded in. Not std::enable_shared_from_this, which make_shared cannot set for a member.
+  void set_self(const std::shared_ptr<websocket_transport>& self) noexcept { self_ = self; }
 
   // Completes the upgrade of `req`; `done(true)` once the 101 answer is written, `done(false)`
   // once a malformed request was answered 400 / 426 and closed. Never called inside accept.
@@ -61,7 +74,7 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
 
   std::uint64_t queued_bytes() const noexcept { return queued_bytes_; }
   // A prefetch hint (sio::socket::prefetch): the lines send() touches, which come first (see
-  // the members), with the shared_ptr control block that make_shared puts just in front.
+  // the members).
   void prefetch() const noexcept {
     const auto* p = reinterpret_cast<const char*>(this);
     __builtin_prefetch(p, 1);
@@ -71,6 +84,10 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   bool is_open() const noexcept { return open_; }
 
  private:
+  std::shared_ptr<websocket_transport> shared_from_this() {
+    return std::shared_ptr<websocket_transport>(self_);
+  }
+
   // One frame on its way out: either `bytes` is the whole frame (header_size == 0), or
   // `header` is written in front of it.
   struct queued_frame {
@@ -117,29 +134,32 @@ class websocket_transport : public std::enable_shared_from_this<websocket_transp
   // bases (the batch's flag), and together: a fan-out queues one frame on thousands of sockets
   // whose state is cold, and each line touched is a cache miss. Most sockets get one or two
   // frames in a turn: those stay inside the transport, with no separate queue block to miss.
-  std::size_t queue_head_ = 0;        // first frame not fully written
+  // The flags are bits and the frame index 32 bits wide, so that they share one word (every
+  // idle session carries them).
+  std::uint32_t queue_head_ = 0;      // first frame not fully written
+  bool write_waiting_ : 1 = false;    // waiting for the socket to become writable
+  bool close_queued_ : 1 = false;     // our close frame is in the queue (nothing may follow)
+  bool close_sent_ : 1 = false;       // our close frame is written; draining until EOF
+  bool open_ : 1 = true;
+  bool reading_ : 1 = false;
+  bool deflate_ : 1 = false;          // permessage-deflate negotiated
+  eio::version version_;
   std::size_t head_written_ = 0;      // bytes of that frame already written
   std::uint64_t queued_bytes_ = 0;
   // What txrt_outbound_queue_bytes has been told of queued_bytes_. The gauge is shared by every
   // loop, so each change would be an atomic add on a line the other cores write too: it is told
   // only what is left after a flush (nothing, usually) and what a blocked socket piles up.
   std::uint64_t reported_bytes_ = 0;
-  bool write_waiting_ = false;        // waiting for the socket to become writable
-  bool close_queued_ = false;         // our close frame is in the queue (nothing may follow)
-  bool close_sent_ = false;           // our close frame is written; draining until EOF
-  bool open_ = true;
-  bool reading_ = false;
-  bool deflate_ = false;  // permessage-deflate negotiated
   boost::container::small_vector<queued_frame, 2> queue_;
 
-  net::ip::tcp::socket socket_;
+  server::tcp_socket socket_;  // the loop's executor type: see server/tcp_socket.hpp
   const engine_options& options_;
-  eio::version version_;
   protocol::ws::reader reader_;
   std::shared_ptr<session> owner_;
+  std::weak_ptr<websocket_transport> self_;  // see set_self
   // Only while closing, or writing the handshake's answer (idle sessions stay small).
   std::unique_ptr<net::steady_timer> close_timer_;
-  live_count live_;  // the graceful shutdown waits for every one to go
+  [[no_unique_address]] live_count live_;  // the graceful shutdown waits for every one to go
 };
 
 }  // namespace txrt::engine

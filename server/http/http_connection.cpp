@@ -27,7 +27,7 @@ namespace {
 std::atomic<std::uint64_t> next_get_id{1};
 }  // namespace
 
-http_connection::http_connection(net::ip::tcp::socket socket, const router& routes,
+http_connection::http_connection(server::tcp_socket socket, const router& routes,
                                  std::string peer)
     : stream_(std::move(socket)), routes_(routes), peer_(std::move(peer)) {}
 

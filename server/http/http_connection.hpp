@@ -17,6 +17,7 @@
 #include "server/engine/polling.hpp"
 #include "server/http/message.hpp"
 #include "server/http/router.hpp"
+#include "server/tcp_socket.hpp"
 
 namespace txrt::http {
 
@@ -24,7 +25,7 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
  public:
   // `peer`: the client's address when `socket` cannot tell it (the plain end of a TLS relay);
   // empty = the socket's remote address.
-  http_connection(boost::asio::ip::tcp::socket socket, const router& routes, std::string peer = {});
+  http_connection(server::tcp_socket socket, const router& routes, std::string peer = {});
   void start();
 
  private:
@@ -48,7 +49,8 @@ class http_connection : public std::enable_shared_from_this<http_connection> {
   // The TCP peer's address ("" when unknown), before X-Forwarded-For.
   std::string peer_address();
 
-  boost::beast::tcp_stream stream_;
+  // On the loop's own executor type (server/tcp_socket.hpp), as the socket it takes.
+  boost::beast::basic_stream<boost::asio::ip::tcp, server::loop_executor> stream_;
   boost::beast::flat_buffer buffer_;
   const router& routes_;
   std::string peer_;  // given (TLS), else asked of the socket when needed

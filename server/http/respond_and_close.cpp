@@ -9,15 +9,15 @@ namespace txrt::http {
 
 namespace {
 struct one_answer {
-  boost::beast::tcp_stream stream;
+  boost::beast::basic_stream<boost::asio::ip::tcp, server::loop_executor> stream;
   response res;
 };
 }  // namespace
 
-void respond_and_close(boost::asio::ip::tcp::socket socket, response res) {
+void respond_and_close(server::tcp_socket socket, response res) {
   res.keep_alive(false);
   res.prepare_payload();
-  auto state = std::make_shared<one_answer>(one_answer{boost::beast::tcp_stream(std::move(socket)),
+  auto state = std::make_shared<one_answer>(one_answer{decltype(one_answer::stream)(std::move(socket)),
                                                        std::move(res)});
   state->stream.expires_after(std::chrono::seconds(5));
   beast_http::async_write(state->stream, state->res,

@@ -26,9 +26,9 @@ void connection::admit_later(namespace_handler& handler, const packet& p) {
     again.type = packet_type::connect;
     again.nsp = copy->nsp;
     again.data = copy->data;
-    admitted_state_ = std::move(state);
+    rare().admitted_state = std::move(state);
     connect(again);
-    admitted_state_.reset();
+    if (rare_) rare_->admitted_state.reset();
   });
 }
 

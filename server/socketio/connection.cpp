@@ -68,7 +68,12 @@ void connection::on_open() {
   });
 }
 
-std::vector<std::shared_ptr<socket>>::iterator connection::find_socket(std::string_view nsp) {
+connection::rare_state& connection::rare() {
+  if (!rare_) rare_ = std::make_unique<rare_state>();
+  return *rare_;
+}
+
+connection::socket_list::iterator connection::find_socket(std::string_view nsp) {
   return std::find_if(sockets_.begin(), sockets_.end(),
                       [nsp](const std::shared_ptr<socket>& s) { return s->nsp() == nsp; });
 }
@@ -81,15 +86,16 @@ void connection::protocol_error() {
 
 void connection::on_message(std::string_view text) {
   if (closed_) return;
-  if (pending_expected_ > 0) return protocol_error();  // text while attachments are due
+  if (awaiting_attachments()) return protocol_error();  // text while attachments are due
   auto p = decode(protocol_, text, spaces_.limits);
   if (!p) return protocol_error();
   if (p->attachments > 0) {
-    pending_text_.assign(text);
-    pending_bytes_ = text.size();
-    pending_expected_ = p->attachments;
-    pending_attachments_.clear();
-    pending_attachments_.reserve(p->attachments);
+    auto& r = rare();
+    r.pending_text.assign(text);
+    r.pending_bytes = text.size();
+    r.pending_expected = p->attachments;
+    r.pending_attachments.clear();
+    r.pending_attachments.reserve(p->attachments);
     return;
   }
   static const std::vector<std::string> none;
@@ -98,16 +104,17 @@ void connection::on_message(std::string_view text) {
 
 void connection::on_binary(std::string_view bytes) {
   if (closed_) return;
-  if (pending_expected_ == 0) return protocol_error();  // a stray binary message
-  pending_bytes_ += bytes.size();
-  if (pending_bytes_ > spaces_.limits.max_binary_bytes) return protocol_error();
-  pending_attachments_.emplace_back(bytes);
-  if (pending_attachments_.size() < pending_expected_) return;
-  pending_expected_ = 0;
-  auto text = std::move(pending_text_);
-  auto attachments = std::move(pending_attachments_);
-  pending_text_.clear();
-  pending_attachments_.clear();
+  if (!awaiting_attachments()) return protocol_error();  // a stray binary message
+  auto& r = *rare_;
+  r.pending_bytes += bytes.size();
+  if (r.pending_bytes > spaces_.limits.max_binary_bytes) return protocol_error();
+  r.pending_attachments.emplace_back(bytes);
+  if (r.pending_attachments.size() < r.pending_expected) return;
+  r.pending_expected = 0;
+  auto text = std::move(r.pending_text);
+  auto attachments = std::move(r.pending_attachments);
+  r.pending_text.clear();
+  r.pending_attachments.clear();
   auto p = decode(protocol_, text, spaces_.limits);
   if (!p) return protocol_error();
   dispatch(*p, attachments);
@@ -166,13 +173,15 @@ void connection::connect(const packet& p) {
   auto* handler = spaces_.find(p.nsp);
   if (!handler) return connect_error(p.nsp, "Invalid namespace");
   if (find_socket(p.nsp) != sockets_.end()) return;  // already joined: nothing to do
-  if (std::find(recovering_.begin(), recovering_.end(), p.nsp) != recovering_.end())
+  if (rare_ && std::find(rare_->recovering.begin(), rare_->recovering.end(), p.nsp) !=
+                   rare_->recovering.end())
     return;  // its first CONNECT is being answered
   const std::string_view auth = p.data.empty() ? std::string_view("{}") : p.data;
   if (auto refusal = handler->authorize(auth)) return connect_error(p.nsp, *refusal);
   // A handler that admits later: its answer replays this CONNECT with admitted_state_ set,
   // which open_socket (on this call, not after a recovery's wait) gives the socket.
-  if (handler->admits_later() && !admitted_state_) return admit_later(*handler, p);
+  if (handler->admits_later() && !(rare_ && rare_->admitted_state))
+    return admit_later(*handler, p);
 
   const auto fresh = [&] {
     open_socket(*handler, std::string(p.nsp), std::string(auth), {}, {});
@@ -189,7 +198,7 @@ void connection::connect(const packet& p) {
   // The answer comes later, from any thread: take it to this session's loop, and drop it if the
   // session is gone by then (the session owns this connection).
   std::string nsp(p.nsp);
-  recovering_.push_back(nsp);
+  rare().recovering.push_back(nsp);
   std::weak_ptr<engine::session> weak = session_.shared_from_this();
   auto executor = session_.loop().get_executor();
   std::string pid = asked.pid;
@@ -201,7 +210,7 @@ void connection::connect(const packet& p) {
                                      pid = std::move(pid), found = std::move(found)]() mutable {
           auto alive = weak.lock();
           if (!alive || closed_ || !alive->is_open()) return;
-          std::erase(recovering_, nsp);
+          std::erase(rare().recovering, nsp);
           auto* handler = spaces_.find(nsp);
           if (!handler || find_socket(nsp) != sockets_.end()) return;
           if (!found) pid.clear();  // a fresh session gets a fresh pid
@@ -214,18 +223,14 @@ void connection::open_socket(namespace_handler& handler, const std::string& nsp,
                              std::string auth, std::optional<recovered_session> recovered,
                              std::string pid) {
   const bool offers = protocol_ == version::v5 && handler.offers_recovery();
-  auto s = std::make_shared<socket>(session_.shared_from_this(), nsp,
-                                    recovered ? recovered->sid : util::random_id(15), protocol_);
+  // The socket views the namespaces' own key for its name (they outlive every connection).
+  const std::string* key = spaces_.key_of(nsp);
+  if (!key) return;  // not possible: `handler` was found by this name
+  auto s = std::make_shared<socket>(session_.shared_from_this(), *key,
+                                    recovered ? recovered->sid : util::random_id(15), protocol_,
+                                    this);
   if (offers) s->set_pid(recovered ? std::move(pid) : util::random_id(18));
-  if (admitted_state_) s->app_state = std::move(admitted_state_);
-  s->set_disconnect_hook([this](socket& gone) {
-    auto it = find_socket(gone.nsp());
-    if (it == sockets_.end() || it->get() != &gone) return;
-    auto keep = *it;
-    sockets_.erase(it);
-    if (auto* h = spaces_.find(gone.nsp()))
-      h->on_disconnect(keep, disconnect_reason::server_namespace_disconnect);
-  });
+  if (rare_ && rare_->admitted_state) s->app_state = std::move(rare_->admitted_state);
   sockets_.push_back(s);
   connect_timer_.reset();  // cancels the wait
 
@@ -245,6 +250,15 @@ void connection::open_socket(namespace_handler& handler, const std::string& nsp,
   handler.on_connect(s, auth);
 }
 
+void connection::on_server_disconnect(socket& gone) {
+  auto it = find_socket(gone.nsp());
+  if (it == sockets_.end() || it->get() != &gone) return;
+  auto keep = *it;
+  sockets_.erase(it);
+  if (auto* h = spaces_.find(gone.nsp()))
+    h->on_disconnect(keep, disconnect_reason::server_namespace_disconnect);
+}
+
 void connection::leave(const std::string& nsp, disconnect_reason reason) {
   auto it = find_socket(nsp);
   if (it == sockets_.end()) return;
@@ -256,7 +270,7 @@ void connection::leave(const std::string& nsp, disconnect_reason reason) {
 
 void connection::on_close(engine::close_reason reason) {
   closed_ = true;
-  recovering_.clear();
+  if (rare_) rare_->recovering.clear();
   connect_timer_.reset();  // cancels the wait
   const auto why = from_engine(reason);
   auto all = std::move(sockets_);

@@ -106,6 +106,12 @@ struct namespaces {
     auto it = by_name.find(std::string(name));
     return it == by_name.end() ? nullptr : it->second.get();
   }
+  // The map's own copy of `name` (as long-lived as this registry), or null: what a socket
+  // keeps for its namespace instead of a copy of the name.
+  const std::string* key_of(std::string_view name) const {
+    auto it = by_name.find(std::string(name));
+    return it == by_name.end() ? nullptr : &it->first;
+  }
 };
 
 }  // namespace txrt::sio

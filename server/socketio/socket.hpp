@@ -13,6 +13,7 @@
 
 #include "protocol/socketio/packet.hpp"
 #include "server/engine/types.hpp"
+#include "server/util/short_id.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -24,22 +25,29 @@ class session;
 
 namespace txrt::sio {
 
+class connection;
+
 using ack_callback =
     std::function<void(std::string_view raw_args, const std::vector<std::string>& attachments)>;
 
 class socket : public std::enable_shared_from_this<socket> {
  public:
-  socket(std::shared_ptr<engine::session> session, std::string nsp, std::string id,
-         version protocol);
+  // `nsp` must outlive the socket's attachment to its connection (the connection passes the
+  // key of its namespace in `namespaces`, which is built at start-up and read-only after).
+  // `owner` is told when the server disconnects the socket (disconnect()).
+  socket(std::shared_ptr<engine::session> session, const std::string& nsp, std::string_view id,
+         version protocol, connection* owner);
+  ~socket();
 
-  const std::string& id() const noexcept { return id_; }
-  const std::string& nsp() const noexcept { return nsp_; }
+  // Converts to std::string and std::string_view (it was a std::string).
+  const util::short_id& id() const noexcept { return id_; }
+  const std::string& nsp() const noexcept { return *nsp_; }
   // The private session id the CONNECT answer carried (recovery offered), else empty. A secret
   // between the server and this client: never log it, never send it to anyone else.
-  const std::string& pid() const noexcept { return pid_; }
-  void set_pid(std::string pid) { pid_ = std::move(pid); }
+  const std::string& pid() const noexcept;
+  void set_pid(std::string pid);
   // Hands the pid over to the application, which keeps it from then on (one copy per socket).
-  std::string take_pid() noexcept { return std::move(pid_); }
+  std::string take_pid() noexcept;
   version protocol() const noexcept { return protocol_; }
   bool connected() const noexcept { return session_ != nullptr; }
   // "websocket" or "polling" (the session's current transport); empty once disconnected.
@@ -82,25 +90,33 @@ class socket : public std::enable_shared_from_this<socket> {
   void deliver_ack(std::uint64_t id, std::string_view raw_args,
                    const std::vector<std::string>& attachments);
   void detach();  // the connection is gone: drop the session and the pending callbacks
-  void set_disconnect_hook(std::function<void(socket&)> hook) { on_server_disconnect_ = std::move(hook); }
 
  private:
   void send_packet(packet_type type, std::optional<std::uint64_t> ack_id,
                    std::string_view payload, const std::vector<std::string>& attachments);
 
+  // What only some sockets need: a pid (recovery offered), acknowledgements asked for.
+  struct extras {
+    std::string pid;
+    std::uint64_t next_ack_id = 0;
+    // The acknowledgements asked for and not yet answered, by id (ascending: ids only grow).
+    std::vector<std::pair<std::uint64_t, ack_callback>> pending_acks;
+  };
+  extras& more();
+
+  // Every idle socket carries these, so they are kept small: the namespace is a pointer to
+  // the connection's key for it, not a copy; the id is inline (util::short_id); the server
+  // disconnect goes to the owning connection itself, not through a std::function (32 bytes)
+  // holding the same pointer; the pid and the acknowledgements exist only when used.
   std::shared_ptr<engine::session> session_;
   // The session's loop, kept past detach(); an io_context& rather than an any_io_executor (56
   // bytes) because every idle socket carries it.
   boost::asio::io_context& loop_;
-  std::string nsp_;
-  std::string id_;
-  std::string pid_;
-  version protocol_;
-  std::uint64_t next_ack_id_ = 0;
-  // The acknowledgements asked for and not yet answered, by id (ascending: ids only grow). A
-  // vector (24 bytes against an unordered_map's 56): usually empty.
-  std::vector<std::pair<std::uint64_t, ack_callback>> pending_acks_;
-  std::function<void(socket&)> on_server_disconnect_;
+  const std::string* nsp_;
+  connection* owner_;  // null once detached
+  std::unique_ptr<extras> extras_;
+  util::short_id id_;
+  version protocol_;  // fills the word with id_'s 23 bytes
 };
 
 }  // namespace txrt::sio

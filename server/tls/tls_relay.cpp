@@ -23,7 +23,7 @@ std::atomic<int> handshakes_in_progress{0};
 
 }  // namespace
 
-tls_relay::tls_relay(net::ip::tcp::socket socket, std::shared_ptr<net::ssl::context> context)
+tls_relay::tls_relay(server::tcp_socket socket, std::shared_ptr<net::ssl::context> context)
     : context_(std::move(context)),
       tls_(std::move(socket), *context_),
       plain_(tls_.get_executor()),
@@ -81,7 +81,7 @@ void tls_relay::relay() {
   // The pipeline takes a TCP socket; it only reads, writes, waits and half-closes it, and
   // ignores the TCP options it sets (they fail on a local socket). The client's address is
   // given to it explicitly (the listener's ready handler).
-  net::ip::tcp::socket plain(tls_.get_executor());
+  server::tcp_socket plain(tls_.get_executor());
   if (!ec) plain.assign(net::ip::tcp::v4(), fds[1], ec);
   if (ec) {
     spdlog::warn("tls: socketpair not usable: {}", ec.message());

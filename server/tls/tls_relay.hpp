@@ -30,6 +30,8 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "server/tcp_socket.hpp"
+
 namespace txrt::server::tls {
 
 namespace net = boost::asio;
@@ -45,9 +47,9 @@ class tls_relay : public std::enable_shared_from_this<tls_relay> {
  public:
   // The plain end of the socketpair, as the TCP socket type the pipeline takes. Called once,
   // on this loop, after a successful handshake (never after a failed one).
-  using ready_handler = std::function<void(net::ip::tcp::socket plain)>;
+  using ready_handler = std::function<void(server::tcp_socket plain)>;
 
-  tls_relay(net::ip::tcp::socket socket, std::shared_ptr<net::ssl::context> context);
+  tls_relay(server::tcp_socket socket, std::shared_ptr<net::ssl::context> context);
 
   // Starts the handshake, or closes the connection at once when too many are in progress.
   void start(ready_handler ready);
@@ -72,7 +74,7 @@ class tls_relay : public std::enable_shared_from_this<tls_relay> {
   void close();
 
   std::shared_ptr<net::ssl::context> context_;  // outlives the stream that uses it
-  net::ssl::stream<net::ip::tcp::socket> tls_;
+  net::ssl::stream<server::tcp_socket> tls_;
   net::local::stream_protocol::socket plain_;
   net::steady_timer timer_;  // the handshake deadline, then the bound on closing
   ready_handler ready_;

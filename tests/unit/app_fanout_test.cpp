@@ -35,6 +35,8 @@ using strings = std::vector<std::string>;
 namespace {
 
 constexpr std::string_view prefix = "rt:";
+// A socket views its namespace's name, which must outlive it (a connection gives its own key).
+const std::string root_namespace = "/";
 
 // One socket on one loop, as the application holds it.
 class test_client {
@@ -43,7 +45,8 @@ class test_client {
               const engine::engine_options& options, const std::string& id)
       : session_(std::make_shared<engine::session>(loops.loop(loop), registry, options, "sid-" + id,
                                                    eio::version::v4, false)),
-        socket_(std::make_shared<sio::socket>(session_, "/", id, sio::version::v5)),
+        socket_(std::make_shared<sio::socket>(session_, root_namespace, id, sio::version::v5,
+                                                      nullptr)),
         state_(*socket_, loop) {}
 
   telecomx::client& state() { return state_; }
