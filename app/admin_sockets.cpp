@@ -41,9 +41,9 @@ std::string admin_socket_data(const client& c, std::string_view server) {
         .string("accessLevel", to_string(c.who->level));
     if (!c.who->name.empty()) data.string("name", c.who->name);
   }
-  data.string("client", c.client_name)
-      .string("instanceId", c.instance_id)
-      .string("ip", c.reported_ip)
+  data.string("client", c.reported.client_name())
+      .string("instanceId", c.reported.instance_id())
+      .string("ip", c.reported.ip())
       .string("server", server);
   return std::move(data).take();
 }

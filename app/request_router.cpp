@@ -27,7 +27,7 @@ answer_function ack_on_socket(client& c, const sio::event& e) {
 }
 
 request_sender sender_of(client& c) {
-  return {c.who ? &*c.who : nullptr, c.instance_id, c.requests};
+  return {c.who.get(), c.reported.instance_id(), c.requests};
 }
 
 }  // namespace

@@ -48,6 +48,9 @@ class cached_validator final : public token_validator {
       return (std::size_t{d[0]} << 32) ^ d[1];  // SHA-1 output is uniform; two words suffice
     }
   };
+  // What a hit needs and no more: a success is the identity, shared with every socket that
+  // authenticated with it (auth_result::who); a cached refusal is its code and message, which
+  // are rare enough to keep whole.
   struct entry {
     digest key;           // SHA-1(token '\0' ip)
     digest token_digest;  // SHA-1(token), for forget_token
