@@ -17,7 +17,7 @@ std::string room_key(const subscription& s) {
 }
 
 std::vector<std::string> rooms_of(const client& c, const rooms::room_index<client>& index) {
-  std::vector<std::string> out{c.socket_id};
+  std::vector<std::string> out{std::string(c.socket_id.view())};
   for (const auto& s : index.subscriptions_of(c)) {
     std::string key = room_key(s);
     if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(std::move(key));

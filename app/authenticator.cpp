@@ -75,7 +75,7 @@ void authenticator::refuse(client& c, std::optional<std::uint64_t> ack_id, std::
   // Refusals by a rate limit come in floods by nature: not one info line each.
   spdlog::log(
       metric_index == metrics::auth_rate_limited_index ? spdlog::level::debug : spdlog::level::info,
-      "authenticate refused: socket={} ip={} code={}", c.socket_id,
+      "authenticate refused: socket={} ip={} code={}", c.socket_id.view(),
       protocol::log_text(c.remote_address), name);
   io_.disconnect(c);
 }

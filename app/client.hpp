@@ -5,14 +5,16 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "app/short_text.hpp"
 #include "auth/token_digest.hpp"
 #include "protocol/telecomx/identity.hpp"
 #include "protocol/telecomx/recovery_record.hpp"
@@ -74,15 +76,19 @@ struct client_recovery {
 // some sockets need (recovery) is behind a pointer, the identity is shared with the validator
 // cache and the socket's other tabs, and the fields are ordered to leave no padding.
 struct client final : rooms::member, std::enable_shared_from_this<client> {
+  // The executor of the socket's loop: an io_context's (8 bytes), not an any_io_executor (56),
+  // which converts from it wherever one is asked for.
+  using loop_executor = boost::asio::io_context::executor_type;
+
   client(sio::socket& s, std::size_t loop_index)
-      : client(s.executor(), loop_index, s.id(), s.transport(), s.remote_address()) {
+      : client(loop_executor_of(s), loop_index, s.id(), s.transport(), s.remote_address()) {
     socket = &s;
   }
   // A client without a socket, for tests: what it is told goes through a client_io.
-  client(boost::asio::any_io_executor ex, std::size_t loop_index, std::string id,
+  client(loop_executor ex, std::size_t loop_index, std::string_view id,
          std::string_view transport_name, std::string address)
       : executor(ex),
-        socket_id(std::move(id)),
+        socket_id(id),
         transport(transport_name),
         remote_address(std::move(address)),
         loop(static_cast<std::uint32_t>(loop_index)) {}
@@ -91,7 +97,7 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   // the client leaves every room before the socket goes away. Null in tests.
   sio::socket* socket = nullptr;
   // The socket's loop: validator and directory answers, and the auth deadline, complete here.
-  boost::asio::any_io_executor executor;
+  loop_executor executor;
   // Who it is, once authenticated. Shared and immutable (auth::auth_result::who): a changed
   // identity is a new object assigned here.
   std::shared_ptr<const telecomx::identity> who;
@@ -101,8 +107,9 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   // answer for an earlier request is recognised and dropped.
   std::uint64_t generation = 0;
 
-  // Fixed at connect, for logs and REALTIME events (the socket may be gone by then).
-  std::string socket_id;
+  // Fixed at connect, for logs and REALTIME events (the socket may be gone by then). Kept in
+  // place: the ids this server makes are 20 characters.
+  short_text socket_id;
   // "websocket" or "polling": a view of a string literal (socket::transport(), or a test's),
   // which lives as long as the program; half the size of a std::string.
   std::string_view transport;
@@ -132,6 +139,16 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   std::uint32_t loop;  // the index of the socket's loop
   bool connected = true;
   bool tracked = false;  // in its loop's revalidation roster
+
+ private:
+  // A socket's executor is always its loop's io_context executor (sio::socket keeps the
+  // io_context); anything else is a programming error, caught here at connect.
+  static loop_executor loop_executor_of(const sio::socket& s) {
+    const auto any = s.executor();
+    const auto* ex = any.target<loop_executor>();
+    if (ex == nullptr) throw std::logic_error("a socket's executor is not an io_context's");
+    return *ex;
+  }
 };
 
 }  // namespace txrt::telecomx

@@ -56,7 +56,7 @@ void lifecycle::publish(std::string_view event, const client& c, bool with_ident
 }
 
 void lifecycle::on_connected(const client& c) {
-  spdlog::info("connect: socket={} transport={} remoteAddress={}", c.socket_id, c.transport,
+  spdlog::info("connect: socket={} transport={} remoteAddress={}", c.socket_id.view(), c.transport,
                log_text(c.remote_address));
   publish("CONNECTED", c, false);
 }
@@ -65,7 +65,7 @@ void lifecycle::on_authenticated(const client& c) {
   spdlog::info(
       "authenticate: socket={} employee={} customer={} accessLevel={} client={} "
       "instanceId={} ip={} remoteAddress={}",
-      c.socket_id, log_text(c.who->employee), log_text(c.who->customer),
+      c.socket_id.view(), log_text(c.who->employee), log_text(c.who->customer),
       telecomx::to_string(c.who->level), log_text(c.reported.client_name()), log_text(c.reported.instance_id()),
       log_text(c.reported.ip()), log_text(c.remote_address));
   publish("AUTHENTICATED", c, true);
@@ -75,7 +75,7 @@ void lifecycle::on_disconnected(const client& c, std::string_view reason) {
   spdlog::info(
       "disconnect: socket={} employee={} client={} instanceId={} ip={} "
       "remoteAddress={} reason={}",
-      c.socket_id, c.who ? log_text(c.who->employee) : std::string("-"), log_text(c.reported.client_name()),
+      c.socket_id.view(), c.who ? log_text(c.who->employee) : std::string("-"), log_text(c.reported.client_name()),
       log_text(c.reported.instance_id()), log_text(c.reported.ip()), log_text(c.remote_address), reason);
   publish("DISCONNECTED", c, c.who != nullptr);
 }

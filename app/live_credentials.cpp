@@ -29,7 +29,7 @@ bool same_access(const telecomx::identity& a, const telecomx::identity& b) {
 void authenticator::drop_live(client& c, std::string_view code, std::string_view message) {
   if (!c.connected) return;
   // The employee and the socket, never the token.
-  spdlog::info("live credential {}: socket={} employee={}", code, c.socket_id,
+  spdlog::info("live credential {}: socket={} employee={}", code, c.socket_id.view(),
                protocol::log_text(c.who ? c.who->employee : std::string()));
   io_.emit(c, "unauthorized", failure_json(code, message, false));
   io_.disconnect(c);

@@ -266,7 +266,8 @@ void session_recovery::save(client& c) {
 
   auto text = encode(r);
   if (text.size() > max_recovery_record_bytes) {
-    spdlog::warn("recovery: the session record of socket {} is too large to keep", c.socket_id);
+    spdlog::warn("recovery: the session record of socket {} is too large to keep",
+                 c.socket_id.view());
     return;
   }
   deps_.store->set(bridge::recovery_session_key(deps_.prefix, rec.pid), std::move(text),
