@@ -164,7 +164,7 @@ void authenticator::replace_identity(client& c, shared_identity next,
                                      const access_review& review) {
   // Online before offline: the router's count for the employee never reaches zero, so its
   // REQUEST channel stays subscribed and its customer record follows the new identity.
-  if (deps_.router) deps_.router->employee_online(*next);
+  if (deps_.router) deps_.router->employee_online(next);
   if (deps_.router) deps_.router->employee_offline(c.who->employee);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).dec();
   metrics::authenticated_sockets.at(static_cast<std::size_t>(next->level)).inc();
@@ -179,7 +179,7 @@ void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, share
   credentials_.track(c);
   deps_.employees[c.loop]->add(c.who->employee, c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
-  if (deps_.router) deps_.router->employee_online(*c.who);
+  if (deps_.router) deps_.router->employee_online(c.who);
   announce(c, ack_id);
 }
 
@@ -191,7 +191,7 @@ void authenticator::restore(client& c, shared_identity who, std::string token) {
   credentials_.track(c);
   deps_.employees[c.loop]->add(c.who->employee, c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
-  if (deps_.router) deps_.router->employee_online(*c.who);
+  if (deps_.router) deps_.router->employee_online(c.who);
   if (deps_.observer) deps_.observer->on_authenticated(c);
 }
 
