@@ -73,7 +73,7 @@ std::string admin_socket_json(const client& c, const rooms::room_index<client>& 
   return std::move(json_object()
                        .string("id", c.socket_id)
                        .string("clientId", c.socket_id)
-                       .string("transport", c.socket ? c.socket->transport() : c.transport)
+                       .string("transport", c.socket ? c.socket->transport() : c.transport())
                        .string("nsp", "/")
                        .raw("data", admin_socket_data(c, server))
                        .raw("handshake", handshake)

@@ -57,7 +57,7 @@ std::string describe(const employee_index& employees, const rooms::room_index<cl
                    .string("ip", c->reported.ip())
                    .string("remoteAddress", c->remote_address)
                    .string("connected", iso8601(c->connected_at))
-                   .string("transport", c->socket ? c->socket->transport() : c->transport)
+                   .string("transport", c->socket ? c->socket->transport() : c->transport())
                    .raw("subscriptions", subscriptions_json(*c, index)))
                .take();
   }

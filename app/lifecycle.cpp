@@ -56,7 +56,7 @@ void lifecycle::publish(std::string_view event, const client& c, bool with_ident
 }
 
 void lifecycle::on_connected(const client& c) {
-  spdlog::info("connect: socket={} transport={} remoteAddress={}", c.socket_id.view(), c.transport,
+  spdlog::info("connect: socket={} transport={} remoteAddress={}", c.socket_id.view(), c.transport(),
                log_text(c.remote_address));
   publish("CONNECTED", c, false);
 }
