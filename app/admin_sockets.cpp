@@ -17,7 +17,7 @@ std::string room_key(const subscription& s) {
 }
 
 std::vector<std::string> rooms_of(const client& c, const rooms::room_index<client>& index) {
-  std::vector<std::string> out{c.socket_id};
+  std::vector<std::string> out{std::string(c.socket_id.view())};
   for (const auto& s : index.subscriptions_of(c)) {
     std::string key = room_key(s);
     if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(std::move(key));
@@ -41,9 +41,9 @@ std::string admin_socket_data(const client& c, std::string_view server) {
         .string("accessLevel", to_string(c.who->level));
     if (!c.who->name.empty()) data.string("name", c.who->name);
   }
-  data.string("client", c.client_name)
-      .string("instanceId", c.instance_id)
-      .string("ip", c.reported_ip)
+  data.string("client", c.reported.client_name())
+      .string("instanceId", c.reported.instance_id())
+      .string("ip", c.reported.ip())
       .string("server", server);
   return std::move(data).take();
 }
@@ -73,7 +73,7 @@ std::string admin_socket_json(const client& c, const rooms::room_index<client>& 
   return std::move(json_object()
                        .string("id", c.socket_id)
                        .string("clientId", c.socket_id)
-                       .string("transport", c.socket ? c.socket->transport() : c.transport)
+                       .string("transport", c.socket ? c.socket->transport() : c.transport())
                        .string("nsp", "/")
                        .raw("data", admin_socket_data(c, server))
                        .raw("handshake", handshake)

@@ -75,7 +75,7 @@ void authenticator::refuse(client& c, std::optional<std::uint64_t> ack_id, std::
   // Refusals by a rate limit come in floods by nature: not one info line each.
   spdlog::log(
       metric_index == metrics::auth_rate_limited_index ? spdlog::level::debug : spdlog::level::info,
-      "authenticate refused: socket={} ip={} code={}", c.socket_id,
+      "authenticate refused: socket={} ip={} code={}", c.socket_id.view(),
       protocol::log_text(c.remote_address), name);
   io_.disconnect(c);
 }
@@ -108,10 +108,8 @@ void authenticator::authenticate(client& c, std::string_view event_args,
   if (!payload)
     return refuse(c, ack_id, auth::auth_error::credentials_invalid,
                   "authenticate needs {token: string}");
-  c.client_name = std::move(payload->client_name);
-  c.instance_id = std::move(payload->instance_id);
-  c.reported_ip = std::move(payload->ip);
-  c.token_digest = auth::token_digest(payload->token);
+  c.reported.assign(payload->client_name, payload->instance_id, payload->ip);
+  c.token_digest = auth::token_sha1_of(payload->token);
 
   auth::auth_request request{std::move(payload->token), c.remote_address};
   std::weak_ptr<client> weak = c.weak_from_this();
@@ -139,7 +137,7 @@ void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth:
     // A first authentication, or another employee: nothing of the earlier identity stays.
     forget_identity(c);
     c.token = std::move(token);
-    return accept(c, ack_id, std::move(*r.who));
+    return accept(c, ack_id, std::move(r.who));
   }
   metrics::credential_refreshes.get().inc();
   c.token = std::move(token);
@@ -148,52 +146,52 @@ void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth:
   // identity changes only once the review is done, as one step with the removals.
   std::weak_ptr<client> weak = c.weak_from_this();
   const std::uint64_t generation = c.generation;
-  auto next = std::make_shared<telecomx::identity>(std::move(*r.who));
+  auto next = std::move(r.who);
   subs_.review(c, *next, [this, weak, generation, next, ack_id](access_review review) {
     auto state = weak.lock();
     if (!state || !state->connected || state->generation != generation || !state->who) return;
-    reauthenticate(*state, ack_id, std::move(*next), review);
+    reauthenticate(*state, ack_id, next, review);
   });
 }
 
 void authenticator::reauthenticate(client& c, std::optional<std::uint64_t> ack_id,
-                                   telecomx::identity next, const access_review& review) {
+                                   shared_identity next, const access_review& review) {
   replace_identity(c, std::move(next), review);
   announce(c, ack_id);
 }
 
-void authenticator::replace_identity(client& c, telecomx::identity next,
+void authenticator::replace_identity(client& c, shared_identity next,
                                      const access_review& review) {
   // Online before offline: the router's count for the employee never reaches zero, so its
   // REQUEST channel stays subscribed and its customer record follows the new identity.
   if (deps_.router) deps_.router->employee_online(next);
   if (deps_.router) deps_.router->employee_offline(c.who->employee);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).dec();
-  metrics::authenticated_sockets.at(static_cast<std::size_t>(next.level)).inc();
+  metrics::authenticated_sockets.at(static_cast<std::size_t>(next->level)).inc();
   c.who = std::move(next);
   // The new identity's deadline replaces the old one: a refresh before expiry keeps the socket.
   credentials_.track(c);
   subs_.apply(c, review);
 }
 
-void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity who) {
+void authenticator::accept(client& c, std::optional<std::uint64_t> ack_id, shared_identity who) {
   c.who = std::move(who);
   credentials_.track(c);
   deps_.employees[c.loop]->add(c.who->employee, c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
-  if (deps_.router) deps_.router->employee_online(*c.who);
+  if (deps_.router) deps_.router->employee_online(c.who);
   announce(c, ack_id);
 }
 
-void authenticator::restore(client& c, telecomx::identity who, std::string token) {
+void authenticator::restore(client& c, shared_identity who, std::string token) {
   c.auth_timer.reset();  // cancels the wait
-  c.token_digest = auth::token_digest(token);
+  c.token_digest = auth::token_sha1_of(token);
   c.token = std::move(token);
   c.who = std::move(who);
   credentials_.track(c);
   deps_.employees[c.loop]->add(c.who->employee, c);
   metrics::authenticated_sockets.at(static_cast<std::size_t>(c.who->level)).inc();
-  if (deps_.router) deps_.router->employee_online(*c.who);
+  if (deps_.router) deps_.router->employee_online(c.who);
   if (deps_.observer) deps_.observer->on_authenticated(c);
 }
 

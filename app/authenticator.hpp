@@ -43,6 +43,9 @@ class request_router;
 class subscriptions;
 struct access_review;
 
+// An identity as a validator answered it, shared by the cache and the client (auth_result::who).
+using shared_identity = std::shared_ptr<const telecomx::identity>;
+
 struct authenticator_deps {
   std::shared_ptr<auth::token_validator> validator;
   std::vector<employee_index*> employees;  // one per loop, by loop index
@@ -68,7 +71,7 @@ class authenticator {
   void forget(client& c);
   // Connection state recovery: a client that just connected takes `who` (validated anew) as a
   // session that authenticated before, without `authenticated` being sent; no auth deadline.
-  void restore(client& c, telecomx::identity who, std::string token);
+  void restore(client& c, shared_identity who, std::string token);
 
   // Credentials on live sockets (SPEC §12), on loop `loop` (must run there): every live
   // socket's token is re-validated now (SIGHUP's reload of the tokens file), or the
@@ -91,12 +94,12 @@ class authenticator {
   // Drops the identity and everything that hangs on it (subscriptions, employee index).
   void forget_identity(client& c);
   // A client without an identity takes `who`.
-  void accept(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity who);
+  void accept(client& c, std::optional<std::uint64_t> ack_id, shared_identity who);
   // The same employee again, once `review` is known.
-  void reauthenticate(client& c, std::optional<std::uint64_t> ack_id, telecomx::identity next,
+  void reauthenticate(client& c, std::optional<std::uint64_t> ack_id, shared_identity next,
                       const access_review& review);
   // The identity becomes `next` (same employee) and `review` is applied; nothing announced.
-  void replace_identity(client& c, telecomx::identity next, const access_review& review);
+  void replace_identity(client& c, shared_identity next, const access_review& review);
   // The credential expired / an answer of the periodic (or SIGHUP's) re-validation.
   void expire(client& c);
   void revalidated(client& c, auth::auth_result r);

@@ -5,13 +5,17 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "app/short_text.hpp"
+#include "auth/token_digest.hpp"
 #include "protocol/telecomx/identity.hpp"
 #include "protocol/telecomx/recovery_record.hpp"
 #include "rooms/room_index.hpp"
@@ -20,66 +24,100 @@
 
 namespace txrt::telecomx {
 
-// Held by a shared_ptr (the socket's app_state): the authenticator and subscriptions keep a
-// weak_ptr across a validator or directory call, and drop the answer when the client is gone.
-struct client final : rooms::member, std::enable_shared_from_this<client> {
-  client(sio::socket& s, std::size_t loop_index)
-      : client(s.executor(), loop_index, s.id(), s.transport(), s.remote_address()) {
-    socket = &s;
+// What the client reported in authenticate (informational, for debugging; instanceId also
+// routes replies to one tab). The three strings end to end in one buffer: the usual short
+// values fit its inline storage, so a socket keeps 40 bytes for them instead of three strings.
+class reported_info {
+ public:
+  void assign(std::string_view client_name, std::string_view instance_id, std::string_view ip) {
+    text_.clear();
+    text_.reserve(client_name.size() + instance_id.size() + ip.size());
+    text_.append(client_name).append(instance_id).append(ip);
+    client_size_ = static_cast<std::uint32_t>(client_name.size());
+    instance_size_ = static_cast<std::uint32_t>(instance_id.size());
   }
-  // A client without a socket, for tests: what it is told goes through a client_io.
-  client(boost::asio::any_io_executor ex, std::size_t loop_index, std::string id,
-         std::string_view transport_name, std::string address)
-      : loop(loop_index),
-        executor(ex),
-        socket_id(std::move(id)),
-        transport(transport_name),
-        remote_address(std::move(address)) {}
+  std::string_view client_name() const noexcept {
+    return std::string_view(text_).substr(0, client_size_);
+  }
+  std::string_view instance_id() const noexcept {
+    return std::string_view(text_).substr(client_size_, instance_size_);
+  }
+  std::string_view ip() const noexcept {
+    return std::string_view(text_).substr(client_size_ + instance_size_);
+  }
 
-  // Valid while the client is connected: the socket owns this state (socket::app_state), and
-  // the client leaves every room before the socket goes away. Null in tests.
-  sio::socket* socket = nullptr;
-  std::size_t loop;
-  // The socket's loop: validator and directory answers, and the auth deadline, complete here.
-  boost::asio::any_io_executor executor;
-  std::optional<telecomx::identity> who;
-  // Bumped by every authenticate and by the disconnect, so that a late validator or directory
-  // answer for an earlier request is recognised and dropped.
-  std::uint64_t generation = 0;
-  bool connected = true;
-  // Connection state recovery (SPEC §11): events carry their offset (a Socket.IO v5 socket
-  // with recovery on), and the socket's private session id.
-  bool offsets = false;
+ private:
+  std::string text_;
+  std::uint32_t client_size_ = 0;
+  std::uint32_t instance_size_ = 0;
+};
+
+// Connection state recovery (SPEC §11) of one socket: only a Socket.IO v5 socket with recovery
+// on has it (events carry their offset), so a socket without offsets pays one null pointer.
+struct client_recovery {
+  explicit client_recovery(std::string session_pid) : pid(std::move(session_pid)) {}
+  // The socket's private session id.
   std::string pid;
   // Where the session started, and since when each subscription has been held (its record),
   // by a hash of the subscription: a few bytes each, not a second copy of it.
-  stream_offset recovery_since;
-  std::vector<std::pair<std::size_t, stream_offset>> recovery_held;
+  stream_offset since;
+  std::vector<std::pair<std::size_t, stream_offset>> held;
   // A resumed session was sent every event up to here: fan-out skips those it still brings.
   stream_offset replayed_through;
   // The position of the last event queued to it (what its offset will be once it has them).
   stream_offset last_sent;
-  bool recovery_listed = false;  // in its loop's refresh roster
+  bool listed = false;  // in its loop's refresh roster
+};
 
-  // Fixed at connect, for logs and REALTIME events (the socket may be gone by then).
-  std::string socket_id;
-  // "websocket" or "polling": a view of a string literal (socket::transport(), or a test's),
-  // which lives as long as the program; half the size of a std::string.
-  std::string_view transport;
+// Held by a shared_ptr (the socket's app_state): the authenticator and subscriptions keep a
+// weak_ptr across a validator or directory call, and drop the answer when the client is gone.
+//
+// One per connected socket, so its size is the server's memory per idle session: what only
+// some sockets need (recovery) is behind a pointer, the identity is shared with the validator
+// cache and the socket's other tabs, and the fields are ordered to leave no padding.
+struct client final : rooms::member, std::enable_shared_from_this<client> {
+  // The executor of the socket's loop: an io_context's (8 bytes), not an any_io_executor (56),
+  // which converts from it wherever one is asked for.
+  using loop_executor = boost::asio::io_context::executor_type;
+
+  client(sio::socket& s, std::size_t loop_index)
+      : client(loop_executor_of(s), loop_index, s.id(), s.transport(), s.remote_address()) {
+    socket = &s;
+  }
+  // A client without a socket, for tests: what it is told goes through a client_io.
+  client(loop_executor ex, std::size_t loop_index, std::string_view id,
+         std::string_view transport_name, std::string address)
+      : executor(ex),
+        socket_id(id),
+        remote_address(std::move(address)),
+        loop(static_cast<std::uint32_t>(loop_index)),
+        polling(transport_name == "polling") {}
+
+  // Valid while the client is connected: the socket owns this state (socket::app_state), and
+  // the client leaves every room before the socket goes away. Null in tests.
+  sio::socket* socket = nullptr;
+  // The socket's loop: validator and directory answers, and the auth deadline, complete here.
+  loop_executor executor;
+  // Who it is, once authenticated. Shared and immutable (auth::auth_result::who): a changed
+  // identity is a new object assigned here.
+  std::shared_ptr<const telecomx::identity> who;
+  // Null unless this socket's events carry offsets (see client_recovery).
+  std::unique_ptr<client_recovery> recovery;
+  // Bumped by every authenticate and by the disconnect, so that a late validator or directory
+  // answer for an earlier request is recognised and dropped.
+  std::uint64_t generation = 0;
+
+  // Fixed at connect, for logs and REALTIME events (the socket may be gone by then). Kept in
+  // place: the ids this server makes are 20 characters.
+  short_text socket_id;
   std::string remote_address;
-  // SHA-1 of the token it authenticated with (revocation by token), never the token.
-  std::string token_digest;
   // The token of the current identity, kept to re-validate it (SPEC §12). A secret: never log
   // it, never send it anywhere but the validator.
   std::string token;
   // Bumped whenever the expiry deadline changes (app/credentials): older heap entries are stale.
   std::uint64_t deadline_generation = 0;
-  bool tracked = false;  // in its loop's revalidation roster
 
-  // What the client reported in authenticate (informational, for debugging).
-  std::string client_name;
-  std::string instance_id;
-  std::string reported_ip;
+  reported_info reported;
   std::chrono::system_clock::time_point connected_at = std::chrono::system_clock::now();
 
   // The authentication deadline (authenticator::start_deadline), only until it is met or the
@@ -91,6 +129,28 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
   limits::token_bucket auth_attempts;
   limits::token_bucket requests;
   limits::token_bucket subscribe_ops;
+
+  // SHA-1 of the token it authenticated with (revocation by token), never the token; raw
+  // bytes, not hex text (auth::to_hex where text is needed).
+  auth::token_sha1 token_digest{};
+  std::uint32_t loop;  // the index of the socket's loop
+  bool connected = true;
+  bool tracked = false;  // in its loop's revalidation roster
+  // The transport it connected with (socket::transport(): the Engine.IO server has two); one
+  // byte where a view of the name took sixteen. Readers prefer the socket's, which follows an
+  // upgrade.
+  bool polling;
+  std::string_view transport() const noexcept { return polling ? "polling" : "websocket"; }
+
+ private:
+  // A socket's executor is always its loop's io_context executor (sio::socket keeps the
+  // io_context); anything else is a programming error, caught here at connect.
+  static loop_executor loop_executor_of(const sio::socket& s) {
+    const auto any = s.executor();
+    const auto* ex = any.target<loop_executor>();
+    if (ex == nullptr) throw std::logic_error("a socket's executor is not an io_context's");
+    return *ex;
+  }
 };
 
 }  // namespace txrt::telecomx

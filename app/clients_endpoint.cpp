@@ -52,12 +52,12 @@ std::string describe(const employee_index& employees, const rooms::room_index<cl
                    .string("employee", c->who->employee)
                    .string("customer", c->who->customer)
                    .string("accessLevel", telecomx::to_string(c->who->level))
-                   .string("client", c->client_name)
-                   .string("instanceId", c->instance_id)
-                   .string("ip", c->reported_ip)
+                   .string("client", c->reported.client_name())
+                   .string("instanceId", c->reported.instance_id())
+                   .string("ip", c->reported.ip())
                    .string("remoteAddress", c->remote_address)
                    .string("connected", iso8601(c->connected_at))
-                   .string("transport", c->socket ? c->socket->transport() : c->transport)
+                   .string("transport", c->socket ? c->socket->transport() : c->transport())
                    .raw("subscriptions", subscriptions_json(*c, index)))
                .take();
   }

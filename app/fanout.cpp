@@ -147,11 +147,11 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload,
       const bool known = ev->position.known();
       deliver_all(hits, [&](client& c) {
         if (!c.socket) return;
-        if (!c.offsets) return void(c.socket->send_encoded(frame));
+        if (!c.recovery) return void(c.socket->send_encoded(frame));
         // A resumed session already has it (replayed, or from its old node).
-        if (known && ev->position <= c.replayed_through) return;
+        if (known && ev->position <= c.recovery->replayed_through) return;
         // Before the send: a slow consumer's client is gone once it returns.
-        c.last_sent = ev->position;
+        c.recovery->last_sent = ev->position;
         c.socket->send_encoded(with_offset);
       });
       delivered_[i].position = ev->position;

@@ -276,7 +276,7 @@ auth_result http_validator::interpret(unsigned status, std::string_view body) {
   switch (doc.status) {
     case telecomx::identity_status::ok: {
       auth_result r;
-      r.who = std::move(doc.who);
+      r.who = std::make_shared<const telecomx::identity>(std::move(doc.who));
       return r;
     }
     case telecomx::identity_status::rejected:

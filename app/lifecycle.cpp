@@ -37,11 +37,11 @@ void lifecycle::publish(std::string_view event, const client& c, bool with_ident
   out += ",\"employee\":";
   nullable(out, employee);
   out += ",\"data\":{\"client\":";
-  nullable(out, c.client_name);
+  nullable(out, c.reported.client_name());
   out += ",\"instanceId\":";
-  nullable(out, c.instance_id);
+  nullable(out, c.reported.instance_id());
   out += ",\"ip\":";
-  nullable(out, c.reported_ip);
+  nullable(out, c.reported.ip());
   out += ",\"remoteAddress\":";
   nullable(out, c.remote_address);
   out += ",\"server\":";
@@ -56,7 +56,7 @@ void lifecycle::publish(std::string_view event, const client& c, bool with_ident
 }
 
 void lifecycle::on_connected(const client& c) {
-  spdlog::info("connect: socket={} transport={} remoteAddress={}", c.socket_id, c.transport,
+  spdlog::info("connect: socket={} transport={} remoteAddress={}", c.socket_id.view(), c.transport(),
                log_text(c.remote_address));
   publish("CONNECTED", c, false);
 }
@@ -65,9 +65,9 @@ void lifecycle::on_authenticated(const client& c) {
   spdlog::info(
       "authenticate: socket={} employee={} customer={} accessLevel={} client={} "
       "instanceId={} ip={} remoteAddress={}",
-      c.socket_id, log_text(c.who->employee), log_text(c.who->customer),
-      telecomx::to_string(c.who->level), log_text(c.client_name), log_text(c.instance_id),
-      log_text(c.reported_ip), log_text(c.remote_address));
+      c.socket_id.view(), log_text(c.who->employee), log_text(c.who->customer),
+      telecomx::to_string(c.who->level), log_text(c.reported.client_name()), log_text(c.reported.instance_id()),
+      log_text(c.reported.ip()), log_text(c.remote_address));
   publish("AUTHENTICATED", c, true);
 }
 
@@ -75,9 +75,9 @@ void lifecycle::on_disconnected(const client& c, std::string_view reason) {
   spdlog::info(
       "disconnect: socket={} employee={} client={} instanceId={} ip={} "
       "remoteAddress={} reason={}",
-      c.socket_id, c.who ? log_text(c.who->employee) : std::string("-"), log_text(c.client_name),
-      log_text(c.instance_id), log_text(c.reported_ip), log_text(c.remote_address), reason);
-  publish("DISCONNECTED", c, c.who.has_value());
+      c.socket_id.view(), c.who ? log_text(c.who->employee) : std::string("-"), log_text(c.reported.client_name()),
+      log_text(c.reported.instance_id()), log_text(c.reported.ip()), log_text(c.remote_address), reason);
+  publish("DISCONNECTED", c, c.who != nullptr);
 }
 
 }  // namespace txrt::telecomx

@@ -29,7 +29,7 @@ bool same_access(const telecomx::identity& a, const telecomx::identity& b) {
 void authenticator::drop_live(client& c, std::string_view code, std::string_view message) {
   if (!c.connected) return;
   // The employee and the socket, never the token.
-  spdlog::info("live credential {}: socket={} employee={}", code, c.socket_id,
+  spdlog::info("live credential {}: socket={} employee={}", code, c.socket_id.view(),
                protocol::log_text(c.who ? c.who->employee : std::string()));
   io_.emit(c, "unauthorized", failure_json(code, message, false));
   io_.disconnect(c);
@@ -56,8 +56,9 @@ void authenticator::revalidated(client& c, auth::auth_result r) {
   if (same_access(*c.who, *r.who)) {
     count(revalidation_result::ok);
     const bool new_deadline = c.who->expires != r.who->expires;
-    c.who->name = std::move(r.who->name);
-    c.who->expires = r.who->expires;
+    // The same employee with the same access: only its name and expiry may differ, and the
+    // answer's identity (immutable, shared) is taken whole rather than edited in place.
+    c.who = std::move(r.who);
     if (new_deadline) credentials_.track(c);
     return;
   }
@@ -65,11 +66,11 @@ void authenticator::revalidated(client& c, auth::auth_result r) {
   // A changed level or customer: the re-authentication's review, without `authenticated`.
   std::weak_ptr<client> weak = c.weak_from_this();
   const std::uint64_t generation = c.generation;
-  auto next = std::make_shared<telecomx::identity>(std::move(*r.who));
+  auto next = std::move(r.who);
   subs_.review(c, *next, [this, weak, generation, next](access_review review) {
     auto state = weak.lock();
     if (!state || !state->connected || state->generation != generation || !state->who) return;
-    replace_identity(*state, std::move(*next), review);
+    replace_identity(*state, next, review);
   });
 }
 

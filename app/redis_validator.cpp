@@ -79,7 +79,7 @@ auth::auth_result redis_validator::interpret(const redis_reply& reply) {
   switch (doc.status) {
     case identity_status::ok: {
       auth::auth_result r;
-      r.who = std::move(doc.who);
+      r.who = std::make_shared<const telecomx::identity>(std::move(doc.who));
       return r;
     }
     case identity_status::rejected:

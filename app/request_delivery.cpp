@@ -14,7 +14,7 @@ void request_delivery::deliver(const std::string& employee, const std::string& i
     if (i >= employees_.size()) return;
     for (client* c : employees_[i]->clients_of(employee)) {
       if (!c->socket) continue;
-      if (!instance_id.empty() && c->instance_id != instance_id) continue;
+      if (!instance_id.empty() && c->reported.instance_id() != instance_id) continue;
       c->socket->send_encoded(frame);
     }
   });

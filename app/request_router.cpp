@@ -27,7 +27,7 @@ answer_function ack_on_socket(client& c, const sio::event& e) {
 }
 
 request_sender sender_of(client& c) {
-  return {c.who ? &*c.who : nullptr, c.instance_id, c.requests};
+  return {c.who.get(), c.reported.instance_id(), c.requests};
 }
 
 }  // namespace
@@ -62,8 +62,8 @@ void request_router::on_reply(client& c, const sio::event& e) {
   flow_.on_reply(sender_of(c), e.args, ack_on_socket(c, e));
 }
 
-void request_router::employee_online(const telecomx::identity& who) {
-  presence_.online(who);
+void request_router::employee_online(std::shared_ptr<const telecomx::identity> who) {
+  presence_.online(std::move(who));
 }
 
 void request_router::employee_offline(const std::string& employee) {

@@ -48,7 +48,7 @@ class request_router {
   void on_reply(client& c, const sio::event& e);
 
   // An employee gained / lost a socket on this node (any loop; posts to the bus loop).
-  void employee_online(const telecomx::identity& who);
+  void employee_online(std::shared_ptr<const telecomx::identity> who);
   void employee_offline(const std::string& employee);
 
   // A message on <prefix>employee:<id> (bus loop).

@@ -59,7 +59,8 @@ void revocation::on_control_message(std::string_view payload) {
   const bool by_employee = message.employee.has_value();
   const bool by_token = message.token.has_value();
   const std::string employee = message.employee.value_or(std::string());
-  const std::string digest = by_token ? auth::token_digest(*message.token) : std::string();
+  const auto raw_digest = by_token ? auth::token_sha1_of(*message.token) : auth::token_sha1{};
+  const std::string digest = by_token ? auth::to_hex(raw_digest) : std::string();
   if (cache_) {
     if (by_employee) cache_->forget_employee(employee);
     if (by_token) cache_->forget_token(*message.token);
@@ -67,10 +68,10 @@ void revocation::on_control_message(std::string_view payload) {
   remember(by_employee ? "e:" + employee : "t:" + digest);
   spdlog::info("control: revoke {}",
                by_employee ? "employee " + employee : "token " + digest.substr(0, 12));
-  loops_.post_to_each([this, by_employee, employee, digest](std::size_t i) {
+  loops_.post_to_each([this, by_employee, employee, raw_digest](std::size_t i) {
     auto clients = by_employee ? employees_[i]->clients_of(employee) : employees_[i]->all();
     for (client* c : clients) {
-      if (!c->socket || (!by_employee && c->token_digest != digest)) continue;
+      if (!c->socket || (!by_employee && c->token_digest != raw_digest)) continue;
       auto socket = c->socket->shared_from_this();
       socket->emit("unauthorized", failure_json("revoked", "the session was revoked", false));
       socket->disconnect();

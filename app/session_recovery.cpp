@@ -37,7 +37,8 @@ metrics::recovery_failure failure_of(coverage c) noexcept {
 
 // Since when `c` has held the subscription with this key; `otherwise` for a new one.
 stream_offset held_since(const client& c, std::size_t key, stream_offset otherwise) {
-  for (const auto& [k, since] : c.recovery_held)
+  if (!c.recovery) return otherwise;
+  for (const auto& [k, since] : c.recovery->held)
     if (k == key) return since;
   return otherwise;
 }
@@ -83,8 +84,8 @@ void session_recovery::refresh(std::size_t loop) {
   const auto ttl = deps_.window * 2;
   std::erase_if(roster, [&](const std::weak_ptr<client>& weak) {
     auto c = weak.lock();
-    if (!c || !c->connected || !c->recovery_listed) return true;
-    deps_.store->expire(bridge::recovery_session_key(deps_.prefix, c->pid), ttl, nullptr);
+    if (!c || !c->connected || !c->recovery || !c->recovery->listed) return true;
+    deps_.store->expire(bridge::recovery_session_key(deps_.prefix, c->recovery->pid), ttl, nullptr);
     return false;
   });
 }
@@ -184,10 +185,10 @@ void session_recovery::validate(std::shared_ptr<recovery_plan> plan, std::string
           fail(metrics::recovery_failure::revoked);
           return done(std::nullopt);
         }
-        plan->who = std::move(*r.who);
+        plan->who = std::move(r.who);
         std::vector<subscription> held;
         for (const auto& h : plan->record.subscriptions) held.push_back(h.what);
-        subs_.judge(plan->who, held, deps_.store_executor,
+        subs_.judge(*plan->who, held, deps_.store_executor,
                     [plan, done = std::move(done)](access_review review) mutable {
                       // Only what the identity may hold now comes back.
                       std::erase_if(plan->record.subscriptions, [&](const auto& h) {
@@ -203,14 +204,16 @@ bool session_recovery::replay(client& c, const recovery_plan& plan,
                               const std::function<void(const engine::outgoing&)>& send) {
   const stream_offset upto = deps_.position_of_loop(c.loop);
   std::size_t sent = 0;
-  c.last_sent = plan.client_has;
+  // Only a resumed socket is replayed to, and it always has offsets (telecomx_namespace::resume).
+  auto& rec = *c.recovery;
+  rec.last_sent = plan.client_has;
   const auto& held = plan.record.subscriptions;
   const bool reached = deps_.history->for_each_after(plan.from, upto, [&](const history_entry& e) {
     const auto meta = e.meta();
     for (const auto& h : held) {
       if (e.position > h.since && matches(h.what, meta)) {
         send(e.frame);
-        c.last_sent = e.position;
+        rec.last_sent = e.position;
         ++sent;
         return;
       }
@@ -219,7 +222,7 @@ bool session_recovery::replay(client& c, const recovery_plan& plan,
   if (!reached) return false;
   // Events this loop has not delivered yet reach the client through its rooms; the ones it
   // already has (its node was ahead of this one) are skipped there.
-  c.replayed_through = std::max(plan.from, upto);
+  rec.replayed_through = std::max(plan.from, upto);
   metrics::recovery_replayed.get().inc(sent);
   metrics::recoveries.at(static_cast<std::size_t>(metrics::recovery_result::recovered)).inc();
   return true;
@@ -234,10 +237,10 @@ recovery_record session_recovery::record_of(const client& c, bool with_subscript
   r.sid = c.socket_id;
   r.token = c.token;
   r.employee = c.who->employee;
-  r.client_name = c.client_name;
-  r.instance_id = c.instance_id;
-  r.reported_ip = c.reported_ip;
-  r.since = c.recovery_since;
+  r.client_name = c.reported.client_name();
+  r.instance_id = c.reported.instance_id();
+  r.reported_ip = c.reported.ip();
+  if (c.recovery) r.since = c.recovery->since;
   if (!with_subscriptions) return r;
   for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) {
     const auto key = key_of(sub);
@@ -247,9 +250,10 @@ recovery_record session_recovery::record_of(const client& c, bool with_subscript
 }
 
 void session_recovery::save(client& c) {
-  if (!enabled() || c.pid.empty() || !c.who || !c.connected || c.token.empty()) return;
+  if (!enabled() || !c.recovery || !c.who || !c.connected || c.token.empty()) return;
+  auto& rec = *c.recovery;
   const stream_offset now = deps_.position_of_loop(c.loop);
-  if (!c.recovery_since.known()) c.recovery_since = now;
+  if (!rec.since.known()) rec.since = now;
   // Each subscription keeps the position it was first held at; a new one starts now.
   auto r = record_of(c, false);
   std::vector<std::pair<std::size_t, stream_offset>> held;
@@ -258,32 +262,33 @@ void session_recovery::save(client& c) {
     held.emplace_back(key, held_since(c, key, now));
     r.subscriptions.push_back({sub, held.back().second});
   }
-  c.recovery_held = std::move(held);
+  rec.held = std::move(held);
 
   auto text = encode(r);
   if (text.size() > max_recovery_record_bytes) {
-    spdlog::warn("recovery: the session record of socket {} is too large to keep", c.socket_id);
+    spdlog::warn("recovery: the session record of socket {} is too large to keep",
+                 c.socket_id.view());
     return;
   }
-  deps_.store->set(bridge::recovery_session_key(deps_.prefix, c.pid), std::move(text),
+  deps_.store->set(bridge::recovery_session_key(deps_.prefix, rec.pid), std::move(text),
                    deps_.window * 2, nullptr);
-  if (!c.recovery_listed) {
-    c.recovery_listed = true;
+  if (!rec.listed) {
+    rec.listed = true;
     if (!loops_.empty()) loops_[c.loop]->roster.push_back(c.weak_from_this());
   }
 }
 
 void session_recovery::disconnected(client& c, bool client_may_return) {
-  if (!enabled() || !c.recovery_listed) return;
-  c.recovery_listed = false;
-  const auto key = bridge::recovery_session_key(deps_.prefix, c.pid);
+  if (!enabled() || !c.recovery || !c.recovery->listed) return;
+  c.recovery->listed = false;
+  const auto key = bridge::recovery_session_key(deps_.prefix, c.recovery->pid);
   // Deleted at once when the client may not come back (it left, or was sent away).
   if (!client_may_return || !c.who || c.token.empty())
     return deps_.store->expire(key, std::chrono::milliseconds(1), nullptr);
   // Written once more with what this node sent it and how far it had got: the client may be
   // back after this node's history, or another's, has moved past its last event.
   auto r = record_of(c);
-  r.last_sent = c.last_sent;
+  r.last_sent = c.recovery->last_sent;
   r.through = deps_.position_of_loop(c.loop);
   auto text = encode(r);
   if (text.size() > max_recovery_record_bytes) return deps_.store->expire(key, deps_.window, nullptr);

@@ -59,7 +59,7 @@ struct recovery_deps {
 // What a recovery found: everything the resumed socket needs, decided already.
 struct recovery_plan {
   recovery_record record;      // its subscriptions: those the identity may still hold
-  telecomx::identity who;
+  std::shared_ptr<const telecomx::identity> who;  // as the validator answered it
   stream_offset from;          // replay the events after this
   stream_offset client_has;    // the client's own offset (unknown: it sent none)
 };

@@ -52,8 +52,9 @@ std::size_t telecomx_namespace::current_loop() const {
 void telecomx_namespace::on_connect(const std::shared_ptr<sio::socket>& s, std::string_view) {
   auto c = std::make_shared<client>(*s, current_loop());
   s->app_state = c;
-  c->pid = s->take_pid();
-  c->offsets = !c->pid.empty();
+  // A socket gets offsets when recovery is on and it speaks Socket.IO v5 (it has a pid).
+  if (auto pid = s->take_pid(); !pid.empty())
+    c->recovery = std::make_unique<client_recovery>(std::move(pid));
   authenticator_.start_deadline(*c);
   if (observer_) observer_->on_connected(*c);
 }
@@ -80,15 +81,12 @@ void telecomx_namespace::recover(std::string pid, std::optional<std::string> off
 void telecomx_namespace::resume(const std::shared_ptr<sio::socket>& s, const recovery_plan& plan) {
   auto c = std::make_shared<client>(*s, current_loop());
   s->app_state = c;
-  c->pid = s->take_pid();
-  c->offsets = true;
-  c->client_name = plan.record.client_name;
-  c->instance_id = plan.record.instance_id;
-  c->reported_ip = plan.record.reported_ip;
+  c->recovery = std::make_unique<client_recovery>(s->take_pid());
+  c->reported.assign(plan.record.client_name, plan.record.instance_id, plan.record.reported_ip);
   // The record's positions stay: a later recovery replays from where this session began.
-  c->recovery_since = plan.record.since;
+  c->recovery->since = plan.record.since;
   for (const auto& h : plan.record.subscriptions)
-    c->recovery_held.emplace_back(session_recovery::key_of(h.what), h.since);
+    c->recovery->held.emplace_back(session_recovery::key_of(h.what), h.since);
   if (observer_) observer_->on_connected(*c);
   std::vector<telecomx::subscription> kept;
   for (const auto& h : plan.record.subscriptions) kept.push_back(h.what);

@@ -38,13 +38,15 @@ bool cached_validator::cacheable(auth_error e) noexcept {
   return e == auth_error::none || e == auth_error::invalid_token || e == auth_error::expired;
 }
 
-void cached_validator::state::erase(entry_list::iterator it) {
-  index.erase(it->key);
-  entries.erase(it);
+void cached_validator::state::erase(entry& e) {
+  (e.older ? e.older->newer : oldest) = e.newer;
+  (e.newer ? e.newer->older : newest) = e.older;
+  const digest key = *e.key;  // a copy: the node holding *e.key goes now
+  index.erase(key);           // destroys `e`
 }
 
 void cached_validator::state::prune(clock::time_point now) {
-  while (!entries.empty() && entries.front().expires <= now) erase(entries.begin());
+  while (oldest != nullptr && oldest->expires <= now) erase(*oldest);
 }
 
 void cached_validator::validate(const auth_request& request, boost::asio::any_io_executor caller,
@@ -56,7 +58,7 @@ void cached_validator::validate(const auth_request& request, boost::asio::any_io
     std::lock_guard lock(state_->mutex);
     state_->prune(clock::now());
     if (const auto it = state_->index.find(key); it != state_->index.end()) {
-      hit = it->second->result;
+      hit = it->second.result();
     }
     generation = state_->generation;
   }
@@ -80,11 +82,18 @@ void cached_validator::validate(const auth_request& request, boost::asio::any_io
           // A concurrent miss for the same key may have filled it first; keep that one.
           if (state->generation == generation && state->max_entries > 0 &&
               !state->index.contains(key)) {
-            while (state->entries.size() >= state->max_entries) {
-              state->erase(state->entries.begin());
-            }
-            state->entries.push_back(entry{key, token_digest, now + state->ttl, result});
-            state->index.emplace(key, std::prev(state->entries.end()));
+            while (state->index.size() >= state->max_entries) state->erase(*state->oldest);
+            auto& [stored_key, e] = *state->index.try_emplace(key).first;
+            e.token_digest = token_digest;
+            e.error = result.error;
+            e.expires = now + state->ttl;
+            e.who = result.who;
+            if (!result.message.empty())
+              e.message = std::make_unique<const std::string>(result.message);
+            e.key = &stored_key;
+            e.older = state->newest;
+            (state->newest ? state->newest->newer : state->oldest) = &e;
+            state->newest = &e;
           }
         }
         done(std::move(result));
@@ -94,35 +103,26 @@ void cached_validator::validate(const auth_request& request, boost::asio::any_io
 void cached_validator::forget_employee(std::string_view employee) {
   std::lock_guard lock(state_->mutex);
   ++state_->generation;
-  for (auto it = state_->entries.begin(); it != state_->entries.end();) {
-    const auto& who = it->result.who;
-    auto next = std::next(it);
-    if (who && who->employee == employee) state_->erase(it);
-    it = next;
-  }
+  state_->erase_if([&](const entry& e) { return e.who && e.who->employee == employee; });
 }
 
 void cached_validator::forget_token(std::string_view token) {
   const digest token_digest = hash(token, {}, false);
   std::lock_guard lock(state_->mutex);
   ++state_->generation;
-  for (auto it = state_->entries.begin(); it != state_->entries.end();) {
-    auto next = std::next(it);
-    if (it->token_digest == token_digest) state_->erase(it);
-    it = next;
-  }
+  state_->erase_if([&](const entry& e) { return e.token_digest == token_digest; });
 }
 
 void cached_validator::clear() {
   std::lock_guard lock(state_->mutex);
   ++state_->generation;
   state_->index.clear();
-  state_->entries.clear();
+  state_->oldest = state_->newest = nullptr;
 }
 
 std::size_t cached_validator::size() const {
   std::lock_guard lock(state_->mutex);
-  return state_->entries.size();
+  return state_->index.size();
 }
 
 }  // namespace txrt::auth

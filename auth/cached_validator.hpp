@@ -10,9 +10,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -48,29 +48,51 @@ class cached_validator final : public token_validator {
       return (std::size_t{d[0]} << 32) ^ d[1];  // SHA-1 output is uniform; two words suffice
     }
   };
+  // What a hit needs and no more: a success is the identity, shared with every socket that
+  // authenticated with it (auth_result::who); a refusal is its code and its message, behind a
+  // pointer as refusals are the rare case.
+  //
+  // One allocation per entry: the entries live in the index's nodes (whose addresses are
+  // stable) and are chained oldest to newest through `older` / `newer`. With one TTL for all,
+  // insertion order is also expiry order, so both pruning and eviction work from the oldest.
   struct entry {
-    digest key;           // SHA-1(token '\0' ip)
     digest token_digest;  // SHA-1(token), for forget_token
+    auth_error error = auth_error::none;
     clock::time_point expires;
-    auth_result result;
+    std::shared_ptr<const identity> who;
+    std::unique_ptr<const std::string> message;  // null when empty (successes)
+    const digest* key = nullptr;  // SHA-1(token '\0' ip): this entry's own key in the index
+    entry* older = nullptr;
+    entry* newer = nullptr;
+
+    auth_result result() const {
+      return auth_result{who, error, message ? *message : std::string()};
+    }
   };
-  // Oldest first: with one TTL for all, insertion order is also expiry order, so both pruning
-  // and eviction work from the front.
-  using entry_list = std::list<entry>;
 
   // Shared with in-flight completions, which may outlive this object.
   struct state {
     clock::duration ttl;
     std::size_t max_entries;
     std::mutex mutex;
-    entry_list entries;
-    std::unordered_map<digest, entry_list::iterator, digest_hash> index;
+    std::unordered_map<digest, entry, digest_hash> index;
+    entry* oldest = nullptr;
+    entry* newest = nullptr;
     // Bumped by forget_* and clear(): an answer whose lookup started before a revocation must
     // not be cached after it.
     std::uint64_t generation = 0;
 
-    void prune(clock::time_point now);    // requires mutex
-    void erase(entry_list::iterator it);  // requires mutex
+    void prune(clock::time_point now);  // requires mutex
+    void erase(entry& e);               // requires mutex
+    // Drops every entry `drop` selects. Requires mutex.
+    template <class Pred>
+    void erase_if(Pred drop) {
+      for (entry* e = oldest; e != nullptr;) {
+        entry* next = e->newer;
+        if (drop(*e)) erase(*e);
+        e = next;
+      }
+    }
   };
 
   static digest hash(std::string_view a, std::string_view b, bool with_b);

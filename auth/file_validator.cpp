@@ -25,7 +25,7 @@ std::string_view canonical_ip(std::string_view ip) noexcept {
 }
 
 auth_result failure(auth_error e, std::string message) {
-  return auth_result{std::nullopt, e, std::move(message)};
+  return auth_result{nullptr, e, std::move(message)};
 }
 
 }  // namespace
@@ -58,9 +58,9 @@ auth_result file_validator::check(const file_store& store, const auth_request& r
   if (entry->who.level == access_level::no_login) {
     return failure(auth_error::credentials_invalid, "access level NO_LOGIN may not log in");
   }
-  auth_result ok{entry->who, auth_error::none, {}};
-  ok.who->expires = entry->expires;
-  return ok;
+  auto who = std::make_shared<identity>(entry->who);
+  who->expires = entry->expires;
+  return auth_result{std::move(who), auth_error::none, {}};
 }
 
 void file_validator::validate(const auth_request& request, boost::asio::any_io_executor caller,

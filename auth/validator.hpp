@@ -37,7 +37,10 @@ struct auth_request {
 };
 
 struct auth_result {
-  std::optional<identity> who;  // set on success
+  // Set on success. Shared, never copied: the cache entry and every socket that authenticated
+  // with this answer hold the same identity (one per token, not one per socket and one more per
+  // cache entry). Immutable once built; a changed identity is a new object.
+  std::shared_ptr<const identity> who;
   auth_error error = auth_error::none;
   std::string message;          // human-readable, never contains the token
 };

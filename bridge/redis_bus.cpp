@@ -95,12 +95,17 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
   state_->on_ready = std::move(on_ready);
   state_->on_message = std::move(on_message);
   state_->on_stream = on_stream_;
-  subscriber_->on_message([st = state_](std::string_view channel, std::string_view payload,
-                                        std::string_view pattern) {
+  // A message on a subscribe()d channel goes to the sink only while the channel is still in
+  // the subscriber's set: one still in flight after unsubscribe() is not delivered. The set is
+  // the subscriber's own (the one it replays on reconnect), not a second copy here. A raw
+  // pointer: only the subscriber calls this callback, which it owns.
+  subscriber_->on_message([st = state_, subscriber = subscriber_.get()](
+                              std::string_view channel, std::string_view payload,
+                              std::string_view pattern) {
     if (st->stopped) return;
     if (pattern.empty()) {
       if (channel == st->marker_channel) return st->on_marker(payload);
-      if (st->on_message && st->channels.contains(channel)) st->on_message(channel, payload);
+      if (st->on_message && subscriber->subscribed(channel)) st->on_message(channel, payload);
     } else if (pattern == st->pattern && channel.starts_with(st->event_prefix)) {
       // The prefix check guards against a prefix that contains glob characters.
       if (st->position.known()) ++st->position.index;
@@ -171,10 +176,9 @@ void redis_bus::publish_counted(std::string channel, std::string payload, publis
 }
 
 void redis_bus::subscribe(std::string channel) {
-  net::post(loop_, [subscriber = subscriber_, st = state_, channel = std::move(channel)]() mutable {
+  net::post(loop_, [subscriber = subscriber_, st = state_, channel = std::move(channel)] {
     if (st->stopped) return;
     subscriber->subscribe(channel);
-    st->channels.insert(std::move(channel));
   });
 }
 
@@ -182,7 +186,6 @@ void redis_bus::unsubscribe(std::string channel) {
   net::post(loop_, [subscriber = subscriber_, st = state_, channel = std::move(channel)] {
     if (st->stopped) return;
     subscriber->unsubscribe(channel);
-    st->channels.erase(channel);
   });
 }
 

@@ -27,7 +27,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 #include <boost/asio/io_context.hpp>
 
@@ -85,15 +84,6 @@ class redis_bus final : public bus {
     bool marker_active = false;
     unsigned marker_failures = 0;  // in a row, for this connection
     telecomx::stream_offset position;  // of the last event message; epoch 0 = not known
-    // subscribe()d channels: a message still in flight after unsubscribe() is not delivered.
-    // Looked up by string_view (no copy per message).
-    struct channel_hash {
-      using is_transparent = void;
-      std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-      }
-    };
-    std::unordered_set<std::string, channel_hash, std::equal_to<>> channels;
     std::atomic<bool> ready{false};
     std::atomic<bool> stopped{false};
     std::atomic<std::uint64_t> failures{0};

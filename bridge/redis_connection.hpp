@@ -153,6 +153,9 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   void punsubscribe(const std::string& pattern) {
     change(patterns_, pattern, false, "PUNSUBSCRIBE");
   }
+  // Whether `channel` is in the subscribe() set (from subscribe() until unsubscribe(), whether
+  // or not Redis has confirmed it): a message on a channel no longer wanted may still arrive.
+  bool subscribed(std::string_view channel) const { return channels_.contains(channel); }
 
  private:
   // One TCP (or TLS) connection: socket, RESP reader, write queue, commands awaiting replies
@@ -176,7 +179,8 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   bool should_retry(const pending_command& cmd, const redis_reply* reply) const;
   command_ptr make_command(std::vector<std::string> args, reply_callback done,
                            std::chrono::milliseconds deadline);
-  void change(std::set<std::string>& set, const std::string& name, bool add, const char* verb);
+  using name_set = std::set<std::string, std::less<>>;  // transparent: found by string_view
+  void change(name_set& set, const std::string& name, bool add, const char* verb);
   void deliver(reply_callback done, redis_reply reply);
   void log_outage(const std::string& what);
 
@@ -219,7 +223,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   std::deque<command_ptr> held_;
   static constexpr std::size_t max_held = 10000;
 
-  std::set<std::string> channels_, patterns_;
+  name_set channels_, patterns_;
   state_callback on_state_;
   message_callback on_message_;
   subscription_callback on_subscription_;

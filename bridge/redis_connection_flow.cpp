@@ -251,7 +251,7 @@ void redis_connection::log_outage(const std::string& what) {
 }
 
 // Remembered for reconnects; sent now only when connected (become_ready sends the whole set).
-void redis_connection::change(std::set<std::string>& set, const std::string& name, bool add,
+void redis_connection::change(name_set& set, const std::string& name, bool add,
                               const char* verb) {
   if (closed_) return;
   const bool changed = add ? set.insert(name).second : set.erase(name) != 0;

@@ -18,10 +18,11 @@ namespace txrt::test {
 class fake_validator final : public auth::token_validator {
  public:
   void add(std::string token, auth::identity who) {
-    answers_[std::move(token)] = auth::auth_result{std::move(who), auth::auth_error::none, {}};
+    answers_[std::move(token)] = auth::auth_result{
+        std::make_shared<const auth::identity>(std::move(who)), auth::auth_error::none, {}};
   }
   void add_error(std::string token, auth::auth_error error, std::string message) {
-    answers_[std::move(token)] = auth::auth_result{std::nullopt, error, std::move(message)};
+    answers_[std::move(token)] = auth::auth_result{nullptr, error, std::move(message)};
   }
 
   void validate(const auth::auth_request& request, boost::asio::any_io_executor caller,
@@ -55,7 +56,7 @@ class fake_validator final : public auth::token_validator {
   auth::auth_result answer(const std::string& token) const {
     auto it = answers_.find(token);
     if (it != answers_.end()) return it->second;
-    return auth::auth_result{std::nullopt, auth::auth_error::invalid_token, "unknown token"};
+    return auth::auth_result{nullptr, auth::auth_error::invalid_token, "unknown token"};
   }
   static void post(pending call) {
     boost::asio::post(call.caller,

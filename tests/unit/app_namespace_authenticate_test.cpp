@@ -42,7 +42,7 @@ TEST_CASE("authenticate: success emits authenticated and acks {success:true}",
   h.authenticate(c, R"({"token":"tok","client":"seed"},"extra")", 7);
   REQUIRE(c.who);
   CHECK(c.who->employee == "e1");
-  CHECK(c.client_name == "seed");
+  CHECK(c.reported.client_name() == "seed");
   CHECK(h.told.last_emit(c, "authenticated") ==
         R"({"employee":"e1","customer":"customer-north-1","accessLevel":"MANAGER"})");
   CHECK(

@@ -62,6 +62,8 @@ struct recovery_fixture {
   std::vector<std::string> replayed(txrt::telecomx::client& c,
                                     const txrt::telecomx::recovery_plan& plan) {
     std::vector<std::string> frames;
+    // As telecomx_namespace::resume does: a resumed socket has offsets.
+    if (!c.recovery) c.recovery = std::make_unique<txrt::telecomx::client_recovery>("resumed");
     REQUIRE(recovery->replay(c, plan, [&](const txrt::engine::outgoing& f) {
       frames.push_back(*f.bytes);
     }));
@@ -84,12 +86,12 @@ TEST_CASE("session recovery: the record brings back identity, subscriptions and 
   recovery_fixture f;
   using txrt::telecomx::event_type;
   auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
-  c.pid = pid;
+  c.recovery = std::make_unique<txrt::telecomx::client_recovery>(pid);
   f.recovery->save(c);  // what on_authenticated does
   f.h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
   f.recovery->save(c);
   f.event(event_type::pbx, "customer-north-1", "p1");   // 100-1: received
-  c.last_sent = f.position;                              // as fan-out does
+  c.recovery->last_sent = f.position;                    // as fan-out does
   f.event(event_type::call, "customer-north-1", "c1");  // 100-2: not subscribed yet
   f.h.subscribe(c, R"({"type":"CALL","customer":"customer-north-1"})");
   f.recovery->save(c);  // CALL held from 100-2 on
@@ -107,11 +109,11 @@ TEST_CASE("session recovery: the record brings back identity, subscriptions and 
     // Its offset is the last event its node sent it: nothing for it before the node's position
     // at the disconnect (100-2), so the replay may start there.
     CHECK(plan->from == stream_offset{100, 2});
-    CHECK(plan->who.employee == "e1");
+    CHECK(plan->who->employee == "e1");
     CHECK(plan->record.subscriptions.size() == 2);
     auto& back = f.h.connect();
     CHECK(f.replayed(back, *plan) == std::vector<std::string>{"p2", "c2"});
-    CHECK(back.replayed_through == stream_offset{100, 5});
+    CHECK(back.recovery->replayed_through == stream_offset{100, 5});
   }
   SECTION("without an offset (never received one): from the session's start, each subscription "
           "from its own") {
@@ -150,7 +152,7 @@ TEST_CASE("session recovery: the record brings back identity, subscriptions and 
 TEST_CASE("session recovery: a node behind the stream waits a little for it", "[recovery]") {
   recovery_fixture f(std::chrono::milliseconds(2000));
   auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
-  c.pid = pid;
+  c.recovery = std::make_unique<txrt::telecomx::client_recovery>(pid);
   f.recovery->save(c);
   f.h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
   f.recovery->save(c);
@@ -174,7 +176,7 @@ TEST_CASE("session recovery: a node behind the stream waits a little for it", "[
 TEST_CASE("session recovery: a client that left deletes its record", "[recovery]") {
   recovery_fixture f;
   auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
-  c.pid = pid;
+  c.recovery = std::make_unique<txrt::telecomx::client_recovery>(pid);
   f.recovery->save(c);
   REQUIRE(f.find(pid, std::nullopt));
   f.recovery->disconnected(c, false);

@@ -28,7 +28,7 @@ struct stub_validator final : token_validator {
     who.employee = "emp-" + r.token;
     who.customer = "c1";
     who.level = access_level::viewer;
-    return auth_result{who, auth_error::none, {}};
+    return auth_result{std::make_shared<const identity>(std::move(who)), auth_error::none, {}};
   };
   void validate(const auth_request& request, boost::asio::any_io_executor caller,
                 auth_callback done) override {
@@ -53,7 +53,7 @@ struct fixture {
 };
 
 auth_result failing(auth_error e) {
-  return auth_result{std::nullopt, e, "no"};
+  return auth_result{nullptr, e, "no"};
 }
 
 }  // namespace

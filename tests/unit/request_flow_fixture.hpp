@@ -124,7 +124,7 @@ struct fixture {
   }
   // `who` has a socket on `n`.
   void connect(node& n, const identity& who) {
-    n.presence.online(who);
+    n.presence.online(std::make_shared<const identity>(who));
     drain();
   }
   // Sends and waits for the one outcome.
