@@ -14,13 +14,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "app/short_text.hpp"
 #include "auth/token_digest.hpp"
 #include "protocol/telecomx/identity.hpp"
 #include "protocol/telecomx/recovery_record.hpp"
 #include "rooms/room_index.hpp"
 #include "server/limits/rate_limit.hpp"
 #include "server/socketio/socket.hpp"
+#include "server/util/short_id.hpp"
 
 namespace txrt::telecomx {
 
@@ -109,7 +109,7 @@ struct client final : rooms::member, std::enable_shared_from_this<client> {
 
   // Fixed at connect, for logs and REALTIME events (the socket may be gone by then). Kept in
   // place: the ids this server makes are 20 characters.
-  short_text socket_id;
+  util::short_id socket_id;
   std::string remote_address;
   // The token of the current identity, kept to re-validate it (SPEC §12). A secret: never log
   // it, never send it anywhere but the validator.

@@ -100,11 +100,11 @@ struct sock {
   limits::token_bucket budget;
 };
 
-inline const identity manager{"emp-mgr", "c1", access_level::manager, "", {}};
-inline const identity viewer{"emp-viewer", "c1", access_level::viewer, "", {}};
-inline const identity stranger{"emp-other", "c2", access_level::manager, "", {}};
-inline const identity reseller{"emp-res", "r1", access_level::reseller, "", {}};
-inline const identity client_of_reseller{"emp-sub", "c3", access_level::viewer, "", {}};
+inline const identity manager{"emp-mgr", "c1", access_level::manager, "", {}, {}};
+inline const identity viewer{"emp-viewer", "c1", access_level::viewer, "", {}, {}};
+inline const identity stranger{"emp-other", "c2", access_level::manager, "", {}, {}};
+inline const identity reseller{"emp-res", "r1", access_level::reseller, "", {}, {}};
+inline const identity client_of_reseller{"emp-sub", "c3", access_level::viewer, "", {}, {}};
 
 struct fixture {
   boost::asio::io_context io;
