@@ -103,7 +103,9 @@ bool basic_room_index::add(member& m, const subscription& s) {
   // Grow first, so the push_back below cannot throw after the room already holds the entry.
   // Most clients hold one or two subscriptions: start at one, so an idle session stays small.
   if (subs.size() == subs.capacity()) subs.reserve(std::max<std::size_t>(1, subs.size() * 2));
-  entry e{&m, s.type, type_mask(s), s.events};
+  entry e{&m,
+          s.events.empty() ? nullptr : std::make_unique<const std::vector<std::string>>(s.events),
+          s.type, type_mask(s)};
   room_for(s).entries.push_back(std::move(e));
   subs.push_back(s);
   ++subscription_count_;
@@ -150,7 +152,8 @@ void basic_room_index::erase_entry(member& m, const subscription& s) {
   const auto mask = type_mask(s);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     entry& e = entries[i];
-    if (e.who == &m && e.type == s.type && e.type_mask == mask && e.events == s.events) {
+    if (e.who == &m && e.type == s.type && e.type_mask == mask &&
+        (e.events ? *e.events == s.events : s.events.empty())) {
       if (i + 1 != entries.size()) e = std::move(entries.back());
       entries.pop_back();
       break;
@@ -185,8 +188,8 @@ std::size_t basic_room_index::for_each_match(const event_meta& e, sink deliver) 
       member& who = *en.who;
       if (who.last_event_ == seq || (en.type_mask & bit) == 0) continue;
       if (iptv && en.type == subscription_type::config_not_iptv) continue;
-      if (!en.events.empty() &&
-          !std::binary_search(en.events.begin(), en.events.end(), e.sub_event,
+      if (en.events &&
+          !std::binary_search(en.events->begin(), en.events->end(), e.sub_event,
                               [](std::string_view a, std::string_view b) { return a < b; })) {
         continue;
       }

@@ -85,11 +85,14 @@ class basic_room_index {
   // One subscription of one member, its filter copied in: entries never point into
   // member::subs_, whose elements move when it grows or shrinks. The room fixes the event type
   // and customer, so an entry keeps only what differs between members of one room.
+  //
+  // 24 bytes, one per subscription held: the sub-event filter, which most subscriptions do not
+  // have, is a pointer (null = every sub-event) rather than an empty vector in every entry.
   struct entry {
     member* who;
-    subscription_type type;           // CONFIG and CONFIG-NOT-IPTV share a customer room
-    std::uint8_t type_mask;           // event types selected: ADMIN `types`, all bits otherwise
-    std::vector<std::string> events;  // sorted; empty = every sub-event
+    std::unique_ptr<const std::vector<std::string>> events;  // sorted; null = every sub-event
+    subscription_type type;  // CONFIG and CONFIG-NOT-IPTV share a customer room
+    std::uint8_t type_mask;  // event types selected: ADMIN `types`, all bits otherwise
   };
   struct room {
     std::vector<entry> entries;  // unordered; removal swaps with the last
