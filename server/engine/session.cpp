@@ -1,5 +1,7 @@
 #include "server/engine/session.hpp"
 
+#include <utility>
+
 #include "protocol/engineio/handshake.hpp"
 #include "server/engine/session_registry.hpp"
 #include "server/engine/websocket_transport.hpp"
@@ -43,6 +45,17 @@ std::string_view session::transport_name() const noexcept {
 std::uint64_t session::queued_bytes() const noexcept {
   if (state_ == state::websocket && ws_) return ws_->queued_bytes();
   return polling_ ? polling_->queued_bytes() : 0;
+}
+
+bool session::admit() {
+  auto* admission = registry_.admission();
+  if (admission == nullptr) return true;
+  admitted_ = admission->admit(*this);
+  return admitted_;
+}
+
+void session::release_admission() noexcept {
+  if (std::exchange(admitted_, false)) registry_.admission()->release(*this);
 }
 
 void session::start(std::unique_ptr<session_handler> handler,
@@ -347,6 +360,7 @@ void session::finish(close_reason reason, bool tell_client) {
     ws_.reset();
   }
   if (auto handler = std::move(handler_)) handler->on_close(reason);
+  release_admission();
 }
 
 }  // namespace txrt::engine
