@@ -104,7 +104,7 @@ void authenticator::authenticate(client& c, std::string_view event_args,
                                  std::optional<std::uint64_t> ack_id) {
   if (!admit_attempt(c, ack_id)) return;
   auto payload = telecomx::parse_authenticate(event_args);
-  const std::uint64_t generation = ++c.generation;
+  const std::uint32_t generation = ++c.generation;
   if (!payload)
     return refuse(c, ack_id, auth::auth_error::credentials_invalid,
                   "authenticate needs {token: string}");
@@ -145,7 +145,7 @@ void authenticator::finish(client& c, std::optional<std::uint64_t> ack_id, auth:
   // subscriptions the new identity may still hold stay, in their rooms throughout. The
   // identity changes only once the review is done, as one step with the removals.
   std::weak_ptr<client> weak = c.weak_from_this();
-  const std::uint64_t generation = c.generation;
+  const std::uint32_t generation = c.generation;
   auto next = std::move(r.who);
   subs_.review(c, *next, [this, weak, generation, next, ack_id](access_review review) {
     auto state = weak.lock();

@@ -147,7 +147,7 @@ void credentials::for_each_live(std::size_t loop, const std::function<void(clien
 
 void credentials::revalidate(client& c) {
   if (c.token.empty()) return;
-  const std::uint64_t generation = c.generation;
+  const std::uint32_t generation = c.generation;
   std::weak_ptr<client> weak = c.weak_from_this();
   validator_->validate(
       auth::auth_request{c.token, c.remote_address}, c.executor,

@@ -65,7 +65,7 @@ void authenticator::revalidated(client& c, auth::auth_result r) {
   count(revalidation_result::changed);
   // A changed level or customer: the re-authentication's review, without `authenticated`.
   std::weak_ptr<client> weak = c.weak_from_this();
-  const std::uint64_t generation = c.generation;
+  const std::uint32_t generation = c.generation;
   auto next = std::move(r.who);
   subs_.review(c, *next, [this, weak, generation, next](access_review review) {
     auto state = weak.lock();
@@ -84,7 +84,7 @@ void authenticator::recheck_customer(std::size_t loop, const std::string& custom
     for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) holds |= sub.customer == customer;
     if (!holds) return;
     std::weak_ptr<client> weak = c.weak_from_this();
-    const std::uint64_t generation = c.generation;
+    const std::uint32_t generation = c.generation;
     subs_.review(
         c, *c.who,
         [this, weak, generation](access_review review) {

@@ -88,7 +88,7 @@ void subscriptions::subscribe(client& c, std::string_view event_args,
   // A reseller reaching below its own customer: the directory decides. Its answer counts only
   // for the identity that asked (the generation) and while the client is still there.
   std::weak_ptr<client> weak = c.weak_from_this();
-  const std::uint64_t generation = c.generation;
+  const std::uint32_t generation = c.generation;
   const std::string customer = sub->customer;
   deps_.directory->parent_chain(
       customer, c.executor,
@@ -147,7 +147,7 @@ void subscriptions::join_for_admin(client& c, const telecomx::subscription& sub,
   if (!auth::needs_parent_chain(*c.who, sub)) return finish(c, {}, done);
   // As subscribe's: the answer counts for the identity that asked, while the client is there.
   std::weak_ptr<client> weak = c.weak_from_this();
-  const std::uint64_t generation = c.generation;
+  const std::uint32_t generation = c.generation;
   deps_.directory->parent_chain(
       sub.customer, c.executor,
       [weak, generation, finish, done = std::move(done)](auth::chain_result chain) {

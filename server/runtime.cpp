@@ -11,7 +11,6 @@
 #include <boost/asio/post.hpp>
 
 #include "server/engine/live_count.hpp"
-#include "server/limits/session_limit.hpp"
 #include "server/listener.hpp"
 
 namespace txrt::server {
@@ -79,7 +78,7 @@ engine::engine_server& runtime::add_engine(const std::string& path,
                                            engine::handler_factory factory,
                                            engine::engine_options options) {
   engines_.push_back(std::make_unique<engine::engine_server>(
-      loops_, options, limits::count_sessions(std::move(factory), connections_)));
+      loops_, options, std::move(factory), &session_limit_));
   routes_.engines.push_back({path, engines_.back().get()});
   return *engines_.back();
 }

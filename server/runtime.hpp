@@ -12,6 +12,7 @@
 #include "server/engine/engine_server.hpp"
 #include "server/http/router.hpp"
 #include "server/limits/connection_limiter.hpp"
+#include "server/limits/session_limit.hpp"
 #include "server/logging.hpp"
 #include "server/loop_pool.hpp"
 #include "server/tls/certificates.hpp"
@@ -47,6 +48,7 @@ class runtime {
   // HTTP connections (at accept) and Engine.IO sessions (at the handshake) of this node.
   // Declared before the loops and engines, which hold slots until they are destroyed.
   limits::connection_limiter connections_;
+  limits::session_limit session_limit_{connections_};  // every engine's session_admission
   loop_pool loops_;
   http::router routes_;
   protocol::address_ranges trusted_proxies_;  // parsed once from trusted-proxies

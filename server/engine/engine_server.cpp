@@ -31,10 +31,20 @@ int hex_value(char c) {
 }  // namespace
 
 engine_server::engine_server(server::loop_pool& loops, engine_options options,
-                             handler_factory factory)
+                             handler_factory factory, session_admission* admission)
     : loops_(loops), options_(options), factory_(std::move(factory)) {
   for (std::size_t i = 0; i < loops_.size(); ++i)
-    registries_.push_back(std::make_unique<session_registry>(loops_.loop(i)));
+    registries_.push_back(std::make_unique<session_registry>(loops_.loop(i), admission));
+}
+
+void engine_server::start_session(const std::shared_ptr<session>& s,
+                                  std::shared_ptr<websocket_transport> ws) {
+  if (s->admit()) return s->start(factory_(*s), std::move(ws));
+  s->start(nullptr, std::move(ws));
+  // Not from inside start(): close it once start() has returned.
+  net::post(s->loop(), [weak = std::weak_ptr<session>(s)] {
+    if (auto s = weak.lock()) s->close(close_reason::server_close);
+  });
 }
 
 engine_server::~engine_server() = default;
@@ -83,7 +93,7 @@ void engine_server::handle_polling(const http::request& req, const eio::engine_q
                                        new_sid(index), version, q.b64);
     registries_[index]->add(s->sid(), s);
     s->set_remote_address(http::client_address_of(remote_address, req, options_.trusted_proxies));
-    s->start(factory_(*s), nullptr);
+    start_session(s, nullptr);
     s->on_polling_get(get_id, std::move(respond));
     return;
   }
@@ -163,7 +173,7 @@ void engine_server::open_websocket_session(server::tcp_socket socket, http::requ
     if (!ok) return;
     registries_[index]->add(s->sid(), s);
     s->set_remote_address(std::move(remote));
-    s->start(factory_(*s), s->transport());
+    start_session(s, s->transport());
   });
 }
 

@@ -23,11 +23,14 @@
 namespace txrt::engine {
 
 class session_registry;
+class websocket_transport;
 namespace net = boost::asio;
 
 class engine_server {
  public:
-  engine_server(server::loop_pool& loops, engine_options options, handler_factory factory);
+  // `admission`, when not null, decides which sessions may open (and must outlive them).
+  engine_server(server::loop_pool& loops, engine_options options, handler_factory factory,
+                session_admission* admission = nullptr);
   ~engine_server();
 
   const engine_options& options() const noexcept { return options_; }
@@ -64,6 +67,9 @@ class engine_server {
   void open_websocket_session(server::tcp_socket socket, http::request req,
                               eio::version version, std::size_t loop_index,
                               std::string remote_address);
+  // Starts `s` (its remote address set) with a handler from the factory if it is let in;
+  // one refused is closed (server_close) as soon as it has opened.
+  void start_session(const std::shared_ptr<session>& s, std::shared_ptr<websocket_transport> ws);
   void upgrade_on_owner_loop(server::tcp_socket socket, http::request req,
                              const std::string& sid, std::size_t loop_index);
 

@@ -1,5 +1,7 @@
 #include "server/engine/session.hpp"
 
+#include <utility>
+
 #include "protocol/engineio/handshake.hpp"
 #include "server/engine/session_registry.hpp"
 #include "server/engine/websocket_transport.hpp"
@@ -27,6 +29,10 @@ net::io_context& session::loop() noexcept { return registry_.loop(); }
 // must still leave its loop's lists. A schedule destroyed first has unlinked it already.
 session::~session() {
   if (linked()) heartbeats().cancel(*this);
+  // A transport of its own may outlive its session (a pending wait holds it): it must not
+  // deliver to it any more (a session ended by finish() has detached them already).
+  if (ws_) ws_->detach();
+  if (probe()) probe()->detach();
 }
 
 heartbeat_schedule& session::heartbeats() noexcept { return registry_.heartbeats(); }
@@ -45,6 +51,17 @@ std::uint64_t session::queued_bytes() const noexcept {
   return polling_ ? polling_->queued_bytes() : 0;
 }
 
+bool session::admit() {
+  auto* admission = registry_.admission();
+  if (admission == nullptr) return true;
+  admitted_ = admission->admit(*this);
+  return admitted_;
+}
+
+void session::release_admission() noexcept {
+  if (std::exchange(admitted_, false)) registry_.admission()->release(*this);
+}
+
 void session::start(std::unique_ptr<session_handler> handler,
                     std::shared_ptr<websocket_transport> ws) {
   handler_ = std::move(handler);
@@ -57,7 +74,7 @@ void session::start(std::unique_ptr<session_handler> handler,
   if (ws) {
     state_ = state::websocket;
     ws_ = std::move(ws);
-    ws_->attach(shared_from_this());
+    ws_->attach(*this);
     polling_.reset();  // never used: a session that starts on a WebSocket stays on it
   }
   metrics::connections_opened.get().inc();
@@ -172,7 +189,7 @@ void session::on_polling_post(std::string body, bool binary_body, polling_respon
 bool session::attach_probe(std::shared_ptr<websocket_transport> ws) {
   if (!is_open() || state_ != state::polling || probe()) return false;
   polling_->probe = std::move(ws);
-  polling_->probe->attach(shared_from_this());
+  polling_->probe->attach(*this);
   return true;
 }
 
@@ -347,6 +364,7 @@ void session::finish(close_reason reason, bool tell_client) {
     ws_.reset();
   }
   if (auto handler = std::move(handler_)) handler->on_close(reason);
+  release_admission();
 }
 
 }  // namespace txrt::engine

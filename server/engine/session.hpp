@@ -58,6 +58,14 @@ class session : public std::enable_shared_from_this<session>, private heartbeat_
   const std::string& remote_address() const noexcept { return remote_address_; }
   void set_remote_address(std::string address) { remote_address_ = std::move(address); }
 
+  // Asks the registry's session_admission whether this session may open (true when there is
+  // none); call once, with the remote address set, before start(). A session let in holds its
+  // admission until it ends.
+  bool admit();
+  // Gives the admission back, if held (finish() does; and a registry going away, for the
+  // sessions that never ended).
+  void release_admission() noexcept;
+
   // Starts the session: queues the open packet, creates the handler, starts the heartbeat.
   // `ws` is the WebSocket the session was opened on, or null for long-polling.
   void start(std::unique_ptr<session_handler> handler, std::shared_ptr<websocket_transport> ws);
@@ -117,8 +125,9 @@ class session : public std::enable_shared_from_this<session>, private heartbeat_
   util::short_id sid_;
   eio::version version_;
   state state_ = state::polling;
-  // Declared before handler_, so destroyed after it: a handler may read it to the end
-  // (server/limits/session_limit.cpp releases the slot counted for this address).
+  bool admitted_ = false;  // holds its registry's admission (admit); fills the word
+  // Declared before handler_, so destroyed after it: a handler may read it to the end. The
+  // session's admission, if any, is released for this address (server/limits/session_limit).
   std::string remote_address_;
 
   std::unique_ptr<session_handler> handler_;

@@ -20,8 +20,16 @@ namespace txrt::engine {
 
 class session_registry {
  public:
-  explicit session_registry(net::io_context& loop)
-      : loop_(loop), heartbeats_(loop, &session::on_heartbeat_due) {}
+  // `admission`, when not null, decides which sessions may open (session::admit).
+  explicit session_registry(net::io_context& loop, session_admission* admission = nullptr)
+      : loop_(loop), admission_(admission), heartbeats_(loop, &session::on_heartbeat_due) {}
+  // A session let in is in its registry until it ends (session::finish releases it); those
+  // still here release their admission now, before they go, as a server torn down leaves them.
+  ~session_registry() {
+    for (const auto& s : sessions_) s->release_admission();
+  }
+
+  session_admission* admission() const noexcept { return admission_; }
 
   // The loop of every session here (a session asks its registry rather than keep a reference).
   net::io_context& loop() const noexcept { return loop_; }
@@ -67,6 +75,7 @@ class session_registry {
   };
 
   net::io_context& loop_;
+  session_admission* admission_;
   // Declared before the map, so destroyed after it: sessions the map frees on its way out unlink from it.
   heartbeat_schedule heartbeats_;
   std::unordered_set<std::shared_ptr<session>, by_sid, by_sid> sessions_;

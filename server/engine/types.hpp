@@ -111,4 +111,20 @@ class session_handler {
 
 using handler_factory = std::function<std::unique_ptr<session_handler>(session&)>;
 
+// Decides whether a new session may open, and hears when one it let in has ended: a session
+// refused is closed (server_close) as soon as it opens and never reaches the layer above.
+// The engine knows no more of it than this; connection limits (server/limits/session_limit.hpp)
+// are one. Why not a handler wrapping the real one: that was an allocation per session only to
+// hold the slot; the session keeps one bit instead (session::admit).
+// Called on the session's loop; must outlive every session of the endpoint.
+class session_admission {
+ public:
+  virtual ~session_admission() = default;
+  // When `s` has its remote address, before its handler is made.
+  virtual bool admit(const session& s) = 0;
+  // Once for every session admit() let in: when it ends (after its handler's on_close), or
+  // when its registry goes without it having ended.
+  virtual void release(const session& s) noexcept = 0;
+};
+
 }  // namespace txrt::engine

@@ -53,12 +53,26 @@ outgoing make_text_frame(std::string_view packet) {
   return {make_shared_bytes(std::move(frame)), false, header};
 }
 
+namespace {
+
+// A transport of its own: a probe WebSocket, made after its session.
+class standalone_transport final : public websocket_transport,
+                                   public std::enable_shared_from_this<standalone_transport> {
+ public:
+  standalone_transport(server::tcp_socket socket, const engine_options& options,
+                       eio::version version)
+      : websocket_transport(std::move(socket), options, version) {}
+
+ private:
+  std::shared_ptr<websocket_transport> self() override { return shared_from_this(); }
+};
+
+}  // namespace
+
 std::shared_ptr<websocket_transport> websocket_transport::make(server::tcp_socket socket,
                                                                const engine_options& options,
                                                                eio::version version) {
-  auto t = std::make_shared<websocket_transport>(std::move(socket), options, version);
-  t->set_self(t);
-  return t;
+  return std::make_shared<standalone_transport>(std::move(socket), options, version);
 }
 
 websocket_transport::websocket_transport(server::tcp_socket socket,
@@ -73,12 +87,14 @@ websocket_transport::~websocket_transport() {
   if (deflate_) count_deflate_session(-1);
 }
 
-void websocket_transport::attach(std::shared_ptr<session> owner) {
-  owner_ = std::move(owner);
+void websocket_transport::attach(session& owner) {
+  owner_ = &owner;
   if (!reading_) do_wait_readable();
 }
 
-void websocket_transport::detach() { owner_.reset(); }
+std::shared_ptr<session> websocket_transport::owner() const {
+  return owner_ ? owner_->shared_from_this() : nullptr;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -87,7 +103,7 @@ void websocket_transport::do_wait_readable() {
   if (!open_) return;
   reading_ = true;
   socket_.async_wait(net::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
+                     [self = self()](boost::system::error_code ec) {
                        self->on_readable(ec);
                      });
 }
@@ -100,7 +116,7 @@ void websocket_transport::on_readable(boost::system::error_code ec) {
     report_closed(close_reason::transport_error);
     return;
   }
-  auto self = shared_from_this();  // the owner may release us while handling a message
+  auto keep = self();  // the owner may release us while handling a message
   auto& buffer = this_loop().read_buffer;
   for (int round = 0; round < max_reads_per_wake; ++round) {
     boost::system::error_code read_ec;
@@ -143,10 +159,10 @@ bool websocket_transport::deliver(std::span<char> input) {
     }
     switch (m.op) {
       case ws::opcode::text:
-        if (auto owner = owner_) owner->on_ws_text(*this, m.payload);
+        if (auto owner = this->owner()) owner->on_ws_text(*this, m.payload);
         break;
       case ws::opcode::binary:
-        if (auto owner = owner_) owner->on_ws_binary(*this, m.payload);
+        if (auto owner = this->owner()) owner->on_ws_binary(*this, m.payload);
         break;
       case ws::opcode::ping:
         push_frame(ws::opcode::pong, make_shared_bytes(std::string(m.payload)));
@@ -192,7 +208,9 @@ void websocket_transport::on_protocol_error(ws::error error) {
 }
 
 void websocket_transport::report_closed(close_reason reason) {
-  if (auto owner = std::move(owner_)) owner->on_ws_closed(*this, reason);
+  auto owner = this->owner();
+  owner_ = nullptr;
+  if (owner) owner->on_ws_closed(*this, reason);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,8 +277,8 @@ void websocket_transport::mark_dirty() {
   if (batch_listed()) return;
   // The aliasing constructor: batched_writer is a private base, which shared_ptr's own
   // conversion cannot see.
-  std::shared_ptr<batched_writer> self(shared_from_this(), static_cast<batched_writer*>(this));
-  write_batch::this_thread().add(std::move(self), socket_.get_executor());
+  std::shared_ptr<batched_writer> writer(self(), static_cast<batched_writer*>(this));
+  write_batch::this_thread().add(std::move(writer), socket_.get_executor());
 }
 
 void websocket_transport::flush() {
@@ -321,7 +339,7 @@ void websocket_transport::flush() {
 void websocket_transport::do_wait_writable() {
   write_waiting_ = true;
   socket_.async_wait(net::ip::tcp::socket::wait_write,
-                     [self = shared_from_this()](boost::system::error_code ec) {
+                     [self = self()](boost::system::error_code ec) {
                        self->write_waiting_ = false;
                        if (ec || !self->open_) return;
                        self->flush();
@@ -334,7 +352,7 @@ void websocket_transport::do_wait_writable() {
 void websocket_transport::close() {
   if (!open_) return abort();
   if (close_queued_) return;
-  owner_.reset();
+  owner_ = nullptr;
   push_frame(ws::opcode::close, make_shared_bytes(ws::close_payload(1000)));
   close_queued_ = true;
   // A client that stops reading never lets the queue drain, and the close frame waits behind
@@ -355,7 +373,7 @@ void websocket_transport::start_close_timer() {
   if (close_timer_) return;
   close_timer_ = std::make_unique<net::steady_timer>(socket_.get_executor());
   close_timer_->expires_after(close_bound);
-  close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  close_timer_->async_wait([self = self()](boost::system::error_code ec) {
     if (!ec) self->abort();
   });
 }

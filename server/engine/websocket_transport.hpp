@@ -44,25 +44,18 @@ class websocket_transport : private batched_writer {
                                                    const engine_options& options,
                                                    eio::version version);
 
-  // Constructed directly only inside an owner's block (websocket_session), which must call
-  // set_self before anything else: the transport keeps itself alive through that pointer.
-  websocket_transport(server::tcp_socket socket, const engine_options& options,
-                      eio::version version);
-  ~websocket_transport();
   websocket_transport(const websocket_transport&) = delete;
   websocket_transport& operator=(const websocket_transport&) = delete;
-
-  // What keeps this transport alive: a shared_ptr to it, or one aliasing the block it is
-  // embedded in. Not std::enable_shared_from_this, which make_shared cannot set for a member.
-  void set_self(const std::shared_ptr<websocket_transport>& self) noexcept { self_ = self; }
 
   // Completes the upgrade of `req`; `done(true)` once the 101 answer is written, `done(false)`
   // once a malformed request was answered 400 / 426 and closed. Never called inside accept.
   void accept(request req, std::function<void(bool)> done);
-  // Starts delivering messages to `owner`. The transport keeps the session alive while reading.
-  void attach(std::shared_ptr<session> owner);
-  // Detaches without closing (used when a probe loses its session).
-  void detach();
+  // Starts delivering messages to `owner`, which must detach() before it goes (finish() does,
+  // and ~session for a transport that outlives it). While it delivers, the transport holds a
+  // shared_ptr to it: a message may end the session.
+  void attach(session& owner);
+  // Stops delivering without closing (the session ends, or a probe loses its session).
+  void detach() noexcept { owner_ = nullptr; }
 
   // Queues a packet; it is written at the end of this turn of the loop (write_batch), gathered
   // with the others queued meanwhile.
@@ -83,10 +76,21 @@ class websocket_transport : private batched_writer {
   }
   bool is_open() const noexcept { return open_; }
 
+ protected:
+  // Made only as one of two kinds, which differ in what keeps them alive (self()): a
+  // transport of its own (make(), for a probe), or one embedded in its session's block
+  // (websocket_session), which would otherwise carry a pointer to its own block.
+  websocket_transport(server::tcp_socket socket, const engine_options& options,
+                      eio::version version);
+  ~websocket_transport();
+
  private:
-  std::shared_ptr<websocket_transport> shared_from_this() {
-    return std::shared_ptr<websocket_transport>(self_);
-  }
+  // A shared_ptr to this transport, or one aliasing the block it is embedded in: what a
+  // pending operation holds to keep it alive. Not std::enable_shared_from_this, which
+  // make_shared cannot set for a member.
+  virtual std::shared_ptr<websocket_transport> self() = 0;
+  // The owner, held for as long as a call into it lasts (null when detached).
+  std::shared_ptr<session> owner() const;
 
   // One frame on its way out: either `bytes` is the whole frame (header_size == 0), or
   // `header` is written in front of it.
@@ -155,8 +159,7 @@ class websocket_transport : private batched_writer {
   server::tcp_socket socket_;  // the loop's executor type: see server/tcp_socket.hpp
   const engine_options& options_;
   protocol::ws::reader reader_;
-  std::shared_ptr<session> owner_;
-  std::weak_ptr<websocket_transport> self_;  // see set_self
+  session* owner_ = nullptr;  // see attach(); null when detached
   // Only while closing, or writing the handshake's answer (idle sessions stay small).
   std::unique_ptr<net::steady_timer> close_timer_;
   [[no_unique_address]] live_count live_;  // the graceful shutdown waits for every one to go

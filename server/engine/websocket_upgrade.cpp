@@ -66,14 +66,14 @@ void websocket_transport::write_handshake(std::string answer, bool accepted,
     // must be gone first, for it holds a connection slot that the new session's admission
     // counts (listener.cpp).
     return net::post(socket_.get_executor(),
-                     [self = shared_from_this(), accepted, done = std::move(done)] {
+                     [self = self(), accepted, done = std::move(done)] {
                        self->finish_handshake(accepted, done);
                      });
   }
   start_close_timer();
   auto rest = std::make_shared<std::string>(answer.substr(written));
   net::async_write(socket_, net::buffer(*rest),
-                   [self = shared_from_this(), rest, accepted, done = std::move(done)](
+                   [self = self(), rest, accepted, done = std::move(done)](
                        boost::system::error_code ec, std::size_t) {
                      self->close_timer_.reset();  // cancels its wait
                      self->finish_handshake(!ec && accepted, done);

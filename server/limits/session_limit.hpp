@@ -1,6 +1,6 @@
 #pragma once
-// Counts Engine.IO sessions against max-connections / max-connections-per-ip, by wrapping the
-// handler factory of an endpoint (the engine itself knows nothing of limits).
+// Counts Engine.IO sessions against max-connections / max-connections-per-ip, as the engine's
+// session_admission (the engine itself knows nothing of limits).
 //
 // Why sessions and not only TCP connections: a long-polling session holds no connection of
 // its own between requests, and one keep-alive connection can open any number of them, so the
@@ -13,7 +13,18 @@
 
 namespace txrt::limits {
 
-// `limiter` must outlive every session of the endpoint.
-engine::handler_factory count_sessions(engine::handler_factory inner, connection_limiter& limiter);
+// Holds no state per session: a session's slot is its admission (one bit in the session), and
+// the slot's address is the session's own remote_address(), fixed before it is admitted.
+class session_limit final : public engine::session_admission {
+ public:
+  // `limiter` must outlive every session of the endpoints this admits.
+  explicit session_limit(connection_limiter& limiter) : limiter_(limiter) {}
+
+  bool admit(const engine::session& s) override;
+  void release(const engine::session& s) noexcept override;
+
+ private:
+  connection_limiter& limiter_;
+};
 
 }  // namespace txrt::limits
