@@ -55,7 +55,7 @@ TEST_CASE("replyTo: a reseller's reach through the directory; unavailable", "[re
   CHECK(f.request(f.a, s, ask("emp-sub", R"({"employee":"emp-sub"})")).ok());
   // A recipient of the reseller's own customer needs no directory, replyTo does: its failure
   // is the answer.
-  f.connect(f.b, identity{"emp-res-2", "r1", access_level::viewer, "", {}});
+  f.connect(f.b, identity{"emp-res-2", "r1", access_level::viewer, "", {}, {}});
   f.directory->available = false;
   f.directory->asked.clear();
   check_failed(f.request(f.a, s, ask("emp-res-2", R"({"employee":"emp-other"})")), "unavailable");
