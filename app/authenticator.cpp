@@ -25,7 +25,7 @@ authenticator::authenticator(authenticator_deps deps, subscriptions& subs, clien
     : deps_(std::move(deps)),
       subs_(subs),
       io_(io),
-      credentials_(deps_.validator, deps_.revalidate_interval,
+      credentials_(deps_.employees.size(), deps_.validator, deps_.revalidate_interval,
                    credential_actions{[this](client& c) { expire(c); },
                                       [this](client& c, auth::auth_result r) {
                                         revalidated(c, std::move(r));

@@ -1,6 +1,7 @@
 #include "app/credentials.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
@@ -27,11 +28,12 @@ struct credentials::loop_state {
   std::size_t compacted = 0;  // the roster's size after the last compaction
 };
 
-credentials::credentials(std::shared_ptr<auth::token_validator> validator,
+credentials::credentials(std::size_t loops, std::shared_ptr<auth::token_validator> validator,
                          std::chrono::milliseconds revalidate_interval, credential_actions actions)
     : validator_(std::move(validator)),
       interval_(revalidate_interval),
-      actions_(std::move(actions)) {}
+      actions_(std::move(actions)),
+      loops_(loops) {}
 
 credentials::~credentials() {
   for (auto& s : loops_) {
@@ -42,7 +44,7 @@ credentials::~credentials() {
 }
 
 credentials::loop_state& credentials::state_of(const client& c) {
-  if (loops_.size() <= c.loop) loops_.resize(c.loop + 1);
+  if (c.loop >= loops_.size()) throw std::logic_error("credentials: a client of an unknown loop");
   auto& s = loops_[c.loop];
   if (!s) s = std::make_shared<loop_state>(c.executor);
   return *s;

@@ -37,7 +37,8 @@ class credentials {
   // Revalidation ticks per interval: a loop asks about 1/slices of its sockets per tick.
   static constexpr std::size_t slices = 10;
 
-  credentials(std::shared_ptr<auth::token_validator> validator,
+  // `loops`: how many loops there are (every client's loop index is below it).
+  credentials(std::size_t loops, std::shared_ptr<auth::token_validator> validator,
               std::chrono::milliseconds revalidate_interval, credential_actions actions);
   ~credentials();
 
@@ -62,7 +63,10 @@ class credentials {
   std::shared_ptr<auth::token_validator> validator_;
   std::chrono::milliseconds interval_;
   credential_actions actions_;
-  std::vector<std::shared_ptr<loop_state>> loops_;  // by loop index, made on first use
+  // By loop index. Sized once, at construction: every loop reads it, so it must never grow
+  // (a resize from one loop reallocated it under another's read). Each slot is made on first
+  // use by its own loop and touched only there.
+  std::vector<std::shared_ptr<loop_state>> loops_;
 };
 
 }  // namespace txrt::telecomx

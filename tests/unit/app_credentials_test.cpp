@@ -4,9 +4,15 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
+
 #include "app/app_metrics.hpp"
+#include "app/client.hpp"
+#include "app/credentials.hpp"
 #include "app/deadline_heap.hpp"
 #include "tests/doubles/app_harness.hpp"
 
@@ -220,4 +226,17 @@ TEST_CASE("a customer moved under another reseller: its subscriptions are re-che
   CHECK(metrics::subscriptions_removed
             .at(static_cast<std::size_t>(metrics::removal_reason::access_changed))
             .value() == removed + 1);
+}
+
+TEST_CASE("credentials are sized for the loops at construction: a client of another loop is a "
+          "programming error, not a resize under the other loops' reads",
+          "[app][credentials]") {
+  boost::asio::io_context io;
+  telecomx::credentials creds(2, nullptr, 0ms, telecomx::credential_actions{});
+  auto inside = std::make_shared<telecomx::client>(io.get_executor(), 1, "s1", "websocket",
+                                                   "127.0.0.1");
+  auto outside = std::make_shared<telecomx::client>(io.get_executor(), 2, "s2", "websocket",
+                                                    "127.0.0.1");
+  CHECK_NOTHROW(creds.track(*inside));
+  CHECK_THROWS_AS(creds.track(*outside), std::logic_error);
 }
