@@ -51,6 +51,7 @@ struct settings {
   bool allow_eio3 = true;               // accept socket.io v2 clients (Engine.IO v3)
   bool compression = true;              // permessage-deflate when the client offers it
   std::uint64_t compression_threshold = 256;  // smaller messages go uncompressed
+  bool io_uring = true;  // WebSocket writes of a loop turn in one io_uring submission
   std::uint32_t connect_timeout_ms = 45000;  // an Engine.IO session that joins no namespace
 
   // HTTP

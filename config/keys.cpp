@@ -278,6 +278,10 @@ const key_spec all_keys[] = {
   {"compression-threshold", "Engine.IO", "BYTES", "256",
    "messages shorter than this are sent uncompressed",
    set_number<&settings::compression_threshold, 0, kU64>},
+  {"io-uring", "Engine.IO", "BOOL", "true",
+   "each loop submits the WebSocket writes of one turn to io_uring in one system call instead "
+   "of one sendmsg per socket; falls back to sendmsg where the kernel refuses io_uring",
+   set_bool<&settings::io_uring>},
   {"connect-timeout-ms", "Engine.IO", "MS", "45000",
    "an Engine.IO session that joins no namespace is closed after this",
    set_number<&settings::connect_timeout_ms, 1, kU32>},

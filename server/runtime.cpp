@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include "server/engine/live_count.hpp"
+#include "server/engine/send_ring.hpp"
 #include "server/listener.hpp"
 
 namespace txrt::server {
@@ -33,6 +34,8 @@ runtime::runtime(const config::settings& cfg)
   if (!proxies) throw std::runtime_error("trusted-proxies: " + why);
   trusted_proxies_ = std::move(*proxies);
   routes_.trusted_proxies = trusted_proxies_;
+  // Before any loop writes (each loop makes its ring on its first write batch).
+  engine::send_ring::configure(cfg.io_uring);
   routes_.max_body = cfg.max_payload;
   routes_.header_timeout = std::chrono::milliseconds(cfg.header_timeout_ms);
   routes_.cors = std::make_shared<http::cors_policy>(cfg.cors_origins, cfg.cors_credentials);

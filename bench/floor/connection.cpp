@@ -23,9 +23,6 @@ namespace {
 constexpr std::size_t max_http_request = 8192;
 // As txrt: a busy socket is read at most this many times per wake-up.
 constexpr int max_reads_per_wake = 4;
-// Frames gathered into one sendmsg; txrt gathers 256 iovecs (a header and a body per frame),
-// the floor's frames are whole, one iovec each.
-constexpr std::size_t max_iovecs = 128;
 // As txrt: at most this many sendmsg calls per flush of one socket.
 constexpr int max_writes_per_flush = 64;
 
@@ -214,6 +211,46 @@ void connection::flush() {
       head_written_ = 0;
     }
   }
+  if (!queue_.empty()) {
+    write_waiting_ = true;
+    want_write(true);
+  }
+}
+
+bool connection::prepare_send(msghdr& msg, iovec* iov) {
+  if (!open_ || write_waiting_ || queue_.empty()) return false;
+  std::size_t count = 0;
+  std::size_t skip = head_written_;
+  for (auto it = queue_.begin(); it != queue_.end() && count < max_iovecs; ++it, skip = 0) {
+    const std::string& bytes = **it;
+    iov[count++] = {const_cast<char*>(bytes.data()) + skip, bytes.size() - skip};
+  }
+  msg = {};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = count;
+  return true;
+}
+
+void connection::sent(long result) {
+  if (!open_) return;
+  if (result < 0) {
+    if (result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR)
+      return close(close_reason::io_error);
+  } else {
+    auto n = static_cast<std::size_t>(result);
+    while (n > 0 && !queue_.empty()) {
+      const std::size_t left = queue_.front()->size() - head_written_;
+      if (n < left) {
+        head_written_ += n;
+        break;
+      }
+      n -= left;
+      queued_bytes_ -= queue_.front()->size();
+      queue_.pop_front();
+      head_written_ = 0;
+    }
+  }
+  // Whatever is left waits for EPOLLOUT (a partial send means the socket's buffer is full).
   if (!queue_.empty()) {
     write_waiting_ = true;
     want_write(true);

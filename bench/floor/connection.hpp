@@ -6,6 +6,9 @@
 // immutable, pre-built string; queueing one marks the socket dirty on its loop, and the loop
 // flushes every dirty socket at the end of its turn with one gathered sendmsg (more only when
 // the first wrote everything and more is queued, or after EPOLLOUT). Loop thread only.
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -40,6 +43,13 @@ class connection final : public io_handler {
   void queue(frame_ptr frame);
   // One gathered sendmsg per call (repeated while it writes everything and more is queued).
   void flush();
+  // The same write split in two, for a loop that submits the sends of a whole turn at once:
+  // fills `msg`/`iov` (max_iovecs) with what is queued, false when there is nothing to send.
+  bool prepare_send(msghdr& msg, iovec* iov);
+  // The result of that send (bytes, or -errno): retires what went, waits for EPOLLOUT if
+  // something is left.
+  void sent(long result);
+  static constexpr std::size_t max_iovecs = 128;
   bool dirty = false;  // on the loop's dirty list
 
   // Why a socket closed: counted by the loop, never logged.

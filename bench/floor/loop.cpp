@@ -1,17 +1,21 @@
 #include "bench/floor/loop.hpp"
 
+#include <liburing.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace txrt::floor {
 
 namespace {
 
 constexpr int max_events_per_wait = 256;
+// Sends per io_uring submission (as txrt's send_ring).
+constexpr unsigned max_sends = 256;
 
 // The loop the calling thread runs, if any.
 thread_local loop* current_loop = nullptr;
@@ -23,7 +27,20 @@ thread_local loop* current_loop = nullptr;
 
 }  // namespace
 
-loop::loop(std::size_t index) : index_(index) {
+struct loop::uring_state {
+  io_uring ring{};
+  bool ready = false;
+  struct slot {
+    msghdr msg;
+    std::array<iovec, connection::max_iovecs> iov;
+  };
+  std::vector<slot> slots;
+  ~uring_state() {
+    if (ready) io_uring_queue_exit(&ring);
+  }
+};
+
+loop::loop(std::size_t index, bool io_uring) : index_(index), want_uring_(io_uring) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) die("epoll_create1");
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -91,6 +108,7 @@ void loop::modify(int fd, io_handler* h, std::uint32_t events) {
 
 void loop::run() {
   current_loop = this;
+  start_uring();
   std::array<epoll_event, max_events_per_wait> events;
   while (!stopping_) {
     const int n = ::epoll_wait(epoll_fd_, events.data(), max_events_per_wait, -1);
@@ -159,7 +177,77 @@ void loop::mark_dirty(connection& c) {
   dirty_.push_back(&c);
 }
 
+// On the loop's own thread: a SINGLE_ISSUER ring belongs to the thread that made it.
+void loop::start_uring() {
+  if (!want_uring_) return;
+  uring_ = std::make_unique<uring_state>();
+  io_uring_params p{};
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  if (int r = io_uring_queue_init_params(max_sends, &uring_->ring, &p); r < 0) {
+    std::fprintf(stderr, "txrt-floor: io_uring refused (%s): sendmsg per socket\n",
+                 std::strerror(-r));
+    uring_.reset();
+    return;
+  }
+  uring_->ready = true;
+}
+
+void loop::flush_dirty_uring() {
+  flushing_.swap(dirty_);
+  auto& u = *uring_;
+  // One slot per send of a submission (the ring's size), reused by the next submission.
+  if (u.slots.size() < max_sends) u.slots.resize(max_sends);
+  std::size_t next = 0;
+  while (next < flushing_.size()) {
+    unsigned submitted = 0;
+    const std::size_t start = next;
+    for (; next < flushing_.size() && submitted < max_sends; ++next) {
+      connection* c = flushing_[next];
+      c->dirty = false;
+      auto& slot = u.slots[submitted];
+      if (!c->prepare_send(slot.msg, slot.iov.data())) {
+        slot.msg.msg_iovlen = 0;
+        continue;
+      }
+      io_uring_sqe* sqe = io_uring_get_sqe(&u.ring);
+      if (!sqe) {  // the ring is full: send this one in the next submission
+        c->dirty = true;
+        break;
+      }
+      io_uring_prep_sendmsg(sqe, c->fd(), &slot.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      io_uring_sqe_set_data64(sqe, next);  // the connection's place in flushing_
+      ++submitted;
+    }
+    if (submitted == 0) continue;
+    // MSG_DONTWAIT makes each send complete at submission (never parked on a poll): waiting
+    // for all of them returns at once.
+    int r;
+    do r = io_uring_submit_and_wait(&u.ring, submitted);
+    while (r == -EINTR);
+    if (r < 0) {
+      errno = -r;
+      die("io_uring_submit_and_wait");
+    }
+    unsigned seen = 0;
+    while (seen < submitted) {
+      io_uring_cqe* cqe;
+      if (int w = io_uring_wait_cqe(&u.ring, &cqe); w < 0) {
+        if (w == -EINTR) continue;
+        errno = -w;
+        die("io_uring_wait_cqe");
+      }
+      const auto at = static_cast<std::size_t>(io_uring_cqe_get_data64(cqe));
+      const long res = cqe->res;
+      io_uring_cqe_seen(&u.ring, cqe);
+      ++seen;
+      if (at >= start && at < flushing_.size()) flushing_[at]->sent(res);
+    }
+  }
+  flushing_.clear();
+}
+
 void loop::flush_dirty() {
+  if (uring_) return flush_dirty_uring();
   // Swap into a second list whose capacity is kept: no allocation per turn.
   flushing_.swap(dirty_);
   for (connection* c : flushing_) {

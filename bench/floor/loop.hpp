@@ -33,7 +33,7 @@ struct loop_counters {
 
 class loop final : public io_handler {
  public:
-  explicit loop(std::size_t index);
+  loop(std::size_t index, bool io_uring);
   ~loop();
 
   // --- any thread --------------------------------------------------------------------------
@@ -69,6 +69,8 @@ class loop final : public io_handler {
   void deliver(const std::string& customer, const frame_ptr& frame);
   void accept_socket(int fd);
   void flush_dirty();
+  void flush_dirty_uring();
+  void start_uring();
   void bury();
 
   std::size_t index_;
@@ -84,6 +86,11 @@ class loop final : public io_handler {
   std::vector<std::unique_ptr<connection>> dead_;  // closed in this turn
   std::array<char, 64 * 1024> read_buffer_;
   loop_counters counters_;
+  // With io_uring: the sends of a turn go in one submission (made in run(), on the loop's
+  // thread; null when off or refused).
+  bool want_uring_;
+  struct uring_state;
+  std::unique_ptr<uring_state> uring_;
 };
 
 }  // namespace txrt::floor

@@ -7,7 +7,11 @@
 // no JSON. What it costs per delivery is what the machine costs; txrt ÷ floor is txrt's overhead.
 //
 //   txrt-floor --listen 127.0.0.1:PORT --redis redis://127.0.0.1:PORT [--prefix rt:]
-//              [--threads 2]
+//              [--threads 2] [--io-uring true|false]
+//
+// --io-uring (default true, as txrt's io-uring): each loop submits the sends of a turn to
+// io_uring at once instead of calling sendmsg per socket; where the kernel refuses io_uring it
+// says so on stderr and uses sendmsg.
 //
 // Prints `ready pids=<pid>` once it listens and its PSUBSCRIBE is confirmed (as the baselines
 // of bench/ do). Runs until SIGTERM or SIGINT, then prints its counters to stderr.
@@ -41,6 +45,7 @@ struct options {
   int redis_port = 6379;
   std::string prefix = "rt:";
   int threads = 2;
+  bool io_uring = true;  // as txrt's io-uring (its default): the sends of a turn in one submission
 };
 
 // "host:port", optionally after "redis://"; false when malformed.
@@ -67,6 +72,9 @@ bool parse_options(int argc, char** argv, options& o) {
       if (!parse_endpoint(value, o.redis_host, o.redis_port)) return false;
     } else if (arg == "--prefix") {
       o.prefix = value;
+    } else if (arg == "--io-uring") {
+      if (value != "true" && value != "false") return false;
+      o.io_uring = value == "true";
     } else if (arg == "--threads") {
       const auto r = std::from_chars(value.data(), value.data() + value.size(), o.threads);
       if (r.ec != std::errc{} || o.threads < 1 || o.threads > 64) return false;
@@ -128,7 +136,7 @@ int run(const options& o) {
   ::signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::unique_ptr<loop>> loops;
-  for (int i = 0; i < o.threads; ++i) loops.push_back(std::make_unique<loop>(i));
+  for (int i = 0; i < o.threads; ++i) loops.push_back(std::make_unique<loop>(i, o.io_uring));
   listener accept(loops);
   if (!accept.open(o.listen_host, o.listen_port)) {
     std::fprintf(stderr, "txrt-floor: cannot listen on %s:%d: %s\n", o.listen_host.c_str(),
@@ -177,7 +185,7 @@ int main(int argc, char** argv) {
   if (!txrt::floor::parse_options(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: txrt-floor --listen HOST:PORT --redis [redis://]HOST:PORT "
-                 "[--prefix rt:] [--threads 2]\n");
+                 "[--prefix rt:] [--threads 2] [--io-uring true|false]\n");
     return 2;
   }
   return txrt::floor::run(o);

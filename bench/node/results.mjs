@@ -122,7 +122,7 @@ function floorSection(p, { servers, of, best, commonRate, atRate, lone, env }) {
   p();
   p('The floor (`bench/floor/`, `txrt-floor`) holds the same WebSocket connections and writes the');
   p('same pre-built frames the way txrt does — 2 threads, events from Redis PSUBSCRIBE crossing to');
-  p('each loop once, one gathered `sendmsg` per socket per loop turn — with no protocol, no rooms,');
+  p('each loop once, one gathered send per socket per loop turn, all of a turn\'s sends in one io_uring submission (as txrt) — with no protocol, no rooms,');
   p('no authentication and no JSON. Its figures are what the kernel and the machine cost; "txrt ÷');
   p('floor" is what txrt adds (above 1 txrt costs more; for deliveries/s, below 1 txrt delivers less).');
   p();

@@ -281,28 +281,49 @@ void websocket_transport::mark_dirty() {
   write_batch::this_thread().add(std::move(writer), socket_.get_executor());
 }
 
+std::size_t websocket_transport::gather_queued(std::span<iovec> iov) const noexcept {
+  std::size_t count = 0;
+  std::size_t skip = head_written_;
+  for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= iov.size(); ++i) {
+    const auto& f = queue_[i];
+    if (skip < f.header_size) {
+      iov[count++] = {const_cast<std::uint8_t*>(f.header) + skip, f.header_size - skip};
+      skip = 0;
+    } else {
+      skip -= f.header_size;
+    }
+    const auto& bytes = *f.bytes;
+    iov[count++] = {const_cast<char*>(bytes.data()) + skip, bytes.size() - skip};
+    skip = 0;
+  }
+  return count;
+}
+
+void websocket_transport::retire(std::size_t n) noexcept {
+  // The first frame left may be partly written.
+  while (n > 0 && queue_head_ < queue_.size()) {
+    auto& f = queue_[queue_head_];
+    const auto left = f.size() - head_written_;
+    if (n < left) {
+      head_written_ += n;
+      return;
+    }
+    n -= left;
+    queued_bytes_ -= static_cast<std::uint64_t>(f.cost());
+    f.bytes.reset();
+    ++queue_head_;
+    head_written_ = 0;
+  }
+}
+
 void websocket_transport::flush() {
   if (!open_ || write_waiting_) return;
   auto& iov = this_loop().iov;
   const int fd = socket_.native_handle();
   for (int round = 0; round < 64 && queue_head_ < queue_.size(); ++round) {
-    std::size_t count = 0;
-    std::size_t skip = head_written_;
-    for (std::size_t i = queue_head_; i < queue_.size() && count + 2 <= max_iovecs; ++i) {
-      auto& f = queue_[i];
-      if (skip < f.header_size) {
-        iov[count++] = {f.header + skip, f.header_size - skip};
-        skip = 0;
-      } else {
-        skip -= f.header_size;
-      }
-      const auto& bytes = *f.bytes;
-      iov[count++] = {const_cast<char*>(bytes.data()) + skip, bytes.size() - skip};
-      skip = 0;
-    }
     msghdr msg{};
     msg.msg_iov = iov.data();
-    msg.msg_iovlen = count;
+    msg.msg_iovlen = gather_queued(iov);
     const auto sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -311,23 +332,38 @@ void websocket_transport::flush() {
       report_closed(close_reason::transport_error);
       return;
     }
-    // Retire what was written; the first frame left may be partly written.
-    auto n = static_cast<std::size_t>(sent);
-    while (n > 0 && queue_head_ < queue_.size()) {
-      auto& f = queue_[queue_head_];
-      const auto left = f.size() - head_written_;
-      if (n < left) {
-        head_written_ += n;
-        n = 0;
-        break;
-      }
-      n -= left;
-      queued_bytes_ -= static_cast<std::uint64_t>(f.cost());
-      f.bytes.reset();
-      ++queue_head_;
-      head_written_ = 0;
-    }
+    retire(static_cast<std::size_t>(sent));
   }
+  after_write();
+}
+
+int websocket_transport::gather(std::span<iovec> into, int& fd) noexcept {
+  if (!open_ || write_waiting_) return 0;
+  // Nothing queued: flush() has only its bookkeeping to do, no system call.
+  if (queue_head_ >= queue_.size()) return -1;
+  fd = socket_.native_handle();
+  return static_cast<int>(gather_queued(into));
+}
+
+void websocket_transport::gathered_sent(long result) {
+  if (!open_ || write_waiting_) return;  // closed, or given to the reactor, in the meantime
+  if (result == -ECANCELED || result == -EINTR) return flush();  // not sent: write it now
+  if (result < 0) {
+    if (result != -EAGAIN && result != -EWOULDBLOCK) {
+      abort();
+      report_closed(close_reason::transport_error);
+      return;
+    }
+    return after_write();  // the socket is full: wait until it is writable
+  }
+  retire(static_cast<std::size_t>(result));
+  // More than one send's worth was queued, or the socket took part of it: flush() writes the
+  // rest, or finds the socket full and waits.
+  if (queue_head_ < queue_.size()) return flush();
+  after_write();
+}
+
+void websocket_transport::after_write() {
   report_queued();
   if (queue_head_ < queue_.size()) return do_wait_writable();
   queue_.clear();

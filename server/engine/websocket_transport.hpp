@@ -126,7 +126,17 @@ class websocket_transport : private batched_writer {
   // Brings txrt_outbound_queue_bytes in step with queued_bytes_ (see reported_bytes_).
   void report_queued() noexcept;
   void write_batched() override { flush(); }
+  int gather(std::span<iovec> into, int& fd) noexcept override;
+  void gathered_sent(long result) override;
+  // Writes what is queued with sendmsg, up to 64 sends, then after_write().
   void flush();
+  // The iovecs of what is queued, from the first byte not written (at most iov.size()).
+  std::size_t gather_queued(std::span<iovec> iov) const noexcept;
+  // Drops `n` written bytes from the front of the queue.
+  void retire(std::size_t n) noexcept;
+  // After a write: wait for writability if something is left, else release the queue and,
+  // if that was our close frame, go on closing.
+  void after_write();
   void do_wait_writable();
   void after_close_frame_written();
 

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "server/engine/send_ring.hpp"
+
 namespace txrt::engine {
 
 namespace {
@@ -30,6 +32,12 @@ void write_batch::run() {
   run_posted_ = false;
   running_.swap(listed_);
   const std::size_t n = running_.size();
+  send_ring* ring = send_ring::this_thread();
+  // Tells each writer of the submission what its send did.
+  auto submit = [&] {
+    for (const auto& done : ring->submit()) running_[done.tag]->gathered_sent(done.result);
+    if (ring->broken()) ring = nullptr;
+  };
   for (std::size_t i = 0; i < n; ++i) {
     // After a fan-out the writers are cold again (a batch lists thousands): ask for the one a
     // couple ahead while this one writes. Its first lines are the ones a writer keeps hot.
@@ -40,8 +48,23 @@ void write_batch::run() {
     }
     auto& w = running_[i];
     w->listed_ = false;
+    if (ring) {
+      auto space = ring->next_iovecs();
+      if (space.empty()) {
+        submit();
+        if (ring) space = ring->next_iovecs();
+      }
+      int fd = -1;
+      const int count = space.empty() ? -1 : w->gather(space, fd);
+      if (count > 0) {
+        ring->add(fd, static_cast<std::size_t>(count), i);
+        continue;
+      }
+      if (count == 0) continue;
+    }
     w->write_batched();
   }
+  if (ring && ring->queued() > 0) submit();
   running_.clear();
 }
 

@@ -11,13 +11,18 @@
 //    the loop's batch. A batch and its writers must not be touched from another thread.
 //  - add(w, ex) lists `w` until its turn, however often it is called meanwhile, and posts one
 //    run() to `ex` when nothing was listed (so at most one post is outstanding per batch).
-//  - run() calls write_batched() once on each writer listed before it started, in the order
-//    they were listed. A writer listed during run() (even the one being written) waits for
+//  - run() writes each writer listed before it started once, in the order they were listed:
+//    where the loop has a send_ring (send_ring.hpp), a writer that gather()s hands its send to
+//    the ring and all of them leave in one system call, each told what it sent by
+//    gathered_sent() before run() returns; any other writer gets write_batched(). A writer listed during run() (even the one being written) waits for
 //    the next run, which add() posts: no writer is written twice in one run, none is lost.
 //  - Listing holds a reference: a writer lives until it has been written, even if its owner
 //    let it go in the meantime.
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -40,8 +45,19 @@ class batched_writer {
 
  private:
   friend class write_batch;
-  // Called by the batch once per listing, on the writer's loop.
+  // Called by the batch once per listing, on the writer's loop, when the send is not gathered.
   virtual void write_batched() = 0;
+  // A writer whose send the batch may submit with others: fills `into` with the iovecs of what
+  // it has to send and `fd` with its socket, and answers how many (0: nothing to send, and
+  // nothing else to do; -1: call write_batched() instead). The iovecs must stay valid until
+  // gathered_sent(), which the same run() calls with the bytes sent or -errno (-ECANCELED: it
+  // was not sent, write it yourself).
+  virtual int gather(std::span<iovec> into, int& fd) noexcept {
+    (void)into;
+    (void)fd;
+    return -1;
+  }
+  virtual void gathered_sent(long result) { (void)result; }
   bool listed_ = false;
 };
 

@@ -52,7 +52,7 @@ const char* const kAllKeys[] = {
     "send-queue-bytes", "log-level", "allow-demo-tokens", "max-subscriptions-per-socket",
     "subscribe-rate-per-socket", "revalidate-interval-ms", "admin-ui", "admin-ui-dir",
     "admin-username", "admin-password-hash", "admin-ui-disconnect", "admin-ui-write",
-    "tls-cert", "tls-key", "compression", "compression-threshold"};
+    "tls-cert", "tls-key", "compression", "compression-threshold", "io-uring"};
 // clang-format on
 
 }  // namespace
