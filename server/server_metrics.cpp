@@ -13,6 +13,12 @@ family<counter> connections_closed{"txrt_connections_closed_total",
                                    {"reason", close_reasons}};
 family<gauge> outbound_queue_bytes{"txrt_outbound_queue_bytes",
                                    "Bytes queued for clients and not yet written."};
+family<gauge> io_uring_loops{
+    "txrt_io_uring_loops",
+    "Event loops that hand their WebSocket writes to io_uring (io-uring; 0 where it is off or "
+    "the kernel refuses it, and the loops call sendmsg per socket)."};
+family<counter> io_uring_sends{"txrt_io_uring_sends_total",
+                               "WebSocket sends submitted through io_uring."};
 family<counter> limited{"txrt_limited_total",
                         "Connections, sessions and messages refused by a limit, by limit.",
                         {"limit", limit_names}};

@@ -65,6 +65,9 @@ extern family<gauge> connections;           // {transport, protocol}
 extern family<counter> connections_opened;  // txrt_connections_opened_total
 extern family<counter> connections_closed;  // {reason}
 extern family<gauge> outbound_queue_bytes;  // queued and unwritten, every session
+// The write path (server/engine/send_ring.hpp).
+extern family<gauge> io_uring_loops;          // loops whose writes go through io_uring
+extern family<counter> io_uring_sends;        // sends submitted through it
 // Limits.
 extern family<counter> limited;         // {limit}: connections, sessions, messages refused
 extern family<gauge> connection_slots;  // HTTP connections + sessions counted by max-connections

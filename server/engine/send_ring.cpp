@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/server_metrics.hpp"
+
 namespace txrt::engine {
 
 namespace {
@@ -94,9 +96,13 @@ send_ring* send_ring::this_thread() {
                      "per socket");
       return nullptr;
     }
+    metrics::io_uring_loops.get().inc(1);
     return std::unique_ptr<send_ring>(new send_ring(std::move(r)));
   }();
-  if (mine && mine->broken_) mine.reset();
+  if (mine && mine->broken_) {
+    mine.reset();
+    metrics::io_uring_loops.get().inc(-1);
+  }
   return mine.get();
 }
 
@@ -168,6 +174,7 @@ std::span<const send_ring::completion> send_ring::submit() {
     for (std::size_t i = consumed; i < expected; ++i) completions_.push_back({tags_[i], -ECANCELED});
     broken_ = true;
   }
+  metrics::io_uring_sends.get().inc(consumed);
   queued_ = 0;
   iovecs_used_ = 0;
   return completions_;
