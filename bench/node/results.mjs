@@ -15,6 +15,7 @@ const STEPPED = new Set(['fanout', 'broadcast']);
 const SERVERS = [
   ['txrt', 'txrt'],
   ['txrt0', 'txrt, recovery off'],
+  ['txrts', 'txrt, sendmsg per socket (io-uring off)'],
   ['txrtrv', 'txrt, revalidating every 5 s'],
   ['txrtz', 'txrt, compressed (permessage-deflate)'],
   ['node1', 'Node 1 process'],
