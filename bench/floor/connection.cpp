@@ -180,41 +180,18 @@ void connection::queue(frame_ptr frame) {
 }
 
 void connection::flush() {
-  if (!open_ || write_waiting_) return;
   std::array<iovec, max_iovecs> iov;
-  for (int round = 0; round < max_writes_per_flush && !queue_.empty(); ++round) {
-    std::size_t count = 0;
-    std::size_t skip = head_written_;
-    for (auto it = queue_.begin(); it != queue_.end() && count < max_iovecs; ++it, skip = 0) {
-      const std::string& bytes = **it;
-      iov[count++] = {const_cast<char*>(bytes.data()) + skip, bytes.size() - skip};
-    }
-    msghdr msg{};
-    msg.msg_iov = iov.data();
-    msg.msg_iovlen = count;
+  msghdr msg;
+  for (int round = 0; round < max_writes_per_flush && prepare_send(msg, iov.data()); ++round) {
     const auto sent = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
       return close(close_reason::io_error);
     }
-    auto n = static_cast<std::size_t>(sent);
-    while (n > 0 && !queue_.empty()) {
-      const std::size_t left = queue_.front()->size() - head_written_;
-      if (n < left) {
-        head_written_ += n;
-        break;
-      }
-      n -= left;
-      queued_bytes_ -= queue_.front()->size();
-      queue_.pop_front();
-      head_written_ = 0;
-    }
+    retire(static_cast<std::size_t>(sent));
   }
-  if (!queue_.empty()) {
-    write_waiting_ = true;
-    want_write(true);
-  }
+  wait_if_left();
 }
 
 bool connection::prepare_send(msghdr& msg, iovec* iov) {
@@ -237,24 +214,30 @@ void connection::sent(long result) {
     if (result != -EAGAIN && result != -EWOULDBLOCK && result != -EINTR)
       return close(close_reason::io_error);
   } else {
-    auto n = static_cast<std::size_t>(result);
-    while (n > 0 && !queue_.empty()) {
-      const std::size_t left = queue_.front()->size() - head_written_;
-      if (n < left) {
-        head_written_ += n;
-        break;
-      }
-      n -= left;
-      queued_bytes_ -= queue_.front()->size();
-      queue_.pop_front();
-      head_written_ = 0;
+    retire(static_cast<std::size_t>(result));
+  }
+  wait_if_left();
+}
+
+void connection::retire(std::size_t n) {
+  while (n > 0 && !queue_.empty()) {
+    const std::size_t left = queue_.front()->size() - head_written_;
+    if (n < left) {
+      head_written_ += n;
+      return;
     }
+    n -= left;
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+    head_written_ = 0;
   }
-  // Whatever is left waits for EPOLLOUT (a partial send means the socket's buffer is full).
-  if (!queue_.empty()) {
-    write_waiting_ = true;
-    want_write(true);
-  }
+}
+
+// Whatever is left waits for EPOLLOUT (a partial send means the socket's buffer is full).
+void connection::wait_if_left() {
+  if (!open_ || queue_.empty()) return;
+  write_waiting_ = true;
+  want_write(true);
 }
 
 // Only a change of interest costs an epoll_ctl (a socket that stays congested keeps EPOLLOUT).

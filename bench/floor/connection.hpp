@@ -63,6 +63,9 @@ class connection final : public io_handler {
   void on_text(std::string_view text);
   void queue_text(std::string_view payload);
   void want_write(bool on);
+  // Drops `n` sent bytes from the front of the queue.
+  void retire(std::size_t n);
+  void wait_if_left();
 
   loop& loop_;
   int fd_;
