@@ -14,8 +14,9 @@
 //  - run() writes each writer listed before it started once, in the order they were listed:
 //    where the loop has a send_ring (send_ring.hpp), a writer that gather()s hands its send to
 //    the ring and all of them leave in one system call, each told what it sent by
-//    gathered_sent() before run() returns; any other writer gets write_batched(). A writer listed during run() (even the one being written) waits for
-//    the next run, which add() posts: no writer is written twice in one run, none is lost.
+//    gathered_sent() before run() returns; any other writer gets write_batched(). A writer
+//    listed during run() (even the one being written) waits for the next run, which add()
+//    posts: no writer is written twice in one run, none is lost.
 //  - Listing holds a reference: a writer lives until it has been written, even if its owner
 //    let it go in the meantime.
 #include <sys/uio.h>
