@@ -66,7 +66,10 @@ struct client_recovery {
   stream_offset replayed_through;
   // The position of the last event queued to it (what its offset will be once it has them).
   stream_offset last_sent;
-  bool listed = false;  // in its loop's refresh roster
+  bool listed = false;  // written, and in its loop's refresh roster
+  // A fresh session's first record, waiting for its first subscription (see
+  // recovery_deps::first_write_delay): nothing is in the store yet.
+  bool first_write_due = false;
 };
 
 // Held by a shared_ptr (the socket's app_state): the authenticator and subscriptions keep a

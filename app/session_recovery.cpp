@@ -1,6 +1,7 @@
 #include "app/session_recovery.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <unordered_set>
 
 #include <spdlog/spdlog.h>
@@ -52,8 +53,19 @@ struct session_recovery::loop_state {
   std::vector<std::weak_ptr<client>> roster;
 };
 
+// A loop's fresh sessions whose first record is due, oldest first (they all wait the same
+// delay), and the timer set for the oldest.
+struct session_recovery::due_writes {
+  explicit due_writes(client::loop_executor ex) : timer(ex) {}
+  boost::asio::steady_timer timer;
+  bool armed = false;
+  std::deque<std::pair<std::weak_ptr<client>, std::chrono::steady_clock::time_point>> clients;
+};
+
 session_recovery::session_recovery(recovery_deps deps, subscriptions& subs)
-    : deps_(std::move(deps)), subs_(subs) {}
+    : deps_(std::move(deps)), subs_(subs) {
+  due_.resize(deps_.loops ? std::max<std::size_t>(deps_.loops->size(), 1) : 1);
+}
 
 session_recovery::~session_recovery() = default;
 
@@ -253,7 +265,9 @@ void session_recovery::save(client& c) {
   if (!enabled() || !c.recovery || !c.who || !c.connected || c.token.empty()) return;
   auto& rec = *c.recovery;
   const stream_offset now = deps_.position_of_loop(c.loop);
-  if (!rec.since.known()) rec.since = now;
+  // A resumed session comes with its start; a fresh one starts at its first save.
+  const bool fresh = !rec.since.known();
+  if (fresh) rec.since = now;
   // Each subscription keeps the position it was first held at; a new one starts now.
   auto r = record_of(c, false);
   std::vector<std::pair<std::size_t, stream_offset>> held;
@@ -263,7 +277,16 @@ void session_recovery::save(client& c) {
     r.subscriptions.push_back({sub, held.back().second});
   }
   rec.held = std::move(held);
+  // Never written and nothing held yet: a fresh session's subscription usually follows at once.
+  if (!rec.listed && r.subscriptions.empty() && (fresh || rec.first_write_due) &&
+      deps_.first_write_delay.count() > 0)
+    return defer_first_write(c);
+  rec.first_write_due = false;
+  write(c, std::move(r));
+}
 
+void session_recovery::write(client& c, recovery_record r) {
+  auto& rec = *c.recovery;
   auto text = encode(r);
   if (text.size() > max_recovery_record_bytes) {
     spdlog::warn("recovery: the session record of socket {} is too large to keep",
@@ -278,13 +301,55 @@ void session_recovery::save(client& c) {
   }
 }
 
+void session_recovery::defer_first_write(client& c) {
+  if (c.recovery->first_write_due) return;  // already waiting
+  c.recovery->first_write_due = true;
+  const std::size_t loop = c.loop < due_.size() ? c.loop : 0;
+  auto& due = due_[loop];
+  if (!due) due = std::make_unique<due_writes>(c.executor);
+  due->clients.emplace_back(c.weak_from_this(),
+                            std::chrono::steady_clock::now() + deps_.first_write_delay);
+  if (due->armed) return;
+  due->armed = true;
+  due->timer.expires_at(due->clients.front().second);
+  due->timer.async_wait([this, loop](boost::system::error_code ec) {
+    if (!ec) write_due(loop);
+  });
+}
+
+void session_recovery::write_due(std::size_t loop) {
+  auto& due = *due_[loop];
+  due.armed = false;
+  const auto now = std::chrono::steady_clock::now();
+  while (!due.clients.empty() && due.clients.front().second <= now) {
+    auto c = due.clients.front().first.lock();
+    due.clients.pop_front();
+    // Gone, written meanwhile (a subscription came), or written at its disconnect.
+    if (!c || !c->recovery || !c->recovery->first_write_due) continue;
+    c->recovery->first_write_due = false;
+    save(*c);
+  }
+  if (due.clients.empty()) return;
+  due.armed = true;
+  due.timer.expires_at(due.clients.front().second);
+  due.timer.async_wait([this, loop](boost::system::error_code ec) {
+    if (!ec) write_due(loop);
+  });
+}
+
 void session_recovery::disconnected(client& c, bool client_may_return) {
-  if (!enabled() || !c.recovery || !c.recovery->listed) return;
-  c.recovery->listed = false;
-  const auto key = bridge::recovery_session_key(deps_.prefix, c.recovery->pid);
+  if (!enabled() || !c.recovery) return;
+  auto& rec = *c.recovery;
+  // A first write still due is made now if the client may come back, else never.
+  const bool written = rec.listed, due = rec.first_write_due;
+  rec.listed = rec.first_write_due = false;
+  if (!written && !due) return;
+  const auto key = bridge::recovery_session_key(deps_.prefix, rec.pid);
   // Deleted at once when the client may not come back (it left, or was sent away).
-  if (!client_may_return || !c.who || c.token.empty())
-    return deps_.store->expire(key, std::chrono::milliseconds(1), nullptr);
+  if (!client_may_return || !c.who || c.token.empty()) {
+    if (written) deps_.store->expire(key, std::chrono::milliseconds(1), nullptr);
+    return;
+  }
   // Written once more with what this node sent it and how far it had got: the client may be
   // back after this node's history, or another's, has moved past its last event.
   auto r = record_of(c);

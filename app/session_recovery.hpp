@@ -4,7 +4,8 @@
 // store so that any node can.
 //
 // The record (<prefix>recovery:session:<pid>, protocol/telecomx/recovery_record.hpp) is written
-// when the session authenticates and whenever its subscriptions change, lives 2 x window while
+// when the session authenticates and whenever its subscriptions change (a fresh session's first
+// write waits a little for its first subscription: see first_write_delay), lives 2 x window while
 // the session is connected (refreshed every window / 2 by its node; a node that dies stops
 // refreshing), and window after a disconnect the client may come back from; a client's own
 // disconnect (or the server's) deletes it.
@@ -54,6 +55,12 @@ struct recovery_deps {
   // A node a little behind the stream (the client's offset is newer than its history) waits at
   // most this long to catch up before it refuses.
   std::chrono::milliseconds catch_up{2000};
+  // A fresh session that authenticates without a subscription has its first record written
+  // this much later, unless a subscription comes first: the usual authenticate-then-subscribe
+  // then costs one write, not two. Until then there is no record, so a client back from a node
+  // that died meanwhile gets an honest fresh session (recovered === false), never a record
+  // missing what it holds; a transport that drops meanwhile writes it at once. Zero: at once.
+  std::chrono::milliseconds first_write_delay{1000};
 };
 
 // What a recovery found: everything the resumed socket needs, decided already.
@@ -101,11 +108,18 @@ class session_recovery {
   // The client's record; its subscriptions (with their start positions) when asked.
   recovery_record record_of(const client& c, bool with_subscriptions = true);
   void arm(std::size_t loop);
+  // The first write of a fresh session, delayed (first_write_delay); on the client's loop.
+  void defer_first_write(client& c);
+  void write_due(std::size_t loop);
+  void write(client& c, recovery_record r);
 
   recovery_deps deps_;
   subscriptions& subs_;
   struct loop_state;
   std::vector<std::unique_ptr<loop_state>> loops_;
+  // Per loop (one when there are no loops, as in tests), made on first use by that loop only.
+  struct due_writes;
+  std::vector<std::unique_ptr<due_writes>> due_;
 };
 
 }  // namespace txrt::telecomx

@@ -17,7 +17,9 @@ using txrt::test::who;
 namespace {
 
 struct recovery_fixture {
-  explicit recovery_fixture(std::chrono::milliseconds catch_up = std::chrono::milliseconds(0))
+  // first_write_delay zero: every save writes (the delay has its own test case below).
+  explicit recovery_fixture(std::chrono::milliseconds catch_up = std::chrono::milliseconds(0),
+                            std::chrono::milliseconds first_write_delay = std::chrono::milliseconds(0))
       : store(h.io), history(1 << 20, std::chrono::minutes(2)) {
     txrt::telecomx::recovery_deps deps;
     deps.window = std::chrono::seconds(120);
@@ -28,6 +30,7 @@ struct recovery_fixture {
     deps.validator = h.validator;
     deps.store_executor = h.io.get_executor();
     deps.catch_up = catch_up;
+    deps.first_write_delay = first_write_delay;
     recovery = std::make_unique<txrt::telecomx::session_recovery>(std::move(deps), *h.subs);
     history.on_stream({100, 0});
     position = {100, 0};
@@ -185,4 +188,52 @@ TEST_CASE("session recovery: a client that left deletes its record", "[recovery]
   // The point is time passing: the record now expires 1 ms after the disconnect.
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK_FALSE(f.find(pid, std::nullopt));
+}
+
+TEST_CASE("session recovery: a fresh session's first record waits for its first subscription",
+          "[recovery]") {
+  using namespace std::chrono_literals;
+  recovery_fixture f(0ms, 200ms);
+  auto& c = f.h.as(who("e1", "customer-north-1", access_level::manager));
+  c.recovery = std::make_unique<txrt::telecomx::client_recovery>(pid);
+  f.recovery->save(c);  // authenticated, nothing held: not written yet
+  CHECK_FALSE(f.find(pid, std::nullopt));
+
+  SECTION("a subscription writes it at once, with the subscription") {
+    f.h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
+    f.recovery->save(c);
+    auto plan = f.find(pid, std::nullopt);
+    REQUIRE(plan);
+    CHECK(plan->record.subscriptions.size() == 1);
+  }
+  SECTION("without one it is written once the delay has passed") {
+    f.h.io.restart();
+    for (int i = 0; i < 100 && !f.find(pid, std::nullopt); ++i) {
+      f.h.io.restart();
+      f.h.io.run_for(20ms);
+    }
+    auto plan = f.find(pid, std::nullopt);
+    REQUIRE(plan);
+    CHECK(plan->record.subscriptions.empty());
+    CHECK(plan->who->employee == "e1");
+  }
+  SECTION("a transport that drops meanwhile writes it at once: the client may come back") {
+    f.recovery->disconnected(c, true);
+    f.h.leave(c);
+    REQUIRE(f.find(pid, std::nullopt));
+  }
+  SECTION("a client that leaves meanwhile never has one") {
+    f.recovery->disconnected(c, false);
+    f.h.leave(c);
+    f.h.io.restart();
+    f.h.io.run_for(300ms);  // past the delay: the due write must not happen for a gone client
+    CHECK_FALSE(f.find(pid, std::nullopt));
+  }
+  SECTION("a resumed session (its start known) is written at once, subscriptions or not") {
+    auto& back = f.h.as(who("e1", "customer-north-1", access_level::manager));
+    back.recovery = std::make_unique<txrt::telecomx::client_recovery>("BBBBBBBBBBBBBBBBBBBBBBBB");
+    back.recovery->since = f.position;
+    f.recovery->save(back);
+    CHECK(f.find("BBBBBBBBBBBBBBBBBBBBBBBB", std::nullopt));
+  }
 }
