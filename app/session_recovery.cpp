@@ -309,10 +309,14 @@ void session_recovery::defer_first_write(client& c) {
   if (!due) due = std::make_unique<due_writes>(c.executor);
   due->clients.emplace_back(c.weak_from_this(),
                             std::chrono::steady_clock::now() + deps_.first_write_delay);
-  if (due->armed) return;
-  due->armed = true;
-  due->timer.expires_at(due->clients.front().second);
-  due->timer.async_wait([this, loop](boost::system::error_code ec) {
+  if (!due->armed) arm_due(loop);
+}
+
+void session_recovery::arm_due(std::size_t loop) {
+  auto& due = *due_[loop];
+  due.armed = true;
+  due.timer.expires_at(due.clients.front().second);
+  due.timer.async_wait([this, loop](boost::system::error_code ec) {
     if (!ec) write_due(loop);
   });
 }
@@ -329,12 +333,7 @@ void session_recovery::write_due(std::size_t loop) {
     c->recovery->first_write_due = false;
     save(*c);
   }
-  if (due.clients.empty()) return;
-  due.armed = true;
-  due.timer.expires_at(due.clients.front().second);
-  due.timer.async_wait([this, loop](boost::system::error_code ec) {
-    if (!ec) write_due(loop);
-  });
+  if (!due.clients.empty()) arm_due(loop);
 }
 
 void session_recovery::disconnected(client& c, bool client_may_return) {

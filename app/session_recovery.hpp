@@ -110,6 +110,7 @@ class session_recovery {
   void arm(std::size_t loop);
   // The first write of a fresh session, delayed (first_write_delay); on the client's loop.
   void defer_first_write(client& c);
+  void arm_due(std::size_t loop);  // for the oldest due client of that loop
   void write_due(std::size_t loop);
   void write(client& c, recovery_record r);
 
