@@ -16,15 +16,45 @@ using txrt::test::who;
 
 namespace {
 
+// The memory store, counting what the recovery writes and deletes.
+class counting_store final : public txrt::bridge::kv_store {
+ public:
+  explicit counting_store(txrt::bridge::kv_store& inner) : inner_(inner) {}
+  void set(std::string key, std::string value, std::chrono::milliseconds ttl,
+           std::function<void(bool ok)> done) override {
+    ++sets;
+    inner_.set(std::move(key), std::move(value), ttl, std::move(done));
+  }
+  void expire(std::string key, std::chrono::milliseconds ttl,
+              std::function<void(bool ok)> done) override {
+    ++expires;
+    inner_.expire(std::move(key), ttl, std::move(done));
+  }
+  void get(std::string key, txrt::bridge::kv_callback done) override {
+    inner_.get(std::move(key), std::move(done));
+  }
+  void hset(std::string key, std::string field, std::string value) override {
+    inner_.hset(std::move(key), std::move(field), std::move(value));
+  }
+  void hget(std::string key, std::string field, txrt::bridge::kv_callback done) override {
+    inner_.hget(std::move(key), std::move(field), std::move(done));
+  }
+  int sets = 0;
+  int expires = 0;
+
+ private:
+  txrt::bridge::kv_store& inner_;
+};
+
 struct recovery_fixture {
   // first_write_delay zero: every save writes (the delay has its own test case below).
   explicit recovery_fixture(std::chrono::milliseconds catch_up = std::chrono::milliseconds(0),
                             std::chrono::milliseconds first_write_delay = std::chrono::milliseconds(0))
-      : store(h.io), history(1 << 20, std::chrono::minutes(2)) {
+      : store(h.io), counted(store), history(1 << 20, std::chrono::minutes(2)) {
     txrt::telecomx::recovery_deps deps;
     deps.window = std::chrono::seconds(120);
     deps.prefix = "rt:";
-    deps.store = &store;
+    deps.store = &counted;
     deps.history = &history;
     deps.position_of_loop = [this](std::size_t) { return position; };
     deps.validator = h.validator;
@@ -75,6 +105,7 @@ struct recovery_fixture {
 
   txrt::test::app_harness h;
   txrt::bridge::memory_kv_store store;
+  counting_store counted;
   txrt::telecomx::recovery_history history;
   stream_offset position;
   std::unique_ptr<txrt::telecomx::session_recovery> recovery;
@@ -199,12 +230,15 @@ TEST_CASE("session recovery: a fresh session's first record waits for its first 
   f.recovery->save(c);  // authenticated, nothing held: not written yet
   CHECK_FALSE(f.find(pid, std::nullopt));
 
-  SECTION("a subscription writes it at once, with the subscription") {
+  SECTION("a subscription writes it at once, with the subscription: one write, not two") {
     f.h.subscribe(c, R"({"type":"PBX","customer":"customer-north-1"})");
     f.recovery->save(c);
     auto plan = f.find(pid, std::nullopt);
     REQUIRE(plan);
     CHECK(plan->record.subscriptions.size() == 1);
+    f.h.io.restart();
+    f.h.io.run_for(300ms);  // past the delay: the first write is not made again
+    CHECK(f.counted.sets == 1);
   }
   SECTION("without one it is written once the delay has passed") {
     f.h.io.restart();
@@ -228,6 +262,20 @@ TEST_CASE("session recovery: a fresh session's first record waits for its first 
     f.h.io.restart();
     f.h.io.run_for(300ms);  // past the delay: the due write must not happen for a gone client
     CHECK_FALSE(f.find(pid, std::nullopt));
+    CHECK(f.counted.sets == 0);
+    CHECK(f.counted.expires == 0);  // nothing was written, so nothing to delete
+  }
+  SECTION("a hostile client re-authenticating without end waits once and is written once") {
+    for (int i = 0; i < 1000; ++i) f.recovery->save(c);
+    CHECK(f.counted.sets == 0);
+    f.h.io.restart();
+    for (int i = 0; i < 100 && f.counted.sets == 0; ++i) {
+      f.h.io.restart();
+      f.h.io.run_for(20ms);
+    }
+    f.h.io.restart();
+    f.h.io.run_for(300ms);  // one more delay: no second write was queued by the others
+    CHECK(f.counted.sets == 1);
   }
   SECTION("a resumed session (its start known) is written at once, subscriptions or not") {
     auto& back = f.h.as(who("e1", "customer-north-1", access_level::manager));
