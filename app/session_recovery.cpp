@@ -268,19 +268,23 @@ void session_recovery::save(client& c) {
   // A resumed session comes with its start; a fresh one starts at its first save.
   const bool fresh = !rec.since.known();
   if (fresh) rec.since = now;
+  const auto& subscriptions = subs_.index_of(c).subscriptions_of(c);
+  // Never written and nothing held yet: a fresh session's subscription usually follows at once.
+  // Decided before the record is built, which a deferred save does not need.
+  if (!rec.listed && subscriptions.empty() && (fresh || rec.first_write_due) &&
+      deps_.first_write_delay.count() > 0) {
+    rec.held.clear();
+    return defer_first_write(c);
+  }
   // Each subscription keeps the position it was first held at; a new one starts now.
   auto r = record_of(c, false);
   std::vector<std::pair<std::size_t, stream_offset>> held;
-  for (const auto& sub : subs_.index_of(c).subscriptions_of(c)) {
+  for (const auto& sub : subscriptions) {
     const auto key = key_of(sub);
     held.emplace_back(key, held_since(c, key, now));
     r.subscriptions.push_back({sub, held.back().second});
   }
   rec.held = std::move(held);
-  // Never written and nothing held yet: a fresh session's subscription usually follows at once.
-  if (!rec.listed && r.subscriptions.empty() && (fresh || rec.first_write_due) &&
-      deps_.first_write_delay.count() > 0)
-    return defer_first_write(c);
   rec.first_write_due = false;
   write(c, std::move(r));
 }
