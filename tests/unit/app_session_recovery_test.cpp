@@ -48,8 +48,9 @@ class counting_store final : public txrt::bridge::kv_store {
 
 struct recovery_fixture {
   // first_write_delay zero: every save writes (the delay has its own test case below).
-  explicit recovery_fixture(std::chrono::milliseconds catch_up = std::chrono::milliseconds(0),
-                            std::chrono::milliseconds first_write_delay = std::chrono::milliseconds(0))
+  explicit recovery_fixture(
+      std::chrono::milliseconds catch_up = std::chrono::milliseconds(0),
+      std::chrono::milliseconds first_write_delay = std::chrono::milliseconds(0))
       : store(h.io), counted(store), history(1 << 20, std::chrono::minutes(2)) {
     txrt::telecomx::recovery_deps deps;
     deps.window = std::chrono::seconds(120);
