@@ -99,7 +99,9 @@ void app::make_loop_indexes() {
   }
 }
 
-// One Redis command connection serves the bus's PUBLISHes, the validator and the directory.
+// One Redis command connection per loop serves the bus's PUBLISHes, the validator and the store,
+// each command on the loop that issues it; the directory (cached, off the connect path) uses the
+// bus loop's.
 void app::make_bus_and_store() {
   auto& bus_loop = rt_.loops().loop(0);
   if (!config::uses_redis(cfg_)) {
@@ -108,9 +110,11 @@ void app::make_bus_and_store() {
     return;
   }
   // One server or Sentinel (redis-sentinels): every Redis user below follows the master.
+  std::vector<boost::asio::io_context*> loops;
+  for (std::size_t i = 0; i < rt_.loops().size(); ++i) loops.push_back(&rt_.loops().loop(i));
   auto redis = std::make_unique<bridge::redis_bus>(bus_loop, bridge::redis_target_or_throw(cfg_),
-                                                   cfg_.prefix);
-  redis_commands_ = redis->commands();
+                                                   cfg_.prefix, loops);
+  redis_commands_ = redis->command_pool();
   bus_ = std::move(redis);
   store_ = std::make_unique<bridge::redis_kv_store>(
       redis_commands_, std::chrono::milliseconds(cfg_.validator_timeout_ms));
@@ -139,7 +143,8 @@ void app::make_validator() {
 void app::make_directory() {
   if (config::directory_kind(cfg_) == "redis")
     directory_ = std::make_shared<telecomx::redis_directory>(
-        redis_commands_, cfg_.prefix, std::chrono::milliseconds(cfg_.validator_timeout_ms));
+        redis_commands_->primary(), cfg_.prefix,
+        std::chrono::milliseconds(cfg_.validator_timeout_ms));
   else
     directory_ = std::make_shared<auth::file_directory>(tokens_);
 }

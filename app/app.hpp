@@ -17,7 +17,7 @@ class file_store;
 namespace txrt::bridge {
 class bus;
 class kv_store;
-class redis_connection;
+class redis_command_pool;
 }  // namespace txrt::bridge
 namespace txrt::rooms {
 template <class M>
@@ -92,9 +92,10 @@ class app {
   std::unique_ptr<sio::namespaces> spaces_;
   std::unique_ptr<demo_events> demo_;
   // Start-up only: the tokens file (when auth or directory is file) and the Redis command
-  // connection (when redis is set), shared by the validator, the directory and the store.
+  // connections, one per loop (when redis is set), shared by the validator, the directory and
+  // the store.
   std::shared_ptr<const auth::file_store> tokens_;
-  std::shared_ptr<bridge::redis_connection> redis_commands_;
+  std::shared_ptr<bridge::redis_command_pool> redis_commands_;
 };
 
 }  // namespace txrt::telecomx

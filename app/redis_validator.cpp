@@ -1,5 +1,6 @@
 #include "app/redis_validator.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include "bridge/channels.hpp"
@@ -19,9 +20,15 @@ auth::auth_result failure(auth::auth_error error, std::string message) {
 
 }  // namespace
 
+redis_validator::redis_validator(std::shared_ptr<bridge::redis_command_pool> commands,
+                                 std::string prefix, std::chrono::milliseconds deadline)
+    : commands_(std::move(commands)), prefix_(std::move(prefix)), deadline_(deadline) {}
+
 redis_validator::redis_validator(std::shared_ptr<redis_connection> commands, std::string prefix,
                                  std::chrono::milliseconds deadline)
-    : commands_(std::move(commands)), prefix_(std::move(prefix)), deadline_(deadline) {}
+    : redis_validator(std::make_shared<bridge::redis_command_pool>(
+                          std::vector<std::shared_ptr<redis_connection>>{std::move(commands)}),
+                      std::move(prefix), deadline) {}
 
 redis_validator::redis_validator(net::io_context& loop, const std::string& url, std::string prefix,
                                  std::chrono::milliseconds deadline)
@@ -30,7 +37,7 @@ redis_validator::redis_validator(net::io_context& loop, const std::string& url, 
 }
 
 redis_validator::~redis_validator() {
-  if (owns_connection_) close_on_loop(commands_);
+  if (owns_connection_) commands_->close();
 }
 
 void redis_validator::validate(const auth::auth_request& request,
@@ -41,23 +48,18 @@ void redis_validator::validate(const auth::auth_request& request,
     });
     return;
   }
-  // The connection belongs to its loop: hop there, then back to the caller with the result.
-  boost::asio::post(
-      commands_->get_executor(),
-      [conn = commands_, key = bridge::session_key(prefix_, request.token), deadline = deadline_,
-       caller = std::move(caller), done = std::move(done),
-       started = std::chrono::steady_clock::now()]() mutable {
-        conn->command(
-            {"GET", std::move(key)},
-            [caller = std::move(caller), done = std::move(done),
-             started](redis_reply reply) mutable {
-              const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-              metrics::validator_duration.observe(took.count());
-              boost::asio::post(
-                  caller, [done = std::move(done), result = interpret(reply)]() { done(result); });
-            },
-            deadline);
-      });
+  // On the calling loop's own connection; the reply is already on the caller's loop when the
+  // caller is that loop, and the dispatch then runs `done` there without another hop.
+  commands_->command(
+      {"GET", bridge::session_key(prefix_, request.token)},
+      [caller = std::move(caller), done = std::move(done),
+       started = std::chrono::steady_clock::now()](redis_reply reply) mutable {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+        metrics::validator_duration.observe(took.count());
+        boost::asio::dispatch(
+            caller, [done = std::move(done), result = interpret(reply)]() { done(result); });
+      },
+      deadline_);
 }
 
 auth::auth_result redis_validator::interpret(const redis_reply& reply) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "auth/validator.hpp"
+#include "bridge/redis_command_pool.hpp"
 #include "bridge/redis_connection.hpp"
 
 namespace txrt::telecomx {
@@ -19,7 +20,11 @@ using bridge::redis_reply;
 
 class redis_validator final : public auth::token_validator {
  public:
-  // `commands`: a started command connection (redis_bus::commands() will do); thread-safe use.
+  // `commands`: the node's command connections (redis_bus::command_pool()); each GET goes on
+  // the calling loop's own.
+  redis_validator(std::shared_ptr<bridge::redis_command_pool> commands, std::string prefix,
+                  std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+  // On one started command connection.
   redis_validator(std::shared_ptr<redis_connection> commands, std::string prefix,
                   std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
   // Opens (and owns) its own connection to `url` on `loop`; throws std::invalid_argument for
@@ -28,8 +33,8 @@ class redis_validator final : public auth::token_validator {
                   std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
   ~redis_validator() override;
 
-  // Any thread; `done` is posted to `caller`. If the connection is closed (shutdown) first,
-  // `done` is never called.
+  // Any thread; `done` runs on `caller`, never inside validate(). If the connection is closed
+  // (shutdown) first, `done` is never called.
   void validate(const auth::auth_request& request, boost::asio::any_io_executor caller,
                 auth::auth_callback done) override;
 
@@ -37,7 +42,7 @@ class redis_validator final : public auth::token_validator {
   static auth::auth_result interpret(const redis_reply& reply);
 
  private:
-  std::shared_ptr<redis_connection> commands_;
+  std::shared_ptr<bridge::redis_command_pool> commands_;
   std::string prefix_;
   std::chrono::milliseconds deadline_;
   bool owns_connection_ = false;

@@ -205,8 +205,9 @@ void request_flow::on_request_record(const outgoing_ptr& r, bridge::kv_value v) 
     m.to.instance_id = reply_to->instance_id;
   }
   // Accepted: the record lives request_ttl from now, so a stream lives while replies keep
-  // coming. Not awaited: app.cpp gives the store and the bus one Redis connection (or one loop),
-  // so the renewal is sent before the PUBLISH and done before the replier is acked.
+  // coming. Not awaited: the store and the bus send one thread's commands on one Redis connection
+  // (redis_command_pool.hpp), or run on one loop, so the renewal is sent before the PUBLISH and
+  // done before the replier is acked.
   deps_.store->expire(bridge::request_key(deps_.prefix, r->request_id), deps_.request_ttl, nullptr);
   publish(r, bridge::employee_channel(deps_.prefix, m.to.employee),
           telecomx::reply_envelope_json(m, r->from));

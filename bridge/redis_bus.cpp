@@ -25,6 +25,8 @@ std::shared_ptr<redis_sentinel> sentinel_for(net::io_context& loop, redis_target
   return redis_sentinel::create(loop, std::move(o));
 }
 
+// A connection on `loop` to the target; with sentinels, one that follows the master (`loop` may
+// be another loop than the sentinel's).
 std::shared_ptr<redis_connection> connection_for(net::io_context& loop, const redis_target& target,
                                                  const std::shared_ptr<redis_sentinel>& sentinel,
                                                  std::string name) {
@@ -35,9 +37,24 @@ std::shared_ptr<redis_connection> connection_for(net::io_context& loop, const re
     o.name = std::move(name);
     return redis_connection::create(loop, std::move(o));
   }
-  auto conn = redis_connection::create(loop, sentinel->master_options(std::move(name)));
+  auto conn = redis_connection::create(loop, sentinel->master_options_on(loop, std::move(name)));
   sentinel->follow(conn);
   return conn;
+}
+
+// "commands" on the bus loop, "commands-1", "commands-2"... on the others.
+std::shared_ptr<redis_command_pool> pool_for(net::io_context& bus_loop,
+                                             const std::shared_ptr<redis_connection>& on_bus_loop,
+                                             const std::vector<net::io_context*>& others,
+                                             const redis_target& target,
+                                             const std::shared_ptr<redis_sentinel>& sentinel) {
+  std::vector<std::shared_ptr<redis_connection>> per_loop{on_bus_loop};
+  for (auto* loop : others) {
+    if (loop == &bus_loop) continue;
+    per_loop.push_back(
+        connection_for(*loop, target, sentinel, "commands-" + std::to_string(per_loop.size())));
+  }
+  return std::make_shared<redis_command_pool>(std::move(per_loop));
 }
 
 redis_endpoint endpoint_from(const std::string& url) {
@@ -65,16 +82,19 @@ constexpr unsigned marker_attempts = 3;
 
 }  // namespace
 
-redis_bus::redis_bus(net::io_context& bus_loop, redis_target target, std::string prefix)
+redis_bus::redis_bus(net::io_context& bus_loop, redis_target target, std::string prefix,
+                     const std::vector<net::io_context*>& command_loops)
     : loop_(bus_loop),
       state_(std::make_shared<state>()),
       sentinel_(sentinel_for(bus_loop, target)),
       subscriber_(connection_for(bus_loop, target, sentinel_, "bus-subscriber")),
-      publisher_(connection_for(bus_loop, target, sentinel_, "commands")) {
+      publisher_(connection_for(bus_loop, target, sentinel_, "commands")),
+      pool_(pool_for(bus_loop, publisher_, command_loops, target, sentinel_)) {
   state_->pattern = event_pattern(prefix);
   state_->event_prefix = state_->pattern.substr(0, state_->pattern.size() - 1);
   state_->marker_channel = recovery_marker_channel(prefix);
   state_->epoch_key = recovery_epoch_key(prefix);
+  state_->commands_down = static_cast<unsigned>(pool_->all().size());
 }
 
 redis_bus::redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix)
@@ -86,7 +106,7 @@ redis_bus::redis_bus(net::io_context& bus_loop, const std::string& url, std::str
 redis_bus::~redis_bus() {
   state_->stopped = true;
   close_on_loop(subscriber_);
-  close_on_loop(publisher_);
+  pool_->close();  // the publisher among them
   if (sentinel_) net::post(loop_, [sentinel = sentinel_] { sentinel->close(); });
 }
 
@@ -137,6 +157,7 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
   // Weak: a connection that held itself through its own callback would never be freed.
   publisher_->on_state([st = state_, weak = std::weak_ptr<redis_connection>(publisher_)](
                            bool connected) {
+    st->count_command_state(connected);
     auto publisher = weak.lock();
     if (publisher && connected && !st->stopped && st->pattern_active && st->marker_active &&
         !st->position.known()) {
@@ -144,35 +165,41 @@ void redis_bus::start(event_sink on_event, ready_sink on_ready, message_sink on_
       publish_marker(st, publisher);
     }
   });
+  // Every command connection counts towards ready(); set before they start (on their loops).
+  for (std::size_t i = 1; i < pool_->all().size(); ++i)
+    pool_->all()[i]->on_state([st = state_](bool connected) { st->count_command_state(connected); });
   subscriber_->psubscribe(state_->pattern);
   subscriber_->subscribe(state_->marker_channel);
   if (sentinel_) sentinel_->start();
   subscriber_->start();
-  publisher_->start();
+  pool_->start();
 }
 
 void redis_bus::publish(std::string channel, std::string payload) {
-  // Captures the connection, not the bus: a publish posted just before stop() finds a closed
+  // On the calling loop's connection: a publish issued just before stop() finds a closed
   // connection, which ignores it.
-  net::post(loop_, [publisher = publisher_, st = state_, channel = std::move(channel),
-                    payload = std::move(payload)]() mutable {
-    publisher->command({"PUBLISH", std::move(channel), std::move(payload)}, [st](redis_reply r) {
-      if (!r.ok()) st->count_failure(r);
-    });
+  pool_->command({"PUBLISH", std::move(channel), std::move(payload)}, [st = state_](redis_reply r) {
+    if (!r.ok()) st->count_failure(r);
   });
 }
 
 void redis_bus::publish_counted(std::string channel, std::string payload, publish_callback done) {
-  net::post(loop_, [publisher = publisher_, st = state_, channel = std::move(channel),
-                    payload = std::move(payload), done = std::move(done)]() mutable {
-    publisher->command({"PUBLISH", std::move(channel), std::move(payload)},
-                       [st, done = std::move(done)](redis_reply r) {
-                         const bool counted = r.type == redis_reply::kind::integer;
-                         if (!counted) st->count_failure(r);
-                         if (done && !st->stopped)
-                           done(counted ? static_cast<long>(r.integer) : -1);
-                       });
-  });
+  // `done` runs on the bus loop (bus.hpp): a reply answered on another loop is handed over.
+  const bool hand_over = !pool_->answers_on_bus_loop();
+  pool_->command({"PUBLISH", std::move(channel), std::move(payload)},
+                 [st = state_, done = std::move(done), hand_over, loop = &loop_](redis_reply r) mutable {
+                   const bool counted = r.type == redis_reply::kind::integer;
+                   if (!counted) st->count_failure(r);
+                   if (!done) return;
+                   const long receivers = counted ? static_cast<long>(r.integer) : -1;
+                   if (!hand_over) {
+                     if (!st->stopped) done(receivers);
+                     return;
+                   }
+                   net::post(*loop, [st, done = std::move(done), receivers] {
+                     if (!st->stopped) done(receivers);
+                   });
+                 });
 }
 
 void redis_bus::subscribe(std::string channel) {
@@ -194,6 +221,7 @@ void redis_bus::stop() {
   state_->ready.store(false, std::memory_order_release);
   subscriber_->close();
   publisher_->close();
+  pool_->close();  // the other loops' connections, each on its own loop
   if (sentinel_) sentinel_->close();
 }
 
@@ -249,6 +277,11 @@ void redis_bus::state::stream_broke() {
   const bool was_known = position.known();
   position = {};
   if (was_known && on_stream) on_stream(position);
+}
+
+void redis_bus::state::count_command_state(bool connected) {
+  if (connected) commands_down.fetch_sub(1, std::memory_order_acq_rel);
+  else commands_down.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void redis_bus::state::count_failure(const redis_reply& r) {

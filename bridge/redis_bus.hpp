@@ -31,6 +31,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "bridge/bus.hpp"
+#include "bridge/redis_command_pool.hpp"
 #include "bridge/redis_connection.hpp"
 #include "bridge/redis_target.hpp"
 
@@ -40,8 +41,10 @@ class redis_sentinel;
 
 class redis_bus final : public bus {
  public:
-  // One server, or the master behind the sentinels.
-  redis_bus(net::io_context& bus_loop, redis_target target, std::string prefix);
+  // One server, or the master behind the sentinels. `command_loops`: the node's other loops,
+  // each of which gets its own command connection (redis_command_pool.hpp).
+  redis_bus(net::io_context& bus_loop, redis_target target, std::string prefix,
+            const std::vector<net::io_context*>& command_loops = {});
   redis_bus(net::io_context& bus_loop, redis_endpoint endpoint, std::string prefix);
   // The same from the `redis` configuration value; throws std::invalid_argument for a bad URL.
   redis_bus(net::io_context& bus_loop, const std::string& url, std::string prefix);
@@ -52,19 +55,26 @@ class redis_bus final : public bus {
   // Call before the bus loop runs, or on it.
   void start(event_sink on_event, ready_sink on_ready, message_sink on_message) override;
   void publish(std::string channel, std::string payload) override;
-  // PUBLISH on the command connection; `done` gets Redis' count of receivers, or -1 when the
+  // PUBLISH on the calling loop's command connection; `done` gets Redis' count of receivers, or -1 when the
   // publish failed (not connected, deadline, error reply; counted as a failure too). After
   // stop(), `done` is not called.
   void publish_counted(std::string channel, std::string payload, publish_callback done) override;
   // Posted to the bus loop; the set is replayed on every reconnect.
   void subscribe(std::string channel) override;
   void unsubscribe(std::string channel) override;
-  bool ready() const noexcept override { return state_->ready.load(std::memory_order_acquire); }
+  // Subscribed with a known stream position, and every command connection up (an authenticate
+  // on a loop whose connection is down would be answered `unavailable`).
+  bool ready() const noexcept override {
+    return state_->ready.load(std::memory_order_acquire) &&
+           state_->commands_down.load(std::memory_order_acquire) == 0;
+  }
   void stop() override;
 
-  // The PUBLISH connection, running on the bus loop; share it with redis_validator and
-  // redis_directory rather than opening more connections.
+  // The bus loop's command connection (the recovery marker's, and the PUBLISHes issued there).
   std::shared_ptr<redis_connection> commands() const noexcept { return publisher_; }
+  // A command connection per loop; share it with the validator, the key-value store and the
+  // directory rather than opening more connections.
+  std::shared_ptr<redis_command_pool> command_pool() const noexcept { return pool_; }
   // Publishes that did not reach Redis (not connected, deadline, error reply).
   std::uint64_t publish_failures() const noexcept { return state_->failures.load(); }
 
@@ -85,10 +95,12 @@ class redis_bus final : public bus {
     unsigned marker_failures = 0;  // in a row, for this connection
     telecomx::stream_offset position;  // of the last event message; epoch 0 = not known
     std::atomic<bool> ready{false};
+    std::atomic<unsigned> commands_down{0};  // the pool's connections not connected now
     std::atomic<bool> stopped{false};
     std::atomic<std::uint64_t> failures{0};
     void set_ready(bool value);
     void count_failure(const redis_reply& r);
+    void count_command_state(bool connected);  // a pool connection's on_state, on its loop
     void on_marker(std::string_view payload);
     void stream_broke();
   };
@@ -100,7 +112,8 @@ class redis_bus final : public bus {
   std::shared_ptr<state> state_;
   std::shared_ptr<redis_sentinel> sentinel_;  // null with one server
   std::shared_ptr<redis_connection> subscriber_;
-  std::shared_ptr<redis_connection> publisher_;
+  std::shared_ptr<redis_connection> publisher_;  // the pool's connection on the bus loop
+  std::shared_ptr<redis_command_pool> pool_;
 };
 
 }  // namespace txrt::bridge

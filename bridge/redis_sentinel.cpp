@@ -5,6 +5,8 @@
 #include <utility>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 
 #include "bridge/bridge_metrics.hpp"
 
@@ -129,6 +131,23 @@ redis_options redis_sentinel::master_options(std::string name, std::chrono::mill
   return o;
 }
 
+redis_options redis_sentinel::master_options_on(net::io_context& conn_loop, std::string name) {
+  redis_options o = master_options(std::move(name));
+  if (&conn_loop == &loop_) return o;
+  o.locate = [self = shared_from_this(), &conn_loop](locate_callback done) {
+    net::post(self->loop_, [self, &conn_loop, done = std::move(done)]() mutable {
+      self->locate([&conn_loop, done = std::move(done)](std::optional<redis_endpoint> master,
+                                                        std::string why) mutable {
+        net::post(conn_loop, [done = std::move(done), master = std::move(master),
+                              why = std::move(why)]() mutable {
+          done(std::move(master), std::move(why));
+        });
+      });
+    });
+  };
+  return o;
+}
+
 void redis_sentinel::follow(const std::shared_ptr<redis_connection>& conn) {
   followers_.push_back(conn);
 }
@@ -149,7 +168,11 @@ void redis_sentinel::learn(redis_endpoint master, std::string_view how) {
     // Connections on the old master (or waiting to retry it) go at once; one asking the
     // sentinels now will be told the new one.
     auto conn = w.lock();
-    if (conn && !same_address(conn->endpoint(), master)) conn->reconnect();
+    if (!conn) continue;
+    // A follower on another loop is told on its own loop, where its endpoint may be read.
+    net::dispatch(conn->get_executor(), [conn, master] {
+      if (!same_address(conn->endpoint(), master)) conn->reconnect();
+    });
   }
 }
 

@@ -57,7 +57,11 @@ class redis_sentinel : public std::enable_shared_from_this<redis_sentinel> {
   // Master options for a connection named `name`: locate() and require_master.
   redis_options master_options(std::string name, std::chrono::milliseconds deadline =
                                                     std::chrono::milliseconds(2000));
-  // `conn` follows the master: reconnected when it switches. Held weakly.
+  // The same for a connection that runs on `conn_loop`, which may be another loop than the
+  // sentinel's: its locate() asks on the sentinel's loop and answers on `conn_loop`.
+  redis_options master_options_on(net::io_context& conn_loop, std::string name);
+  // `conn` follows the master: reconnected (on its own loop) when it switches. Held weakly.
+  // Call on the sentinel's loop or before it runs.
   void follow(const std::shared_ptr<redis_connection>& conn);
 
   // The master as last learnt (for tests and logs).
