@@ -180,7 +180,7 @@ const key_spec all_keys[] = {
    "address:port of the HTTP/WebSocket listener; IPv6 in brackets; port 0 = any free port",
    set_listen},
   {"threads", "Listener", "N", "0 = number of cores",
-   "event-loop threads (at most 256)",
+   "event-loop threads (at most 256); with redis, each has its own Redis command connection",
    set_number<&settings::threads, 0, 256>},
   {"server-name", "Listener", "NAME", "host name",
    "this node's name in REALTIME events and logs",
