@@ -160,6 +160,9 @@ void publish_phase(const options& o, std::vector<std::unique_ptr<worker>>& worke
     std::this_thread::sleep_for(poll_step);
 
   const auto cpu1 = server.take();
+  // A server gone meanwhile (it died in the step) has no CPU figure: its readings would be a
+  // difference against nothing.
+  if (!cpu0.ok || !cpu1.ok) r.server_sampled = false;
   const auto self1 = self_cpu();
   r.bytes_received = sum_bytes_read(workers) - bytes0;
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
@@ -244,6 +247,7 @@ result run(const options& o, const std::atomic<bool>& stop) {
   // Let the server settle (its allocator, the last acks' writes) before reading its RSS.
   sleep_for(0.2, stop);
   const auto connected = server.take();
+  if (!connected.ok) r.server_sampled = false;
   const auto kernel_connected = sample_kernel();
   if (kernel_before.ok && kernel_connected.ok && r.sessions_ready > 0)
     r.kernel_kib_per_session = (static_cast<double>(kernel_connected.total()) -
@@ -268,6 +272,7 @@ result run(const options& o, const std::atomic<bool>& stop) {
     const auto t0 = std::chrono::steady_clock::now();
     sleep_for(o.duration_s, stop);
     const auto cpu1 = server.take();
+    if (!cpu0.ok || !cpu1.ok) r.server_sampled = false;
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     r.measured_s = took.count();
     r.server_cpu = cpu1.cpu - cpu0.cpu;

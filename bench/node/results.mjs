@@ -86,9 +86,11 @@ function fmt(x, digits = 0) {
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 const ms = (us) => (us === undefined || us === null ? '–' : fmt(us / 1000, us < 10_000 ? 2 : 1));
-const cpuTotal = (r) => (r?.server ? r.server.cpu_user_s + r.server.cpu_sys_s : null);
+// A server that was not sampled throughout (it died in the step) has no CPU figures.
+const sampled = (r) => (r?.server && r.server.sampled !== false ? r.server : null);
+const cpuTotal = (r) => (sampled(r) ? r.server.cpu_user_s + r.server.cpu_sys_s : null);
 const perDelivery = (seconds, r) => (r?.deliveries > 0 && seconds !== null ? (seconds * 1e6) / r.deliveries : null);
-const cpuUser = (r) => perDelivery(r?.server?.cpu_user_s ?? null, r);  // µs per delivery
+const cpuUser = (r) => perDelivery(sampled(r)?.cpu_user_s ?? null, r);  // µs per delivery
 const cpuAll = (r) => perDelivery(cpuTotal(r), r);
 
 // txrt ÷ floor: what txrt's protocol, rooms and bookkeeping cost on top of the same writes.
@@ -298,8 +300,8 @@ function report(path) {
       for (const s of steps) {
         const r = s.result ?? {};
         const cells = [fmt(s.rate), fmt(r.rate), fmt(r.deliveries_per_s), ms(r.latency_us?.p50),
-          ms(r.latency_us?.p99), ms(r.latency_us?.max), fmt(r.lost), fmt(r.server?.cpu_user_s, 2),
-          fmt(r.server?.cpu_sys_s, 2), fmt(cpuAll(r), 2),
+          ms(r.latency_us?.p99), ms(r.latency_us?.max), fmt(r.lost), fmt(sampled(r)?.cpu_user_s, 2),
+          fmt(sampled(r)?.cpu_sys_s, 2), fmt(cpuAll(r), 2),
           // Bytes the clients read per delivery (older txrt-bench runs did not count them).
           r.bytes_received !== undefined && r.deliveries > 0 ? fmt(r.bytes_received / r.deliveries, 0) : '—',
           s.verdict];
