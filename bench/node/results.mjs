@@ -4,14 +4,18 @@
 //   results.mjs add FILE --server S --workload W [--rate R] --exit N --command CMD --stdout PATH
 //       appends one JSON line to FILE (the last JSON line of the run's stdout is its result) and
 //       prints the verdict: `pass`, or `fail: <why>` (fanout/broadcast: exit 0, no loss, p99 of
-//       latency <= 100 ms, at least 90 % of the asked rate published).
+//       latency <= 100 ms, at least 90 % of the asked rate published; broadcast-500ms the same
+//       with p99 <= 500 ms).
 //   results.mjs report FILE
 //       prints docs/performance.md from FILE and the BENCH_* environment variables bench/run sets.
 import { appendFileSync, readFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const P99_LIMIT_US = 100_000;
-const STEPPED = new Set(['fanout', 'broadcast']);
+// broadcast-500ms: one event to 10 000 sessions in one room takes socket.io on Node or Bun more
+// than 100 ms at any rate, so within 100 ms they have no figure at all; this bound gives one.
+const P99_LIMIT_US_OF = { 'broadcast-500ms': 500_000 };
+const STEPPED = new Set(['fanout', 'broadcast', 'broadcast-500ms']);
 const SERVERS = [
   ['txrt', 'txrt'],
   ['txrt0', 'txrt, recovery off'],
@@ -50,7 +54,7 @@ function verdict(rec) {
   if (rec.workload === 'broadcast-one') return r.deliveries > 0 ? 'pass' : 'fail: nothing delivered';
   const p99 = r.latency_us?.p99;
   if (p99 === undefined) return 'fail: no latency';
-  if (p99 > P99_LIMIT_US) return `fail: p99 ${(p99 / 1000).toFixed(1)} ms`;
+  if (p99 > (P99_LIMIT_US_OF[rec.workload] ?? P99_LIMIT_US)) return `fail: p99 ${(p99 / 1000).toFixed(1)} ms`;
   if (!(r.deliveries > 0)) return 'fail: nothing delivered';
   if (rec.rate && r.rate !== undefined && r.rate < 0.9 * rec.rate) return `fail: published only ${fmt(r.rate)}/s of ${rec.rate}/s`;
   return 'pass';
@@ -184,8 +188,11 @@ function report(path) {
   row('idle: server RSS per session (KiB)', (s) => one(s, 'idle')?.server?.rss_kib_per_session, false, 1);
 
   for (const [workload, title] of [['fanout', `fan-out ${sessions} sessions / ${env.BENCH_CUSTOMERS} customers`],
-    ['broadcast', `broadcast ${sessions} sessions, one room`]]) {
-    row(`${title}: max deliveries/s (p99 ≤ 100 ms, no loss)`, (s) => best(s, workload)?.result.deliveries_per_s, true);
+    ['broadcast', `broadcast ${sessions} sessions, one room`],
+    ['broadcast-500ms', `broadcast ${sessions} sessions, one room`]]) {
+    if (!servers.some(([key]) => of(key, workload).length)) continue;
+    const bound = (P99_LIMIT_US_OF[workload] ?? P99_LIMIT_US) / 1000;
+    row(`${title}: max deliveries/s (p99 ≤ ${bound} ms, no loss)`, (s) => best(s, workload)?.result.deliveries_per_s, true);
     row(`${workload}: latency p50 at that rate (ms)`, (s) => best(s, workload)?.result.latency_us?.p50 / 1000, false, 2);
     row(`${workload}: latency p99 at that rate (ms)`, (s) => best(s, workload)?.result.latency_us?.p99 / 1000, false, 2);
     row(`${workload}: server CPU µs per delivery at that rate, user`,
@@ -287,9 +294,10 @@ function report(path) {
   p('See `bench/README.md`. Each workload starts a fresh server; the stepped ones (fan-out,');
   p('broadcast) raise the publish rate step by step (doubling, then geometric bisections');
   p('between the last pass and the first failure) and keep the best step with a p99 latency of');
-  p('at most 100 ms, no lost event and at least 90 % of the asked rate published.');
+  p('at most 100 ms (broadcast-500ms: 500 ms), no lost event and at least 90 % of the asked rate');
+  p('published.');
   p();
-  for (const workload of ['fanout', 'broadcast']) {
+  for (const workload of ['fanout', 'broadcast', 'broadcast-500ms']) {
     for (const [key, label] of servers) {
       const steps = of(key, workload);
       if (!steps.length) continue;
