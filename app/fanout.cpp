@@ -115,11 +115,10 @@ void fanout::on_bus_message(std::string_view channel, std::string_view payload,
   engine::deflate_once(ev->frame, compression_);
   ev->position = position;
   if (history_) {
-    std::string args(payload);
-    args += ",\"";
-    telecomx::append_offset(position, args);
-    args.push_back('"');
-    ev->frame_with_offset = sio::encode_event(telecomx::to_string(ev->type), args);
+    std::string offset = ",\"";  // the event, then its offset: ...,"<offset>"
+    telecomx::append_offset(position, offset);
+    offset.push_back('"');
+    ev->frame_with_offset = sio::encode_event(telecomx::to_string(ev->type), payload, offset);
     engine::deflate_once(ev->frame_with_offset, compression_);
     if (position.known())
       history_->append({position, ev->type, ev->customer, ev->sub_event, ev->frame_with_offset,

@@ -20,6 +20,7 @@
 //   Handshake commands (AUTH, SELECT, ROLE) are always written before any (P)SUBSCRIBE, so their
 //   replies come before the first push.
 // - One write in flight: commands formatted while it runs wait in link->out and go in the next.
+//   The first write of a burst waits for the handlers already queued on the loop (do_write).
 // - Bounds: connect, TLS handshake and the handshake commands within connect_timeout; a reply
 //   still incomplete past max_reply_bytes drops the connection (a server that is not Redis, or
 //   a value no txrt user stores); every command has its deadline (redis_connection_flow.cpp).
@@ -330,9 +331,20 @@ void redis_connection::answer(const command_ptr& cmd, std::optional<redis_reply>
 
 void redis_connection::do_write(const std::shared_ptr<link>& l) {
   if (!l->open || l->write_in_flight || l->out.empty()) return;
+  // Not written at once: the handlers already queued on this loop add their commands first
+  // (a connect's GET, HSET, PUBLISHes and record SET come from handlers of one loop turn), and
+  // all go in one write, a system call each instead of one per burst's first command. A post
+  // from the loop's own thread wakes nothing.
+  l->write_in_flight = true;
+  net::post(l->socket.get_executor(), [self = shared_from_this(), l] {
+    if (l->generation != self->generation_) return;
+    self->start_write(l);
+  });
+}
+
+void redis_connection::start_write(const std::shared_ptr<link>& l) {
   l->writing.clear();
   l->writing.swap(l->out);
-  l->write_in_flight = true;
   l->with_stream([&](auto& stream) {
     net::async_write(
         stream, net::buffer(l->writing),

@@ -194,6 +194,7 @@ class redis_connection : public std::enable_shared_from_this<redis_connection> {
   bool dispatch(link& l, void* reply);
   void answer(const command_ptr& cmd, std::optional<redis_reply> reply);
   void do_write(const std::shared_ptr<link>& l);
+  void start_write(const std::shared_ptr<link>& l);
   void send(command_ptr cmd);
   void handshake(std::vector<std::string> args, reply_callback done);
   void send_subscription(const char* verb, const std::string& name);

@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 namespace txrt::rooms {
 
 using namespace telecomx;  // the vocabulary of subscriptions and events
@@ -79,20 +81,22 @@ struct flag_guard {
 
 }  // namespace
 
-basic_room_index::basic_room_index() = default;
+struct basic_room_index::customer_rooms : boost::unordered_flat_map<std::string, room> {};
+
+basic_room_index::basic_room_index() : rooms_(std::make_unique<customer_rooms>()) {}
 basic_room_index::~basic_room_index() = default;
 
 basic_room_index::room* basic_room_index::find_room(const subscription& s) {
   if (is_admin_type(s.type)) return &admin_rooms_[admin_slot(s.type)];
   append_room_key(*selected_event_type(s.type), s.customer, key_);
-  const auto it = rooms_.find(key_);
-  return it == rooms_.end() ? nullptr : &it->second;
+  const auto it = rooms_->find(key_);
+  return it == rooms_->end() ? nullptr : &it->second;
 }
 
 basic_room_index::room& basic_room_index::room_for(const subscription& s) {
   if (is_admin_type(s.type)) return admin_rooms_[admin_slot(s.type)];
   append_room_key(*selected_event_type(s.type), s.customer, key_);
-  return rooms_[key_];
+  return (*rooms_)[key_];
 }
 
 bool basic_room_index::add(member& m, const subscription& s) {
@@ -163,7 +167,7 @@ void basic_room_index::erase_entry(member& m, const subscription& s) {
   if (is_admin_type(s.type)) {
     entries = std::vector<entry>{};  // an empty ADMIN room gives its memory back, as erasing would
   } else {
-    rooms_.erase(key_);
+    rooms_->erase(key_);
   }
 }
 
@@ -203,7 +207,7 @@ std::size_t basic_room_index::for_each_match(const event_meta& e, sink deliver) 
   if (const auto t = admin_type_for(e.type)) visit(admin_rooms_[admin_slot(*t)]);
   if (!e.customer.empty() && has_customer_rooms(e.type) && !admin_only(e)) {
     append_room_key(e.type, e.customer, key_);
-    if (const auto it = rooms_.find(key_); it != rooms_.end()) visit(it->second);
+    if (const auto it = rooms_->find(key_); it != rooms_->end()) visit(it->second);
   }
   return delivered;
 }
@@ -211,7 +215,7 @@ std::size_t basic_room_index::for_each_match(const event_meta& e, sink deliver) 
 std::size_t basic_room_index::room_count() const noexcept {
   const auto admin = std::count_if(admin_rooms_.begin(), admin_rooms_.end(),
                                    [](const room& r) { return !r.entries.empty(); });
-  return rooms_.size() + static_cast<std::size_t>(admin);
+  return rooms_->size() + static_cast<std::size_t>(admin);
 }
 
 }  // namespace txrt::rooms

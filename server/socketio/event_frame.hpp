@@ -11,7 +11,10 @@
 namespace txrt::sio {
 
 // `name` must be a JSON-safe event name (no '"' or '\'): the application's fixed event names.
-// `raw_args`: the event's arguments as JSON elements, comma-separated (may be empty).
-engine::outgoing encode_event(std::string_view name, std::string_view raw_args);
+// `raw_args`: the event's arguments as JSON elements, comma-separated (may be empty);
+// `raw_args_tail`, written right after them: more of the same (",\"<offset>\"" for recovery),
+// so that a caller adding an argument need not copy the others first.
+engine::outgoing encode_event(std::string_view name, std::string_view raw_args,
+                              std::string_view raw_args_tail = {});
 
 }  // namespace txrt::sio

@@ -30,3 +30,13 @@ TEST_CASE("encode_event uses the 16-bit length form past 125 bytes", "[sio]") {
   CHECK(((static_cast<unsigned char>((*out.bytes)[2]) << 8) |
          static_cast<unsigned char>((*out.bytes)[3])) == static_cast<int>(size));
 }
+
+TEST_CASE("encode_event writes the tail right after the arguments, in the header's length", "[sio]") {
+  const auto out = encode_event("PBX", R"({"event":"X"})", R"(,"17-0")");
+  CHECK(out.packet() == R"(42["PBX",{"event":"X"},"17-0"])");
+  REQUIRE(out.ws_header == 2);
+  CHECK(static_cast<unsigned char>((*out.bytes)[1]) == out.packet().size());
+  CHECK(out.bytes->size() == out.ws_header + out.packet().size());
+  // A tail alone still gets its separating comma.
+  CHECK(encode_event("x", "", "1").packet() == R"(42["x",1])");
+}
