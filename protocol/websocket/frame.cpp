@@ -94,12 +94,20 @@ std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t payload_si
 }
 
 std::string encode_frame(opcode op, std::string_view payload, bool compressed) {
+  return encode_frame(op, std::span<const std::string_view>(&payload, 1), compressed);
+}
+
+std::string encode_frame(opcode op, std::span<const std::string_view> payload_parts,
+                         bool compressed) {
+  std::size_t payload_size = 0;
+  for (const auto part : payload_parts) payload_size += part.size();
   std::uint8_t header[max_header_size];
-  const auto n = encode_header(header, op, payload.size());
+  const auto n = encode_header(header, op, payload_size);
   if (compressed) header[0] |= rsv1_bit;
   std::string frame;
-  frame.reserve(n + payload.size());
-  frame.append(reinterpret_cast<const char*>(header), n).append(payload);
+  frame.reserve(n + payload_size);
+  frame.append(reinterpret_cast<const char*>(header), n);
+  for (const auto part : payload_parts) frame.append(part);
   return frame;
 }
 

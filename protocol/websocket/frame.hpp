@@ -39,6 +39,10 @@ std::size_t encode_header(std::uint8_t* out, opcode op, std::uint64_t payload_si
 // A whole unmasked frame (header + payload), as a server sends it; with `compressed`, RSV1 is
 // set (the payload is then a permessage-deflate message).
 std::string encode_frame(opcode op, std::string_view payload, bool compressed = false);
+// The same, the payload given in parts written one after another (one allocation, no joined
+// copy first): an event's frame is its packet's fixed pieces around the publisher's bytes.
+std::string encode_frame(opcode op, std::span<const std::string_view> payload_parts,
+                         bool compressed = false);
 
 // XORs `bytes` with the 4-byte `mask`, starting at key byte `offset % 4`.
 void apply_mask(std::span<char> bytes, const std::uint8_t mask[4], std::size_t offset = 0) noexcept;

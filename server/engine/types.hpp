@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,8 +74,10 @@ inline shared_bytes make_shared_bytes(std::string s) {
 // against send-queue-bytes so that a flood of tiny packets is bounded by memory, not by bytes.
 inline constexpr std::uint64_t queued_packet_overhead = 64;
 
-// A text packet with its WebSocket frame header in front, in one allocation.
+// A text packet with its WebSocket frame header in front, in one allocation; or the packet
+// given in parts, written one after another behind the header.
 outgoing make_text_frame(std::string_view packet);
+outgoing make_text_frame(std::span<const std::string_view> packet_parts);
 
 // permessage-deflate: negotiated when on and the client offers it; messages shorter than
 // `threshold` bytes go uncompressed (the extension allows mixing, message by message).

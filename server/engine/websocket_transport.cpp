@@ -39,8 +39,14 @@ bool would_block(const boost::system::error_code& ec) {
 }  // namespace
 
 outgoing make_text_frame(std::string_view packet) {
-  auto frame = ws::encode_frame(ws::opcode::text, packet);
-  const auto header = static_cast<std::uint8_t>(frame.size() - packet.size());
+  return make_text_frame(std::span<const std::string_view>(&packet, 1));
+}
+
+outgoing make_text_frame(std::span<const std::string_view> packet_parts) {
+  std::size_t packet_size = 0;
+  for (const auto part : packet_parts) packet_size += part.size();
+  auto frame = ws::encode_frame(ws::opcode::text, packet_parts);
+  const auto header = static_cast<std::uint8_t>(frame.size() - packet_size);
   return {make_shared_bytes(std::move(frame)), false, header};
 }
 
