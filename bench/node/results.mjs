@@ -230,8 +230,10 @@ function report(path) {
   p('txrt, the Node.js baseline (`bench/node/server.mjs`: socket.io with ioredis, the same');
   p('authenticate / subscribe / Redis ingest contract), the Bun baseline (`bench/bun/server.mjs`:');
   p('the same contract, socket.io on `@socket.io/bun-engine`) and the floor (`bench/floor/`: the');
-  p('same connections and the same frame writes, no protocol) run one after the other against one');
-  p('`redis-server`, driven by the same load generator (`txrt-bench`) with the same arguments.');
+  p('same connections and the same frame writes, no protocol) run one at a time against one');
+  p('`redis-server`, driven by the same load generator (`txrt-bench`) with the same arguments, a');
+  p('fresh server process for each run; the servers take turns run by run (connect) and step by step');
+  p('(the searched workloads), so that their figures sample the same stretch of a drifting machine.');
   p();
   p('## Machine');
   p();
