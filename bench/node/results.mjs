@@ -293,7 +293,7 @@ function report(path) {
   floorSection(p, { servers, of, one, best, commonRate, atRate, lone, env });
   p('## Workloads');
   p();
-  p('See `bench/README.md`. Each workload starts a fresh server; the stepped ones (fan-out,');
+  p('See `bench/README.md`. Each run and each step starts a fresh server; the stepped ones (fan-out,');
   p('broadcast) raise the publish rate step by step (doubling, then geometric bisections');
   p('between the last pass and the first failure) and keep the best step with a p99 latency of');
   p('at most 100 ms (broadcast-500ms: 500 ms), no lost event and at least 90 % of the asked rate');
